@@ -1,0 +1,81 @@
+"""The one hierarchy of lunarmap errors.
+
+Every error the library raises on purpose is a :class:`LunarmapError`; each
+subclass also inherits the matching builtin so callers can catch either.
+Messages say what was wrong, the value given, what is allowed and what to do.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "LunarmapError",
+    "CRSError",
+    "SiteCatalogError",
+    "UnknownSiteError",
+    "GeometryError",
+    "InvalidRadiusError",
+    "OutsideRasterError",
+    "DataMissingError",
+    "ChecksumError",
+    "FetchError",
+    "RasterError",
+    "ZoneError",
+    "ScenarioError",
+    "ExportError",
+]
+
+
+class LunarmapError(Exception):
+    """Base class of every error lunarmap raises on purpose."""
+
+
+class CRSError(LunarmapError, ValueError):
+    """A coordinate reference system is missing, not lunar, or not the one expected."""
+
+
+class SiteCatalogError(LunarmapError, ValueError):
+    """The site catalogue (data/sites.geojson or a file like it) is malformed."""
+
+
+class UnknownSiteError(LunarmapError, LookupError):
+    """A site id that is not in the catalogue."""
+
+
+class GeometryError(LunarmapError, ValueError):
+    """A geometry is empty, invalid, or outside the Moon's coordinate ranges."""
+
+
+class InvalidRadiusError(LunarmapError, ValueError):
+    """A radius that is not a positive, finite number within the allowed range."""
+
+
+class OutsideRasterError(LunarmapError, ValueError):
+    """A point or window asked of a raster lies outside its coverage."""
+
+
+class DataMissingError(LunarmapError, FileNotFoundError):
+    """A data file the operation needs has not been fetched or prepared."""
+
+
+class ChecksumError(LunarmapError, ValueError):
+    """A file's size or SHA-256 does not match the catalogue."""
+
+
+class FetchError(LunarmapError, OSError):
+    """A product could not be fetched (network, mirror or disk)."""
+
+
+class RasterError(LunarmapError, ValueError):
+    """A raster cannot be used as it is (no CRS, wrong CRS, unreadable)."""
+
+
+class ZoneError(LunarmapError, ValueError):
+    """A keep-out zone is malformed."""
+
+
+class ScenarioError(LunarmapError, ValueError):
+    """A saved scenario cannot be read, written or found."""
+
+
+class ExportError(LunarmapError, OSError):
+    """An export cannot be written where asked."""

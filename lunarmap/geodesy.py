@@ -1,0 +1,271 @@
+"""Distances, azimuths, circles and areas on the IAU 2015 Moon sphere.
+
+Everything here is geodesic on the sphere of radius :data:`MOON_RADIUS_M`:
+never Earth's radius, never planar distance in the stereographic map plane.
+Degrees in, metres out. Geometry (circles, zones, regions) lives in
+south polar stereographic metres (IAU_2015:30135), where the pole and the
+180 meridian are ordinary places; areas are measured by projecting to the
+south polar Lambert azimuthal equal-area projection, which preserves area on
+the sphere.
+
+>>> round(float(distance_m(0.0, -90.0, 0.0, -89.0)), 2)   # pole to 89 S
+30323.35
+>>> round(cap_area_km2(10.0), 3)                          # 2 pi R^2 (1 - cos(r/R))
+314.158
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import Geod
+from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
+
+from .crs import LAEA_SOUTH_PROJ, LONLAT_CODE, MOON_RADIUS_M, SOUTH_POLAR_CODE, lonlat_to_polar, transformer
+from .errors import GeometryError, InvalidRadiusError
+
+__all__ = [
+    "MOON_RADIUS_M",
+    "MOON_GEOD",
+    "Inverse",
+    "distance_m",
+    "inverse",
+    "forward",
+    "distance_matrix_m",
+    "geodesic_circle",
+    "area_m2",
+    "area_km2",
+    "cap_area_km2",
+    "lens_area_km2",
+    "validate_lonlat",
+    "to_polar",
+    "centroid_lonlat",
+]
+
+#: pyproj's geodesic solver on the Moon sphere (used for azimuths and forward problems).
+MOON_GEOD = Geod(a=MOON_RADIUS_M, b=MOON_RADIUS_M)
+
+#: Densify edges to this length before projecting, so straight map edges keep their shape.
+_DENSIFY_M = 1_000.0
+
+
+@dataclass(frozen=True)
+class Inverse:
+    """Solution of the inverse geodesic problem between two points (or arrays of them)."""
+
+    distance_m: Any
+    azimuth_deg: Any
+    back_azimuth_deg: Any
+
+
+def validate_lonlat(lon_deg: Any, lat_deg: Any, what: str = "point") -> None:
+    """Raise :class:`GeometryError` if any longitude is outside [-180, 360) or latitude outside [-90, 90]."""
+    lon = np.asarray(lon_deg, dtype=float)
+    lat = np.asarray(lat_deg, dtype=float)
+    bad_lat = ~np.isfinite(lat) | (lat < -90.0) | (lat > 90.0)
+    if np.any(bad_lat):
+        value = lat[bad_lat].flat[0]
+        raise GeometryError(
+            f"{what}: latitude {value!r} is outside the Moon's range [-90, 90] degrees; "
+            "give latitude in degrees, south negative."
+        )
+    bad_lon = ~np.isfinite(lon) | (lon < -180.0) | (lon >= 360.0)
+    if np.any(bad_lon):
+        value = lon[bad_lon].flat[0]
+        raise GeometryError(
+            f"{what}: longitude {value!r} is outside the Moon's range [-180, 360) degrees; "
+            "give longitude in degrees east (-180..180 or 0..360)."
+        )
+
+
+def _shape_out(value: np.ndarray, *inputs: Any) -> Any:
+    if all(np.ndim(v) == 0 for v in inputs):
+        return float(value)
+    return value
+
+
+def distance_m(lon1_deg: Any, lat1_deg: Any, lon2_deg: Any, lat2_deg: Any) -> Any:
+    """Great-circle (geodesic) distance on the Moon sphere in metres.
+
+    Scalars in, float out; arrays in (broadcast), array out. Uses the
+    atan2 form of Vincenty's formula for the sphere, accurate at every
+    distance from 0 to antipodal.
+
+    >>> round(distance_m(0, -90, 123.0, -89.5), 3)   # pi R / 360
+    15161.675
+    """
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1_deg, lat1_deg, lon2_deg, lat2_deg))
+    dlon = lon2 - lon1
+    sin1, cos1 = np.sin(lat1), np.cos(lat1)
+    sin2, cos2 = np.sin(lat2), np.cos(lat2)
+    cos_dlon = np.cos(dlon)
+    a = cos2 * np.sin(dlon)
+    b = cos1 * sin2 - sin1 * cos2 * cos_dlon
+    num = np.hypot(a, b)
+    den = sin1 * sin2 + cos1 * cos2 * cos_dlon
+    result = MOON_RADIUS_M * np.arctan2(num, den)
+    return _shape_out(result, lon1_deg, lat1_deg, lon2_deg, lat2_deg)
+
+
+def inverse(lon1_deg: Any, lat1_deg: Any, lon2_deg: Any, lat2_deg: Any) -> Inverse:
+    """Distance (m), forward azimuth at the start and back azimuth at the end (degrees from north).
+
+    The back azimuth is the direction from the end point back to the start.
+    """
+    fwd, back, dist = MOON_GEOD.inv(lon1_deg, lat1_deg, lon2_deg, lat2_deg)
+    return Inverse(distance_m=dist, azimuth_deg=fwd, back_azimuth_deg=back)
+
+
+def forward(lon_deg: Any, lat_deg: Any, azimuth_deg: Any, distance_m_: Any) -> tuple[Any, Any, Any]:
+    """End point (lon, lat in degrees) and back azimuth after travelling ``distance_m_`` along ``azimuth_deg``."""
+    return MOON_GEOD.fwd(lon_deg, lat_deg, azimuth_deg, distance_m_)
+
+
+def distance_matrix_m(lon_deg: Any, lat_deg: Any) -> np.ndarray:
+    """Symmetric (n, n) matrix of geodesic distances in metres between n points."""
+    lon = np.asarray(lon_deg, dtype=float).ravel()
+    lat = np.asarray(lat_deg, dtype=float).ravel()
+    validate_lonlat(lon, lat)
+    m = distance_m(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
+    m = np.asarray(m)
+    m = 0.5 * (m + m.T)
+    np.fill_diagonal(m, 0.0)
+    return m
+
+
+def _check_radius(radius_km: float, max_km: float) -> float:
+    try:
+        r = float(radius_km)
+    except (TypeError, ValueError):
+        r = float("nan")
+    if not np.isfinite(r) or r <= 0.0 or r > max_km:
+        raise InvalidRadiusError(
+            f"radius_km must be greater than 0 and at most {max_km:g} (got {radius_km!r}); "
+            "give the radius in kilometres."
+        )
+    return r
+
+
+def geodesic_circle(lon_deg: float, lat_deg: float, radius_km: float, n_vertices: int = 360, max_km: float = 5_000.0) -> Polygon:
+    """Polygon of all points within ``radius_km`` (geodesic) of a point, in IAU_2015:30135 metres.
+
+    Vertices are exact geodesic destinations at ``n_vertices`` equally spaced
+    azimuths, so the circle is right around the pole and across the 180
+    meridian. Its area on the sphere (:func:`area_km2`) matches the spherical
+    cap 2 pi R^2 (1 - cos(r/R)) to about (2 pi / n)^2 / 6.
+    """
+    validate_lonlat(lon_deg, lat_deg, "circle centre")
+    r_m = _check_radius(radius_km, max_km) * 1_000.0
+    az = np.linspace(0.0, 360.0, n_vertices, endpoint=False)
+    lons, lats, _ = MOON_GEOD.fwd(np.full_like(az, float(lon_deg)), np.full_like(az, float(lat_deg)), az, np.full_like(az, r_m))
+    x, y = lonlat_to_polar(lons, lats)
+    ring = np.column_stack([x, y])
+    poly = Polygon(ring)
+    if not poly.is_valid:  # Orientation is irrelevant; a bad ring here is a bug, not input.
+        poly = shapely.make_valid(poly)
+    return shapely.normalize(poly) if isinstance(poly, Polygon) else poly
+
+
+def area_m2(geom_polar: Any) -> Any:
+    """Area on the Moon sphere in m^2 of geometry given in IAU_2015:30135 metres.
+
+    Edges are taken as straight in the map plane (as drawn), densified to 1 km
+    and projected to the south polar Lambert azimuthal equal-area projection.
+    Accepts one geometry (returns float) or an array of them (returns array).
+    """
+    geoms = np.asarray(geom_polar, dtype=object)
+    dense = shapely.segmentize(geoms, _DENSIFY_M)
+    t = transformer(SOUTH_POLAR_CODE, LAEA_SOUTH_PROJ)
+    projected = shapely.transform(dense, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+    areas = shapely.area(projected)
+    if geoms.ndim == 0:
+        return float(areas)
+    return areas
+
+
+def area_km2(geom_polar: Any) -> Any:
+    """Area on the Moon sphere in km^2 of geometry in IAU_2015:30135 metres (see :func:`area_m2`)."""
+    a = area_m2(geom_polar)
+    return a / 1e6
+
+
+def cap_area_km2(radius_km: float) -> float:
+    """Analytic area of a spherical cap of geodesic radius ``radius_km`` on the Moon: 2 pi R^2 (1 - cos(r/R))."""
+    r = MOON_RADIUS_M
+    return float(2.0 * np.pi * r * r * (1.0 - np.cos(radius_km * 1_000.0 / r)) / 1e6)
+
+
+def lens_area_km2(radius1_km: float, radius2_km: float, distance_km: float) -> float:
+    """Analytic overlap area of two spherical caps with centres ``distance_km`` apart (geodesic).
+
+    From the spherical law of cosines and Girard's theorem; exact on the sphere.
+    """
+    R = MOON_RADIUS_M / 1_000.0
+    a, b, d = radius1_km / R, radius2_km / R, distance_km / R
+    if d >= a + b:
+        return 0.0
+    if d <= abs(a - b):
+        return cap_area_km2(min(radius1_km, radius2_km))
+    # Angle at each centre between the centre-centre arc and the arc to an intersection point.
+    alpha = np.arccos(np.clip((np.cos(b) - np.cos(a) * np.cos(d)) / (np.sin(a) * np.sin(d)), -1.0, 1.0))
+    beta = np.arccos(np.clip((np.cos(a) - np.cos(b) * np.cos(d)) / (np.sin(b) * np.sin(d)), -1.0, 1.0))
+    # Angle at an intersection point between the arcs back to the two centres.
+    gamma = np.arccos(np.clip((np.cos(d) - np.cos(a) * np.cos(b)) / (np.sin(a) * np.sin(b)), -1.0, 1.0))
+    # Area of each circular segment = sector - spherical triangle; sector of a cap:
+    sector_a = 2.0 * alpha * (1.0 - np.cos(a))
+    sector_b = 2.0 * beta * (1.0 - np.cos(b))
+    # Kite formed by the two centres and the two intersection points (spherical quadrilateral):
+    kite = 2.0 * alpha + 2.0 * beta + 2.0 * gamma - 2.0 * np.pi
+    return float((sector_a + sector_b - kite) * R * R)
+
+
+def to_polar(geom_lonlat: BaseGeometry, what: str = "geometry", densify_deg: float = 0.05) -> BaseGeometry:
+    """Convert a lon/lat geometry (degrees east, edges straight in lon/lat) to IAU_2015:30135 metres.
+
+    A polygon whose ring runs along latitude -90 (the usual way to write a
+    polar cap in lon/lat files) has that edge collapsed to the pole and the
+    resulting cut along the meridian removed; any other invalid geometry is
+    refused with :class:`GeometryError`.
+    """
+    if geom_lonlat is None or geom_lonlat.is_empty:
+        raise GeometryError(f"{what}: geometry is empty; give a point or polygon with coordinates.")
+    coords = shapely.get_coordinates(geom_lonlat)
+    validate_lonlat(coords[:, 0], coords[:, 1], what)
+    touches_pole = bool(np.any(coords[:, 1] <= -90.0 + 1e-9))
+    dense = shapely.segmentize(geom_lonlat, densify_deg) if geom_lonlat.geom_type != "Point" else geom_lonlat
+    t = transformer(LONLAT_CODE, SOUTH_POLAR_CODE)
+    out = shapely.transform(dense, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+    if out.geom_type in ("Polygon", "MultiPolygon") and not out.is_valid:
+        if touches_pole:
+            repaired = shapely.make_valid(out, method="structure")
+            polys = [g for g in getattr(repaired, "geoms", [repaired]) if g.geom_type in ("Polygon", "MultiPolygon")]
+            out = shapely.union_all(polys) if polys else repaired
+        if not out.is_valid or out.is_empty:
+            reason = shapely.is_valid_reason(out)
+            raise GeometryError(
+                f"{what}: polygon is invalid ({reason}); fix the ring so it does not cross itself "
+                "(shapely.make_valid offers a repaired shape)."
+            )
+    return out
+
+
+def centroid_lonlat(geom_polar: BaseGeometry) -> tuple[float, float]:
+    """Area-weighted centroid on the sphere of a geometry in IAU_2015:30135 metres, as (lon, lat) degrees.
+
+    Computed in the south polar Lambert azimuthal equal-area projection (so
+    weights are true areas); a polar cap's centroid is the pole.
+    """
+    t = transformer(SOUTH_POLAR_CODE, LAEA_SOUTH_PROJ)
+    back = transformer(LAEA_SOUTH_PROJ, LONLAT_CODE)
+    if geom_polar.geom_type == "Point":
+        lon, lat = transformer(SOUTH_POLAR_CODE, LONLAT_CODE).transform(geom_polar.x, geom_polar.y)
+        return float(lon), float(lat)
+    dense = shapely.segmentize(geom_polar, _DENSIFY_M)
+    projected = shapely.transform(dense, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+    c = projected.centroid
+    lon, lat = back.transform(c.x, c.y)
+    return float(lon), float(lat)

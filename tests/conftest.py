@@ -1,0 +1,53 @@
+"""Shared fixtures: a synthetic raster factory for unit tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from pyproj import CRS
+from rasterio.transform import from_origin
+
+from lunarmap.crs import SOUTH_POLAR
+
+TESTS_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = TESTS_DIR.parent
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "lunar-data"
+
+
+@pytest.fixture
+def make_raster(tmp_path: Path) -> Callable[..., Path]:
+    """Factory: write a small GeoTIFF from an array and return its path.
+
+    ``make_raster(array, origin=(x0, y0), pixel_m=60.0, crs=SOUTH_POLAR, nodata=None, name="r.tif")``;
+    ``crs=None`` writes a raster with no CRS.
+    """
+
+    def _make(
+        array: np.ndarray,
+        origin: tuple[float, float] = (-3000.0, 3000.0),
+        pixel_m: float = 60.0,
+        crs: object = SOUTH_POLAR,
+        nodata: float | None = None,
+        name: str = "r.tif",
+    ) -> Path:
+        arr = np.asarray(array)
+        if arr.ndim == 2:
+            arr = arr[None]
+        path = tmp_path / name
+        profile = {
+            "driver": "GTiff", "width": arr.shape[2], "height": arr.shape[1], "count": arr.shape[0],
+            "dtype": arr.dtype, "transform": from_origin(origin[0], origin[1], pixel_m, pixel_m),
+        }
+        if crs is not None:
+            profile["crs"] = rasterio.crs.CRS.from_wkt(CRS.from_user_input(crs).to_wkt())
+        if nodata is not None:
+            profile["nodata"] = nodata
+        with rasterio.open(path, "w", **profile) as dst:
+            dst.write(arr)
+        return path
+
+    return _make
