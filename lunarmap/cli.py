@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import io
 import json
 import sys
@@ -130,10 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Modules that add commands: each defines ``register_cli(subparsers)``.
+_COMMAND_MODULES: tuple[str, ...] = ()
+
+
 def _extra_registrations() -> list:
-    regs = []
-    # [register-commands] each entry: a function taking the subparsers object.
-    return regs
+    return [importlib.import_module(f"lunarmap.{name}").register_cli for name in _COMMAND_MODULES]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
