@@ -68,14 +68,14 @@ def validate_lonlat(lon_deg: Any, lat_deg: Any, what: str = "point") -> None:
     lat = np.asarray(lat_deg, dtype=float)
     bad_lat = ~np.isfinite(lat) | (lat < -90.0) | (lat > 90.0)
     if np.any(bad_lat):
-        value = lat[bad_lat].flat[0]
+        value = float(lat[bad_lat].flat[0])
         raise GeometryError(
             f"{what}: latitude {value!r} is outside the Moon's range [-90, 90] degrees; "
             "give latitude in degrees, south negative."
         )
     bad_lon = ~np.isfinite(lon) | (lon < -180.0) | (lon >= 360.0)
     if np.any(bad_lon):
-        value = lon[bad_lon].flat[0]
+        value = float(lon[bad_lon].flat[0])
         raise GeometryError(
             f"{what}: longitude {value!r} is outside the Moon's range [-180, 360) degrees; "
             "give longitude in degrees east (-180..180 or 0..360)."
@@ -236,20 +236,26 @@ def to_polar(geom_lonlat: BaseGeometry, what: str = "geometry", densify_deg: flo
     coords = shapely.get_coordinates(geom_lonlat)
     validate_lonlat(coords[:, 0], coords[:, 1], what)
     touches_pole = bool(np.any(coords[:, 1] <= -90.0 + 1e-9))
+    if geom_lonlat.geom_type in ("Polygon", "MultiPolygon") and not geom_lonlat.is_valid:
+        raise GeometryError(
+            f"{what}: polygon is invalid ({shapely.is_valid_reason(geom_lonlat)}); fix the ring so it does not "
+            "cross itself (shapely.make_valid offers a repaired shape)."
+        )
     dense = shapely.segmentize(geom_lonlat, densify_deg) if geom_lonlat.geom_type != "Point" else geom_lonlat
     t = transformer(LONLAT_CODE, SOUTH_POLAR_CODE)
     out = shapely.transform(dense, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
-    if out.geom_type in ("Polygon", "MultiPolygon") and not out.is_valid:
-        if touches_pole:
-            repaired = shapely.make_valid(out, method="structure")
-            polys = [g for g in getattr(repaired, "geoms", [repaired]) if g.geom_type in ("Polygon", "MultiPolygon")]
-            out = shapely.union_all(polys) if polys else repaired
-        if not out.is_valid or out.is_empty:
-            reason = shapely.is_valid_reason(out)
-            raise GeometryError(
-                f"{what}: polygon is invalid ({reason}); fix the ring so it does not cross itself "
-                "(shapely.make_valid offers a repaired shape)."
-            )
+    if touches_pole and out.geom_type in ("Polygon", "MultiPolygon"):
+        # Edges along latitude -90 collapse to the pole and leave a zero-width cut along
+        # a meridian (its two sides differ only by rounding, as lon -180 and 180 do);
+        # snapping to a micrometre grid makes them coincide and buffer(0) removes the cut.
+        cleaned = shapely.set_precision(out, 1e-6).buffer(0)
+        if abs(cleaned.area - out.area) > 1e-6 * max(out.area, 1.0):
+            raise GeometryError(f"{what}: polygon touching the pole could not be closed cleanly; check its ring.")
+        out = cleaned
+    if out.geom_type in ("Polygon", "MultiPolygon") and (not out.is_valid or out.is_empty):
+        raise GeometryError(
+            f"{what}: polygon is invalid in polar metres ({shapely.is_valid_reason(out)}); check its ring."
+        )
     return out
 
 

@@ -176,7 +176,7 @@ def _parse_feature(feature: Any, index: int) -> Site:
         raise _fail(where, "geometry", geom_json, "give a Point or Polygon geometry in lon/lat degrees.")
     try:
         geom = shape(geom_json)
-    except (ValueError, TypeError, AttributeError, KeyError, shapely.errors.GEOSException) as err:
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, shapely.errors.ShapelyError) as err:
         raise _fail(where, "geometry", geom_json, f"it is not a valid GeoJSON geometry ({err}).") from err
     if geom.is_empty:
         raise _fail(where, "geometry", geom_json, "the geometry is empty; give its coordinates.")
