@@ -223,10 +223,11 @@ def lens_area_km2(radius1_km: float, radius2_km: float, distance_km: float) -> f
     return float((sector_a + sector_b - kite) * R * R)
 
 
-def to_polar(geom_lonlat: BaseGeometry, what: str = "geometry", densify_deg: float = 0.05) -> BaseGeometry:
+def to_polar(geom_lonlat: BaseGeometry, what: str = "geometry", densify_deg: float | None = 0.05) -> BaseGeometry:
     """Convert a lon/lat geometry (degrees east, edges straight in lon/lat) to IAU_2015:30135 metres.
 
-    A polygon whose ring runs along latitude -90 (the usual way to write a
+    ``densify_deg=None`` keeps the vertices as they are (edges straight on the
+    map, as lunarmap writes them). A polygon whose ring runs along latitude -90 (the usual way to write a
     polar cap in lon/lat files) has that edge collapsed to the pole and the
     resulting cut along the meridian removed; any other invalid geometry is
     refused with :class:`GeometryError`.
@@ -236,12 +237,16 @@ def to_polar(geom_lonlat: BaseGeometry, what: str = "geometry", densify_deg: flo
     coords = shapely.get_coordinates(geom_lonlat)
     validate_lonlat(coords[:, 0], coords[:, 1], what)
     touches_pole = bool(np.any(coords[:, 1] <= -90.0 + 1e-9))
-    if geom_lonlat.geom_type in ("Polygon", "MultiPolygon") and not geom_lonlat.is_valid:
+    # Edges straight in lon/lat (densified): the ring must be valid in lon/lat. Edges straight
+    # on the map (densify_deg=None): validity is judged in polar metres below.
+    if densify_deg is not None and geom_lonlat.geom_type in ("Polygon", "MultiPolygon") and not geom_lonlat.is_valid:
         raise GeometryError(
             f"{what}: polygon is invalid ({shapely.is_valid_reason(geom_lonlat)}); fix the ring so it does not "
             "cross itself (shapely.make_valid offers a repaired shape)."
         )
-    dense = shapely.segmentize(geom_lonlat, densify_deg) if geom_lonlat.geom_type != "Point" else geom_lonlat
+    dense = geom_lonlat
+    if densify_deg is not None and geom_lonlat.geom_type != "Point":
+        dense = shapely.segmentize(geom_lonlat, densify_deg)
     t = transformer(LONLAT_CODE, SOUTH_POLAR_CODE)
     out = shapely.transform(dense, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
     if touches_pole and out.geom_type in ("Polygon", "MultiPolygon"):
@@ -254,7 +259,8 @@ def to_polar(geom_lonlat: BaseGeometry, what: str = "geometry", densify_deg: flo
         out = cleaned
     if out.geom_type in ("Polygon", "MultiPolygon") and (not out.is_valid or out.is_empty):
         raise GeometryError(
-            f"{what}: polygon is invalid in polar metres ({shapely.is_valid_reason(out)}); check its ring."
+            f"{what}: polygon is invalid ({shapely.is_valid_reason(out)}); fix the ring so it does not "
+            "cross itself (shapely.make_valid offers a repaired shape)."
         )
     return out
 

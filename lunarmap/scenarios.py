@@ -1,0 +1,209 @@
+"""Saved scenarios: named sets of keep-out zones in an embedded GeoPackage (SQLite) database.
+
+The database is a real GeoPackage that GDAL and QGIS open: a feature table
+``zones`` (polygons in IAU_2015:30135 metres) and an attribute table
+``scenarios``. Every save, rename and delete is one SQLite transaction, so a
+crash midway leaves the previous state intact. The default file lives in the
+user data folder (platformdirs); ``LUNARMAP_SCENARIO_DB`` overrides it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import struct
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import platformdirs
+import shapely
+from pyproj import CRS
+
+from .crs import SOUTH_POLAR_CODE
+from .errors import ScenarioError
+from .zones import Zone
+
+__all__ = ["ScenarioInfo", "ScenarioStore", "default_store_path"]
+
+_ZONE_COLUMNS = ("zone_id", "scenario_id", "position", "name", "owner", "purpose", "start", "end", "rule", "shape",
+                 "centre_lon_deg", "centre_lat_deg", "radius_km")
+_SRS_ID = 100_030_135  # the GeoPackage srs_id under which the lunar polar CRS is registered here
+
+
+def default_store_path() -> Path:
+    """``$LUNARMAP_SCENARIO_DB`` or ``<user data dir>/lunarmap/scenarios.gpkg``."""
+    env = os.environ.get("LUNARMAP_SCENARIO_DB")
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_data_dir("lunarmap", appauthor=False)) / "scenarios.gpkg"
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    """A saved scenario's id, name, zone count and last-saved time (UTC, ISO 8601)."""
+
+    id: str
+    name: str
+    zone_count: int
+    saved_utc: str
+
+
+def _gpkg_blob(geom: shapely.Geometry) -> bytes:
+    # GeoPackage binary: magic "GP", version 0, flags (little-endian, no envelope), srs_id, then WKB.
+    return b"GP" + bytes([0, 0b0000_0001]) + struct.pack("<i", _SRS_ID) + shapely.to_wkb(geom, byte_order=1)
+
+
+def _from_gpkg_blob(blob: bytes) -> shapely.Geometry:
+    flags = blob[3]
+    envelope = (0, 32, 48, 48, 64)[(flags >> 1) & 0b111]
+    return shapely.from_wkb(blob[8 + envelope:])
+
+
+class ScenarioStore:
+    """Save, list, open, rename and delete scenarios in one GeoPackage file."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path is not None else default_store_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ScenarioError(f"cannot create the scenario folder {str(self.path.parent)!r} ({err}); set LUNARMAP_SCENARIO_DB to a writable file path.") from err
+        if not self.path.exists():
+            self._create()
+
+    # --- schema ---------------------------------------------------------------------------------
+
+    def _create(self) -> None:
+        tmp = self.path.with_name(f".{self.path.stem}-{uuid.uuid4().hex[:8]}.gpkg")
+        empty = gpd.GeoDataFrame(
+            {c: gpd.pd.Series(dtype="float64" if c in ("centre_lon_deg", "centre_lat_deg", "radius_km")
+                              else "int64" if c == "position" else "str") for c in _ZONE_COLUMNS},
+            geometry=gpd.GeoSeries([], crs=CRS.from_user_input(SOUTH_POLAR_CODE)),
+        )
+        empty.to_file(tmp, layer="zones", driver="GPKG", engine="pyogrio", geometry_type="Polygon",
+                      layer_options={"SPATIAL_INDEX": "NO"})
+        con = sqlite3.connect(tmp)
+        try:
+            with con:
+                # Give the lunar CRS a fixed srs_id so our geometry blobs can name it.
+                old = con.execute("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name='zones'").fetchone()[0]
+                if old != _SRS_ID:
+                    row = con.execute("SELECT srs_name, organization, organization_coordsys_id, definition, description "
+                                      "FROM gpkg_spatial_ref_sys WHERE srs_id=?", (old,)).fetchone()
+                    con.execute("INSERT INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, organization_coordsys_id, "
+                                "definition, description) VALUES (?, ?, ?, ?, ?, ?)", (row[0], _SRS_ID, row[1], _SRS_ID if row[2] == old else row[2], row[3], row[4]))
+                    con.execute("UPDATE gpkg_geometry_columns SET srs_id=? WHERE table_name='zones'", (_SRS_ID,))
+                    con.execute("UPDATE gpkg_contents SET srs_id=? WHERE table_name='zones'", (_SRS_ID,))
+                con.execute("CREATE TABLE scenarios (fid INTEGER PRIMARY KEY AUTOINCREMENT, scenario_id TEXT UNIQUE NOT NULL, "
+                            "name TEXT NOT NULL, saved_utc TEXT NOT NULL)")
+                con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
+                            "VALUES ('scenarios', 'attributes', 'scenarios', 'lunarmap saved scenarios')")
+        finally:
+            con.close()
+        os.replace(tmp, self.path)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            con = sqlite3.connect(self.path, timeout=10)
+        except sqlite3.Error as err:
+            raise ScenarioError(f"cannot open the scenario database {str(self.path)!r} ({err}).") from err
+        try:
+            yield con
+        except sqlite3.DatabaseError as err:
+            raise ScenarioError(f"the scenario database {str(self.path)!r} could not be used ({err}); "
+                                "if it is damaged, move it aside and start a new one.") from err
+        finally:
+            con.close()
+
+    # --- operations -----------------------------------------------------------------------------
+
+    def save(self, name: str, zones: Iterable[Zone], scenario_id: str | None = None) -> str:
+        """Save zones under ``name`` (a new scenario, or replace ``scenario_id``'s zones). Returns the id."""
+        name = (name or "").strip()
+        if not name:
+            raise ScenarioError("a scenario needs a name; type one before saving.")
+        zones = list(zones)
+        sid = scenario_id or uuid.uuid4().hex[:12]
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        rows = [
+            (z.id, sid, i, z.name, z.owner, z.purpose, z.start, z.end, z.rule, z.shape,
+             z.centre_lonlat[0] if z.centre_lonlat else None, z.centre_lonlat[1] if z.centre_lonlat else None,
+             z.radius_km, _gpkg_blob(z.geometry_polar))
+            for i, z in enumerate(zones)
+        ]
+        cols = ", ".join(f'"{c}"' for c in _ZONE_COLUMNS) + ", geom"
+        marks = ", ".join("?" for _ in range(len(_ZONE_COLUMNS) + 1))
+        with self._connect() as con, con:
+            if scenario_id is not None and con.execute(
+                    "SELECT 1 FROM scenarios WHERE scenario_id=?", (sid,)).fetchone() is None:
+                raise ScenarioError(f"no saved scenario has id {sid!r}; save it as a new scenario instead.")
+            con.execute("DELETE FROM zones WHERE scenario_id=?", (sid,))
+            con.execute("INSERT INTO scenarios (scenario_id, name, saved_utc) VALUES (?, ?, ?) "
+                        "ON CONFLICT(scenario_id) DO UPDATE SET name=excluded.name, saved_utc=excluded.saved_utc",
+                        (sid, name, stamp))
+            for row in rows:
+                con.execute(f"INSERT INTO zones ({cols}) VALUES ({marks})", row)
+                _after_row_hook()
+        return sid
+
+    def list(self) -> list[ScenarioInfo]:
+        """Saved scenarios, newest first."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT s.scenario_id, s.name, COUNT(z.fid), s.saved_utc FROM scenarios s "
+                "LEFT JOIN zones z ON z.scenario_id = s.scenario_id GROUP BY s.scenario_id ORDER BY s.saved_utc DESC, s.fid DESC"
+            ).fetchall()
+        return [ScenarioInfo(*r) for r in rows]
+
+    def info(self, scenario_id: str) -> ScenarioInfo:
+        """One scenario's summary, or :class:`ScenarioError` if there is none with that id."""
+        for s in self.list():
+            if s.id == scenario_id:
+                return s
+        raise ScenarioError(f"no saved scenario has id {scenario_id!r}; pick one from the list of saved scenarios.")
+
+    def load(self, scenario_id: str) -> list[Zone]:
+        """The zones of a saved scenario, in saved order."""
+        self.info(scenario_id)
+        cols = ", ".join(f'"{c}"' for c in _ZONE_COLUMNS) + ", geom"
+        with self._connect() as con:
+            rows = con.execute(f"SELECT {cols} FROM zones WHERE scenario_id=? ORDER BY position", (scenario_id,)).fetchall()
+        zones = []
+        for r in rows:
+            rec = dict(zip(_ZONE_COLUMNS, r[:-1], strict=True))
+            centre = (rec["centre_lon_deg"], rec["centre_lat_deg"]) if rec["centre_lon_deg"] is not None else None
+            zones.append(Zone(
+                id=rec["zone_id"], name=rec["name"], owner=rec["owner"], geometry_polar=_from_gpkg_blob(r[-1]),
+                purpose=rec["purpose"] or "", start=rec["start"], end=rec["end"], rule=rec["rule"] or "",
+                shape=rec["shape"] or "polygon", centre_lonlat=centre, radius_km=rec["radius_km"],
+            ))
+        return zones
+
+    def rename(self, scenario_id: str, new_name: str) -> None:
+        """Rename a saved scenario."""
+        new_name = (new_name or "").strip()
+        if not new_name:
+            raise ScenarioError("the new scenario name is empty; type a name.")
+        self.info(scenario_id)
+        with self._connect() as con, con:
+            con.execute("UPDATE scenarios SET name=? WHERE scenario_id=?", (new_name, scenario_id))
+
+    def delete(self, scenario_id: str) -> None:
+        """Delete a saved scenario and its zones."""
+        self.info(scenario_id)
+        with self._connect() as con, con:
+            con.execute("DELETE FROM zones WHERE scenario_id=?", (scenario_id,))
+            con.execute("DELETE FROM scenarios WHERE scenario_id=?", (scenario_id,))
+
+
+def _after_row_hook() -> None:
+    """Test hook: with LUNARMAP_TEST_SLOW_SAVE set, pause after each zone row (to kill a save midway)."""
+    delay = os.environ.get("LUNARMAP_TEST_SLOW_SAVE")
+    if delay:
+        time.sleep(float(delay))

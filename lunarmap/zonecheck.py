@@ -1,0 +1,137 @@
+"""Zone conflict checks against the real PSR data, and ``python -m lunarmap zones check``."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from .errors import DataMissingError, RasterError
+from .paths import data_dir as _data_dir
+from .sites import load_sites
+from .zones import PsrFunction, ZoneReport, analyse_zones, zones_from_geojson
+
+__all__ = ["psr_measure", "check_zones", "report_rows", "register_cli"]
+
+_NO_DATA_NOTE = "no PSR data: the 60 m PSR grid covers only the polar cap poleward of about 85 S"
+
+
+@lru_cache(maxsize=4096)
+def _psr_cached(wkb: bytes, root: str) -> tuple[float, str]:
+    from .psr import psr_area_in
+
+    stats = psr_area_in(shapely.from_wkb(wkb), data_dir=root)
+    if math.isnan(stats.psr_area_km2):
+        return float("nan"), _NO_DATA_NOTE
+    note = f"from {stats.product} ({stats.resolution_m:.0f} m)"
+    if stats.covered_fraction < 0.999:
+        note += f"; the grid covers {stats.covered_fraction:.0%} of the zone, the rest is not counted"
+    return stats.psr_area_km2, note
+
+
+@lru_cache(maxsize=8)
+def _psr_total(root: str) -> float:
+    from .psr import psr_area_in
+    from .rasters import PREPARED, open_raster
+
+    with open_raster(Path(root) / "prepared" / PREPARED["psr"]) as ds:
+        grid = shapely.box(*ds.bounds)
+    return float(psr_area_in(grid, data_dir=root).psr_area_km2)
+
+
+def psr_measure(data_dir: str | Path | None = None) -> tuple[PsrFunction | None, float, str]:
+    """A cached PSR-area function for zones, the total PSR area in the data (km2), and a status note.
+
+    Returns ``(None, nan, reason)`` when the prepared PSR grid is not there yet.
+    Results are cached by geometry, so re-checking unchanged zones is instant.
+    """
+    root = str(_data_dir(data_dir))
+    try:
+        total = _psr_total(root)
+    except (DataMissingError, RasterError, FileNotFoundError) as err:
+        return None, float("nan"), f"PSR data not prepared ({err}); run python -m lunarmap fetch, then prepare"
+
+    def measure(geom: BaseGeometry) -> tuple[float, str]:
+        return _psr_cached(shapely.to_wkb(geom), root)
+
+    return measure, total, "ok"
+
+
+def check_zones(zones, data_dir: str | Path | None = None) -> ZoneReport:
+    """Conflict analysis of zones against the site catalogue and the prepared PSR grid."""
+    measure, total, _ = psr_measure(data_dir)
+    return analyse_zones(zones, load_sites(), psr_km2=measure, psr_total_km2=total)
+
+
+def _num(value: float, digits: int = 3) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(float(value), digits)
+
+
+def report_rows(report: ZoneReport) -> tuple[list[dict], list[dict]]:
+    """The report as plain rows: one per zone, one per overlapping pair (for tables, CSV and JSON)."""
+    names = {z.id: z.name for z in report.zones}
+    zones = [
+        {"zone": z.name, "owner": z.owner, "area_km2": _num(z.area_km2), "psr_km2": _num(z.psr_km2),
+         "psr_share_of_zone": _num(z.psr_share_of_zone, 5), "psr_share_of_all_psr": _num(z.psr_share_of_all, 5),
+         "sites_inside": " ".join(z.sites_inside), "psr_note": z.psr_note}
+        for z in report.zones
+    ]
+    pairs = [
+        {"zone_a": names[p.a], "zone_b": names[p.b], "overlap_km2": _num(p.overlap_km2),
+         "share_of_a": _num(p.share_of_a, 5), "share_of_b": _num(p.share_of_b, 5), "conflict": p.conflict}
+        for p in report.pairs
+    ]
+    return zones, pairs
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .cli import format_table
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise DataMissingError(f"zone file {str(path)!r} does not exist; give the path of a GeoJSON file of zones.")
+    zones = zones_from_geojson(path, default_owner=args.default_owner or "")
+    report = check_zones(zones, args.data_dir)
+    zone_rows, pair_rows = report_rows(report)
+    if args.format == "json":
+        doc = {"units": {"area": "km2"}, "method": report.method, "psr_total_km2": _num(report.psr_total_km2),
+               "zones": zone_rows, "overlaps": pair_rows, "conflicts": sum(p["conflict"] for p in pair_rows)}
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        buf = io.StringIO()
+        cols = ["kind", *zone_rows[0].keys(), "zone_a", "zone_b", "overlap_km2", "share_of_a", "share_of_b", "conflict"]
+        w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+        w.writeheader()
+        w.writerows({"kind": "zone", **r} for r in zone_rows)
+        w.writerows({"kind": "overlap", **r} for r in pair_rows)
+        print(buf.getvalue(), end="")
+    else:
+        print(format_table(zone_rows, list(zone_rows[0])))
+        print()
+        if pair_rows:
+            print(format_table(pair_rows, list(pair_rows[0])))
+        else:
+            print("No zones share area.")
+        n = sum(p["conflict"] for p in pair_rows)
+        print(f"\n{n} conflict{'s' if n != 1 else ''} (overlapping zones of different owners). Method: {report.method}.")
+    return 0
+
+
+def register_cli(sub: argparse._SubParsersAction) -> None:
+    """Add ``zones check`` to the command line."""
+    p = sub.add_parser("zones", help="keep-out zones: conflict checks")
+    zsub = p.add_subparsers(dest="zones_command", required=True, metavar="ACTION")
+    c = zsub.add_parser("check", help="overlaps, sites inside and PSR area of the zones in a GeoJSON file")
+    c.add_argument("file", metavar="ZONES.geojson")
+    c.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    c.add_argument("--data-dir", default=None, help="data folder (default data/rasters or $LUNARMAP_DATA_DIR)")
+    c.add_argument("--default-owner", default=None, help="owner for features that have none")
+    c.set_defaults(func=_cmd_check)
+
