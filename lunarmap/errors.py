@@ -22,6 +22,12 @@ __all__ = [
     "ZoneError",
     "ScenarioError",
     "ExportError",
+    "CatalogError",
+    "UnknownProductError",
+    "EphemerisError",
+    "TimeWindowError",
+    "HorizonError",
+    "UnknownFeatureError",
 ]
 
 
@@ -79,3 +85,27 @@ class ScenarioError(LunarmapError, ValueError):
 
 class ExportError(LunarmapError, OSError):
     """An export cannot be written where asked."""
+
+
+class CatalogError(LunarmapError, ValueError):
+    """The data catalogue (data/sources.toml or a file like it) is malformed."""
+
+
+class UnknownProductError(LunarmapError, LookupError):
+    """A product name that is not in the data catalogue."""
+
+
+class EphemerisError(LunarmapError, ValueError):
+    """Times outside the ephemeris coverage, or the ephemeris kernels cannot be loaded."""
+
+
+class TimeWindowError(LunarmapError, ValueError):
+    """A time window or time step that is malformed (bad date, end before start, step too small or too large)."""
+
+
+class HorizonError(LunarmapError, ValueError):
+    """Bad input to a terrain horizon computation (mast height, azimuth step, distances, elevation sampler)."""
+
+
+class UnknownFeatureError(LunarmapError, LookupError):
+    """A place name that is neither a catalogue site nor an IAU feature in the gazetteer."""

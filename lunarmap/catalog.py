@@ -1,0 +1,222 @@
+"""The data catalogue (``data/sources.toml``): products, URLs, sizes, checksums, licences.
+
+Every source product lunarmap uses is listed once, with the relative path it
+takes in the data folder, its pinned upstream URLs, its exact size and SHA-256,
+its licence and citation. :func:`load_catalog` reads and validates the file;
+any problem raises :class:`CatalogError` naming the product, the key, the bad
+value and the fix.
+
+>>> catalog = load_catalog()
+>>> catalog.get("lola-global-dem").file
+'lola_global_dem_0p35deg.tif'
+>>> all(p.sha256 for p in catalog.required_products())
+True
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .errors import CatalogError, UnknownProductError
+
+__all__ = [
+    "DEFAULT_CATALOG_PATH",
+    "PRODUCT_KEYS",
+    "Product",
+    "Catalog",
+    "load_catalog",
+    "required_products",
+]
+
+DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "data" / "sources.toml"
+
+#: Keys a ``[[product]]`` table must have, and the optional ones.
+_REQUIRED_KEYS = ("name", "role", "file", "urls", "licence", "citation", "description", "required")
+_OPTIONAL_KEYS = ("bytes", "sha256", "page", "note")
+PRODUCT_KEYS = _REQUIRED_KEYS + _OPTIONAL_KEYS
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+_SUPPORTED_SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Product:
+    """One source product of the catalogue."""
+
+    name: str
+    role: str
+    file: str
+    urls: tuple[str, ...]
+    bytes: int | None
+    sha256: str | None
+    licence: str
+    citation: str
+    description: str
+    required: bool
+    page: str | None = None
+    note: str | None = None
+
+    @property
+    def basename(self) -> str:
+        """The file name without its folder (``psr_catalog/x.csv`` -> ``x.csv``)."""
+        return PurePosixPath(self.file).name
+
+    def path_in(self, folder: str | os.PathLike[str]) -> Path:
+        """Where this product lives inside ``folder`` (its relative path kept)."""
+        return Path(folder).joinpath(*PurePosixPath(self.file).parts)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The validated catalogue: products in file order, looked up by name."""
+
+    products: tuple[Product, ...]
+    path: Path | None = None
+
+    def __iter__(self) -> Iterator[Product]:
+        return iter(self.products)
+
+    def __len__(self) -> int:
+        return len(self.products)
+
+    def __contains__(self, name: object) -> bool:
+        return any(p.name == name for p in self.products)
+
+    @property
+    def names(self) -> list[str]:
+        """Product names in catalogue order."""
+        return [p.name for p in self.products]
+
+    def get(self, name: str) -> Product:
+        """The product called ``name``, or :class:`UnknownProductError` listing the known names."""
+        for product in self.products:
+            if product.name == name:
+                return product
+        raise UnknownProductError(
+            f"unknown product {name!r}; known products: {', '.join(self.names)} "
+            "(see data/sources.toml or 'python -m lunarmap fetch --list')"
+        )
+
+    def required_products(self) -> tuple[Product, ...]:
+        """The products fetched by default (``required = true``)."""
+        return tuple(p for p in self.products if p.required)
+
+    def optional_products(self) -> tuple[Product, ...]:
+        """The products fetched only when asked for by name (``required = false``)."""
+        return tuple(p for p in self.products if not p.required)
+
+
+def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
+    """Read and validate a catalogue (default ``data/sources.toml``)."""
+    path = Path(path) if path is not None else DEFAULT_CATALOG_PATH
+    where = f"data catalogue {str(path)!r}"
+    try:
+        with open(path, "rb") as fh:
+            doc = tomllib.load(fh)
+    except FileNotFoundError as err:
+        raise CatalogError(f"{where} does not exist; check the path (the default is data/sources.toml).") from err
+    except tomllib.TOMLDecodeError as err:
+        raise CatalogError(f"{where} is not valid TOML ({err}); fix the file or restore it from git.") from err
+    schema = doc.get("schema", _SUPPORTED_SCHEMA)
+    if schema != _SUPPORTED_SCHEMA:
+        raise CatalogError(f"{where} has schema {schema!r}; this lunarmap reads schema {_SUPPORTED_SCHEMA} only.")
+    unknown_top = sorted(set(doc) - {"schema", "product"})
+    if unknown_top:
+        raise CatalogError(
+            f"{where} has unknown top-level keys {unknown_top}; allowed: 'schema' and [[product]] tables."
+        )
+    tables = doc.get("product")
+    if not isinstance(tables, list) or not tables:
+        raise CatalogError(f"{where} lists no products; it needs one or more [[product]] tables.")
+    products = tuple(_product(t, i, where) for i, t in enumerate(tables))
+    _check_unique(products, where)
+    return Catalog(products=products, path=path)
+
+
+def required_products(path: str | os.PathLike[str] | None = None) -> tuple[Product, ...]:
+    """The required products of the catalogue at ``path`` (default ``data/sources.toml``)."""
+    return load_catalog(path).required_products()
+
+
+def _product(table: Any, index: int, where: str) -> Product:
+    label = f"{where}, product #{index + 1}"
+    if not isinstance(table, dict):
+        raise CatalogError(f"{label} is not a table; write it as a [[product]] table.")
+    if isinstance(table.get("name"), str):
+        label = f"{where}, product {table['name']!r}"
+    missing = [k for k in _REQUIRED_KEYS if k not in table]
+    if missing:
+        raise CatalogError(f"{label} lacks {', '.join(map(repr, missing))}; every product needs {', '.join(_REQUIRED_KEYS)}.")
+    unknown = sorted(set(table) - set(PRODUCT_KEYS))
+    if unknown:
+        raise CatalogError(f"{label} has unknown keys {unknown}; allowed keys: {', '.join(PRODUCT_KEYS)}.")
+    for key in ("name", "role", "file", "licence", "citation", "description"):
+        if not isinstance(table[key], str) or not table[key].strip():
+            raise CatalogError(f"{label}: {key!r} must be a non-empty string (got {table[key]!r}).")
+    for key in ("page", "note"):
+        if key in table and (not isinstance(table[key], str) or not table[key].strip()):
+            raise CatalogError(f"{label}: {key!r} must be a non-empty string when given (got {table[key]!r}).")
+    name = table["name"]
+    if not _NAME_RE.match(name):
+        raise CatalogError(f"{label}: name {name!r} must be lower-case letters, digits and '-' (e.g. 'lola-global-dem').")
+    required = table["required"]
+    if not isinstance(required, bool):
+        raise CatalogError(f"{label}: 'required' must be true or false (got {required!r}).")
+    file = _check_file(table["file"], label)
+    urls = _check_urls(table["urls"], label)
+    size = table.get("bytes")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
+        raise CatalogError(f"{label}: 'bytes' must be a positive whole number of bytes (got {size!r}).")
+    sha = table.get("sha256")
+    if sha is not None and (not isinstance(sha, str) or not _SHA256_RE.match(sha)):
+        raise CatalogError(f"{label}: 'sha256' must be 64 lower-case hex digits (got {sha!r}).")
+    if required and (size is None or sha is None):
+        raise CatalogError(
+            f"{label} is required but does not pin {'bytes' if size is None else 'sha256'}; "
+            "a required product must give both 'bytes' and 'sha256' (or set required = false)."
+        )
+    if not urls and "note" not in table:
+        raise CatalogError(
+            f"{label} has no URLs; a mirror-only product must say why in 'note' (e.g. 'reconstructed: mirror only')."
+        )
+    return Product(
+        name=name, role=table["role"], file=file, urls=urls, bytes=size, sha256=sha,
+        licence=table["licence"], citation=table["citation"], description=table["description"],
+        required=required, page=table.get("page"), note=table.get("note"),
+    )
+
+
+def _check_file(file: str, label: str) -> str:
+    pure = PurePosixPath(file)
+    if "\\" in file or pure.is_absolute() or any(part in ("..", ".") for part in pure.parts) or file.endswith("/"):
+        raise CatalogError(
+            f"{label}: file {file!r} must be a relative path inside the data folder, with '/' separators and "
+            "no '..' (e.g. 'psr_catalog/LOLA_PSR.csv')."
+        )
+    return str(pure)
+
+
+def _check_urls(urls: Any, label: str) -> tuple[str, ...]:
+    if not isinstance(urls, list):
+        raise CatalogError(f"{label}: 'urls' must be a list of URLs (got {urls!r}); write [] for a mirror-only product.")
+    for url in urls:
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise CatalogError(f"{label}: URL {url!r} must start with https:// or http://.")
+    return tuple(urls)
+
+
+def _check_unique(products: tuple[Product, ...], where: str) -> None:
+    for attr in ("name", "file"):
+        seen: set[str] = set()
+        for p in products:
+            value = getattr(p, attr).lower() if attr == "file" else getattr(p, attr)
+            if value in seen:
+                raise CatalogError(f"{where}: {attr} {getattr(p, attr)!r} appears more than once; each product needs its own {attr}.")
+            seen.add(value)

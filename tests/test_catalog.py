@@ -1,0 +1,183 @@
+"""The data catalogue: data/sources.toml agrees with the mirror's manifest; bad catalogues fail clearly."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from lunarmap.catalog import DEFAULT_CATALOG_PATH, Catalog, Product, load_catalog, required_products
+from lunarmap.errors import CatalogError, LunarmapError, UnknownProductError
+
+from .conftest import SHARED_DATA
+
+MANIFEST = SHARED_DATA / "MANIFEST.json"
+OFFICIAL_PGDA = ("LPSR_85S_060M_201608.TIF", "AVGVISIB_85S_060M_201608.TIF", "AVGVISIB_85S_060M_201608_EARTH.TIF")
+needs_manifest = pytest.mark.skipif(not MANIFEST.exists(), reason="the shared lunar-data mirror is not beside the project")
+
+
+def _manifest() -> dict[str, dict]:
+    return {entry["file"]: entry for entry in json.loads(MANIFEST.read_text())["files"]}
+
+
+def test_load_catalog__reads_the_committed_catalogue():
+    catalog = load_catalog()
+    assert isinstance(catalog, Catalog)
+    assert catalog.path == DEFAULT_CATALOG_PATH
+    assert len(set(catalog.names)) == len(catalog) == len(list(catalog))
+    for product in catalog:
+        assert isinstance(product, Product)
+        assert product.description and product.licence and product.citation
+
+
+@needs_manifest
+def test_catalogue__lists_every_manifest_file_with_its_size_checksum_and_role():
+    catalog = load_catalog()
+    by_file = {p.file: p for p in catalog}
+    manifest = _manifest()
+    for file, entry in manifest.items():
+        product = by_file[file]
+        assert product.bytes == entry["bytes"], file
+        assert product.sha256 == entry["sha256"], file
+        assert product.role == entry["role"], file
+        assert product.required is (entry["role"] != "provenance"), file
+        if entry["url"].startswith("https://"):
+            assert product.urls == (entry["url"],), file
+    assert {p.file for p in catalog if p.required} <= set(manifest)
+
+
+@needs_manifest
+def test_catalogue__required_products_are_the_manifest_minus_the_provenance_jpeg():
+    manifest = _manifest()
+    expected = {f for f, e in manifest.items() if e["role"] != "provenance"}
+    assert {p.file for p in required_products()} == expected
+    assert {p.file for p in load_catalog().required_products()} == expected
+
+
+@needs_manifest
+def test_catalogue__reconstructed_psr_has_no_url_and_says_it_is_mirror_only():
+    product = load_catalog().get("lpsr-85s-60m-reconstructed")
+    assert product.urls == ()
+    assert "reconstructed" in _manifest()[product.file]["url"]
+    assert product.note and "mirror" in product.note and "no upstream URL" in product.note
+
+
+@needs_manifest
+def test_catalogue__official_pgda_products_are_optional_with_pgda_urls():
+    catalog = load_catalog()
+    official = {p.file: p for p in catalog if p.file in OFFICIAL_PGDA}
+    assert set(official) == set(OFFICIAL_PGDA)
+    for product in official.values():
+        assert not product.required
+        assert product.sha256 is None  # PGDA publishes none: not invented
+        assert product.urls == (f"https://pgda.gsfc.nasa.gov/data/MoonIllumination/{product.file}",)
+        assert product.page == "https://pgda.gsfc.nasa.gov/products/69"
+    # The manifest quotes the official PSR GeoTIFF's size in its upstream text.
+    quoted = re.search(r"LPSR_85S_060M_201608\.TIF, (\d+) bytes", _manifest()["LPSR_85S_060M_201608_reconstructed.tif"]["upstream"])
+    assert official["LPSR_85S_060M_201608.TIF"].bytes == int(quoted.group(1))
+
+
+def test_catalogue__pinned_github_urls_name_a_commit():
+    for product in load_catalog():
+        for url in product.urls:
+            assert url.startswith("https://")
+            if "githubusercontent" in url:
+                assert re.search(r"/[0-9a-f]{40}/", url), url
+
+
+def test_catalogue__descriptions_state_a_resolution_or_say_there_is_none():
+    for product in load_catalog():
+        text = product.description
+        assert re.search(r"\d+(\.\d+)? ?(m|km|deg)(/px| per pixel|\b)", text) or "no resolution" in text, product.name
+
+
+def test_product__path_in_keeps_the_relative_folder(tmp_path):
+    product = load_catalog().get("psr-catalog-csv")
+    assert product.path_in(tmp_path) == tmp_path / "psr_catalog" / "LOLA_PSR_75S_120M_82S_060M_1KM2_FINAL.csv"
+    assert product.basename == "LOLA_PSR_75S_120M_82S_060M_1KM2_FINAL.csv"
+
+
+def test_catalog_get__unknown_name_lists_the_known_names():
+    catalog = load_catalog()
+    with pytest.raises(UnknownProductError, match=r"unknown product 'lola-dem'; known products: lola-global-dem, moon-global-mosaic"):
+        catalog.get("lola-dem")
+    assert "lola-global-dem" in catalog and "lola-dem" not in catalog
+
+
+# --- bad catalogues -------------------------------------------------------------------------
+
+_GOOD = """\
+[[product]]
+name = "a"
+role = "r"
+file = "sub/a.bin"
+urls = ["https://example.org/a.bin"]
+bytes = 10
+sha256 = "{sha}"
+licence = "public domain"
+citation = "somebody"
+description = "ten bytes, 1 m/px"
+required = true
+""".replace("{sha}", "0" * 64)
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(text)
+    return path
+
+
+def test_load_catalog__minimal_good_catalogue(tmp_path):
+    catalog = load_catalog(_write(tmp_path, _GOOD))
+    (product,) = catalog.products
+    assert product == Product(name="a", role="r", file="sub/a.bin", urls=("https://example.org/a.bin",), bytes=10,
+                              sha256="0" * 64, licence="public domain", citation="somebody",
+                              description="ten bytes, 1 m/px", required=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[[product]\nname=", r"is not valid TOML"),
+        ("schema = 2\n" + _GOOD, r"has schema 2; this lunarmap reads schema 1 only"),
+        ("products = []\n", r"unknown top-level keys \['products'\]"),
+        ("schema = 1\n", r"lists no products; it needs one or more \[\[product\]\] tables"),
+        (_GOOD.replace('role = "r"\n', ""), r"product 'a' lacks 'role'; every product needs name, role, file"),
+        (_GOOD + 'colour = "red"\n', r"product 'a' has unknown keys \['colour'\]; allowed keys: name, role"),
+        (_GOOD.replace('name = "a"', 'name = "A b"'), r"name 'A b' must be lower-case letters, digits and '-'"),
+        (_GOOD.replace('role = "r"', 'role = ""'), r"product 'a': 'role' must be a non-empty string \(got ''\)"),
+        (_GOOD.replace("required = true", 'required = "yes"'), r"'required' must be true or false \(got 'yes'\)"),
+        (_GOOD.replace('"sub/a.bin"', '"../a.bin"'), r"file '../a.bin' must be a relative path inside the data folder"),
+        (_GOOD.replace('"sub/a.bin"', '"/etc/a.bin"'), r"file '/etc/a.bin' must be a relative path"),
+        (_GOOD.replace('["https://example.org/a.bin"]', '"https://example.org/a.bin"'), r"'urls' must be a list of URLs"),
+        (_GOOD.replace("https://example.org/a.bin", "ftp://example.org/a.bin"), r"URL 'ftp://example.org/a.bin' must start with https:// or http://"),
+        (_GOOD.replace("bytes = 10", "bytes = -3"), r"'bytes' must be a positive whole number of bytes \(got -3\)"),
+        (_GOOD.replace("0" * 64, "ABC"), r"'sha256' must be 64 lower-case hex digits \(got 'ABC'\)"),
+        (_GOOD.replace(f'sha256 = "{"0" * 64}"\n', ""), r"is required but does not pin sha256; a required product must give both"),
+        (_GOOD.replace("bytes = 10\n", ""), r"is required but does not pin bytes"),
+        (_GOOD.replace('["https://example.org/a.bin"]', "[]"), r"has no URLs; a mirror-only product must say why in 'note'"),
+        (_GOOD + "\n" + _GOOD.replace("sub/a.bin", "b.bin"), r"name 'a' appears more than once"),
+        (_GOOD + "\n" + _GOOD.replace('name = "a"', 'name = "b"'), r"file 'sub/a.bin' appears more than once"),
+    ],
+)
+def test_load_catalog__bad_catalogue_says_what_is_wrong(tmp_path, text, message):
+    with pytest.raises(CatalogError, match=message):
+        load_catalog(_write(tmp_path, text))
+
+
+def test_load_catalog__missing_file(tmp_path):
+    with pytest.raises(CatalogError, match=r"data catalogue '.*nope.toml' does not exist; check the path"):
+        load_catalog(tmp_path / "nope.toml")
+
+
+def test_catalog_errors_are_lunarmap_errors():
+    assert issubclass(CatalogError, LunarmapError) and issubclass(CatalogError, ValueError)
+    assert issubclass(UnknownProductError, LunarmapError) and issubclass(UnknownProductError, LookupError)
+
+
+def test_optional_product_may_leave_size_and_checksum_unset(tmp_path):
+    text = _GOOD.replace("required = true", "required = false").replace("bytes = 10\n", "").replace(f'sha256 = "{"0" * 64}"\n', "")
+    product = load_catalog(_write(tmp_path, text)).get("a")
+    assert product.bytes is None and product.sha256 is None and not product.required

