@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Modules that add commands: each defines ``register_cli(subparsers)``.
-_COMMAND_MODULES: tuple[str, ...] = ("fetch", "zonecheck")
+_COMMAND_MODULES: tuple[str, ...] = ("fetch", "zonecheck", "prepare", "visibility", "compare",)
 
 
 def _extra_registrations() -> list:

@@ -249,14 +249,22 @@ def to_polar(geom_lonlat: BaseGeometry, what: str = "geometry", densify_deg: flo
         dense = shapely.segmentize(geom_lonlat, densify_deg)
     t = transformer(LONLAT_CODE, SOUTH_POLAR_CODE)
     out = shapely.transform(dense, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
-    if touches_pole and out.geom_type in ("Polygon", "MultiPolygon"):
+    exact = densify_deg is None
+    if out.geom_type in ("Polygon", "MultiPolygon") and (touches_pole or (exact and not out.is_valid)):
         # Edges along latitude -90 collapse to the pole and leave a zero-width cut along
-        # a meridian (its two sides differ only by rounding, as lon -180 and 180 do);
-        # snapping to a micrometre grid makes them coincide and buffer(0) removes the cut.
-        cleaned = shapely.set_precision(out, 1e-6).buffer(0)
-        if abs(cleaned.area - out.area) > 1e-6 * max(out.area, 1.0):
+        # a meridian (its two sides differ only by rounding, as lon -180 and 180 do), and
+        # exact vertices read back from lon/lat can sit a rounding error off an edge they
+        # lay on. Snapping to a micrometre grid and buffer(0) remove such cuts and spikes;
+        # a genuine crossing changes the area and is refused below.
+        try:
+            cleaned = shapely.set_precision(out, 1e-6).buffer(0)
+        except shapely.errors.GEOSException:
+            fixed = shapely.make_valid(out)
+            cleaned = shapely.union_all([g for g in getattr(fixed, "geoms", [fixed]) if g.geom_type in ("Polygon", "MultiPolygon")])
+        if abs(cleaned.area - out.area) <= 1e-3 * out.length:
+            out = cleaned
+        elif touches_pole:
             raise GeometryError(f"{what}: polygon touching the pole could not be closed cleanly; check its ring.")
-        out = cleaned
     if out.geom_type in ("Polygon", "MultiPolygon") and (not out.is_valid or out.is_empty):
         raise GeometryError(
             f"{what}: polygon is invalid ({shapely.is_valid_reason(out)}); fix the ring so it does not "

@@ -48,6 +48,8 @@ __all__ = [
 ]
 
 MAX_RADIUS_KM = 500.0
+#: Smallest polygon zone accepted (km^2): 100 m^2, smaller than any lander's footprint plus margin.
+_MIN_ZONE_KM2 = 1e-4
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 #: Marker written into lunarmap's own GeoJSON: edges are straight in polar metres,
 #: so vertices are read back without densifying in lon/lat (exact round trip).
@@ -205,11 +207,24 @@ def polygon_zone(name: str, owner: str, vertices: Sequence[Sequence[float]], crs
             f"zone {name!r}: a polygon needs at least 3 distinct vertices (got {len(distinct)}); add vertices."
         )
     poly = Polygon(pts)
-    if not poly.is_valid:
+    robust = poly.is_valid
+    if robust:
+        if area_km2(poly) < _MIN_ZONE_KM2 or poly.area < 1e-4 * poly.length ** 2 / (4 * np.pi):
+            raise ZoneError(
+                f"zone {name!r}: the polygon encloses almost no area ({area_km2(poly) * 1e6:,.0f} m2 for a "
+                f"{poly.length / 1000:,.1f} km outline): its vertices are (nearly) in a line; spread them out."
+            )
+        # Valid to within a millimetre: a vertex lying on another edge (to rounding) counts as crossing.
+        try:
+            snapped = shapely.set_precision(poly, 1e-3)
+            robust = snapped.geom_type == "Polygon" and abs(snapped.area - poly.area) <= 1e-3 * poly.length
+        except shapely.errors.GEOSException:
+            robust = False
+    if not robust:
         repaired = shapely.make_valid(poly)
         parts = [g for g in getattr(repaired, "geoms", [repaired]) if g.geom_type == "Polygon"]
         repaired = shapely.union_all(parts) if parts else repaired
-        reason = shapely.is_valid_reason(poly)
+        reason = shapely.is_valid_reason(poly) if not poly.is_valid else "a vertex lies on another edge"
         where = ""
         if "[" in reason:
             x, y = (float(v) for v in reason[reason.index("[") + 1: reason.index("]")].split())
@@ -243,17 +258,22 @@ def _ring_to_lonlat(ring_xy: np.ndarray, contains_pole: bool) -> list[list[float
         unwrapped -= 360.0 * np.floor((unwrapped.min() + 180.0) / 360.0)
         if unwrapped.max() < 360.0:
             lon = unwrapped
-        return [[float(a), float(b)] for a, b in zip(lon, lat, strict=True)]
+        ring = [[float(a), float(b)] for a, b in zip(lon, lat, strict=True)]
+        ring[-1] = ring[0]  # closed exactly, not to a rounding error
+        return ring
+    xy = ring_xy[:-1]
     lon, lat = lon[:-1], lat[:-1]
     jumps = np.nonzero(np.abs(np.diff(np.append(lon, lon[0]))) > 180.0)[0]
     if len(jumps) != 1:  # not star-shaped around the pole: keep the vertices, exact in map metres
         return [[float(a), float(b)] for a, b in zip(np.append(lon, lon[0]), np.append(lat, lat[0]), strict=True)]
-    k = int(jumps[0]) + 1
+    j = int(jumps[0])
+    k = (j + 1) % len(lon)
+    # Where the straight map edge j -> k crosses the 180 meridian (the ray x = 0, y < 0), exactly.
+    (xa, ya), (xb, yb) = xy[j], xy[k]
+    y_cross = ya + (yb - ya) * xa / (xa - xb) if xa != xb else min(ya, yb)
+    lat_cross = float(polar_to_lonlat(0.0, y_cross)[1])
     lon, lat = np.roll(lon, -k), np.roll(lat, -k)
     direction = 1.0 if lon[-1] > lon[0] else -1.0
-    # Latitude where the ring meets the 180 meridian, interpolated between the two vertices that straddle it.
-    lon_a, lon_b = lon[-1], lon[0] + 360.0 * direction
-    lat_cross = float(lat[-1] + (lat[0] - lat[-1]) * (180.0 * direction - lon_a) / (lon_b - lon_a))
     ring = [[-180.0 * direction, lat_cross]] + [[float(a), float(b)] for a, b in zip(lon, lat, strict=True)]
     ring += [[180.0 * direction, lat_cross], [180.0 * direction, -90.0], [-180.0 * direction, -90.0], ring[0]]
     return ring

@@ -51,3 +51,30 @@ def make_raster(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return _make
+
+
+@pytest.fixture(scope="session")
+def prepared_data_dir() -> Path:
+    """The real data, fetched (from LUNARMAP_DATA_MIRROR or ../shared/lunar-data) and prepared, once per session.
+
+    Skips when neither a mirror nor fetched data is available, except under CI
+    (env CI set), where that is a failure.
+    """
+    import os
+
+    from lunarmap import paths
+    from lunarmap.errors import LunarmapError
+    from lunarmap.fetch import fetch_all
+    from lunarmap.prepare import prepare
+
+    mirror = paths.data_mirror() or (str(SHARED_DATA) if SHARED_DATA.is_dir() else None)
+    root = paths.data_dir()
+    try:
+        fetch_all(data_dir=root, mirror=mirror)
+    except LunarmapError as err:
+        message = f"real lunar data unavailable (mirror {mirror!r}, data folder {root}): {err}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    prepare(root)
+    return root

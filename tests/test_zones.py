@@ -58,12 +58,14 @@ def test_polygon_around_pole_in_map_metres_equals_its_lonlat_export_read_back():
 
 @st.composite
 def star_polygons(draw):
-    """Valid zones as a planner draws them: star-shaped around a centre, up to 500 km across."""
+    """Valid zones as a planner draws them: 3 to 12 vertices around a centre, 1 to 500 km out,
+    at least 10 degrees of bearing apart (no slivers or spikes, which are refused elsewhere)."""
     lon = draw(st.floats(-180, 180))
     lat = draw(st.floats(-90, -40))
     n = draw(st.integers(3, 12))
-    angles = np.sort(np.array(draw(st.lists(st.floats(0, 359.0), min_size=n, max_size=n, unique=True))))
-    radii = np.array(draw(st.lists(st.floats(0.5, 500.0), min_size=n, max_size=n))) * 1000.0
+    slots = np.array(sorted(draw(st.lists(st.integers(0, 35), min_size=n, max_size=n, unique=True))))
+    angles = slots * 10.0 + draw(st.floats(0, 10))
+    radii = np.array(draw(st.lists(st.floats(1.0, 500.0), min_size=n, max_size=n))) * 1000.0
     lons, lats, _ = forward(np.full(n, lon), np.full(n, lat), angles, radii)
     return list(zip(lons, lats, strict=True))
 
@@ -139,6 +141,11 @@ def test_self_intersecting_polygon_is_refused_with_a_repaired_shape_offered():
 def test_fewer_than_three_distinct_vertices_is_refused(verts):
     with pytest.raises(ZoneError, match=r"zone 'Z': a polygon needs at least 3 distinct vertices \(got \d\); add vertices\."):
         polygon_zone("Z", "NASA", verts)
+
+
+def test_sliver_polygon_is_refused():
+    with pytest.raises(ZoneError, match=r"zone 'S': the polygon encloses almost no area \([\d,]+ m2 for a [\d.]+ km outline\): its vertices are \(nearly\) in a line; spread them out\."):
+        polygon_zone("S", "NASA", [(1.0, -39.934), (1.0000001, -39.967), (1.0, -40.066)])
 
 
 @pytest.mark.parametrize("radius", [0.0, -3.0, 500.01, 1e9])

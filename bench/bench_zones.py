@@ -1,0 +1,64 @@
+"""Benchmark: keep-out zone conflict analysis with the real 60 m PSR grid.
+
+Budgets (issue "Keep-out zones"):
+- from finishing a drawn zone to the conflict table: under 500 ms with 50 zones
+  (measured here as: add one new zone to 49 already analysed, re-run the analysis;
+  PSR areas of unchanged zones come from the cache, as in the dashboard);
+- ``python -m lunarmap zones check`` on 200 zones: under 5 s (cold: every PSR area computed).
+
+Needs fetched and prepared data: python -m lunarmap fetch && python -m lunarmap prepare.
+Run: python bench/bench_zones.py
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lunarmap.sites import load_sites  # noqa: E402
+from lunarmap.zonecheck import check_zones, psr_measure  # noqa: E402
+from lunarmap.zones import circle_zone, zones_to_geojson  # noqa: E402
+
+
+def random_zones(n: int, seed: int) -> list:
+    rng = np.random.default_rng(seed)
+    owners = ["NASA", "CNSA", "ESA", "ISRO", "Roscosmos"]
+    return [
+        circle_zone(f"zone {i}", owners[i % len(owners)], float(rng.uniform(-180, 180)), float(rng.uniform(-90, -84)),
+                    float(rng.uniform(2, 30)))
+        for i in range(n)
+    ]
+
+
+def main() -> None:
+    load_sites()
+    t0 = time.perf_counter()
+    measure, total, status = psr_measure()
+    print(f"PSR total in the 60 m grid: {total:,.1f} km2 ({status}); first load {time.perf_counter() - t0:.2f} s")
+    zones = random_zones(50, 1)
+    check_zones(zones[:49])  # the 49 zones already on the map
+    t0 = time.perf_counter()
+    report = check_zones(zones)
+    dt = time.perf_counter() - t0
+    print(f"50 zones, one newly drawn: {dt * 1000:.0f} ms (budget 500 ms); {len(report.pairs)} overlapping pairs, "
+          f"{len(report.conflicts)} conflicts")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "zones.geojson"
+        path.write_text(json.dumps(zones_to_geojson(random_zones(200, 2))))
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "lunarmap", "zones", "check", str(path), "--format", "json"],
+                       cwd=ROOT, check=True, capture_output=True)
+        print(f"zones check, 200 zones (whole command, cold cache): {time.perf_counter() - t0:.2f} s (budget 5 s)")
+
+
+if __name__ == "__main__":
+    main()

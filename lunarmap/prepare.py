@@ -1,0 +1,381 @@
+"""``python -m lunarmap prepare``: turn fetched products into the layers the app uses, in IAU_2015:30135 metres.
+
+Outputs in ``data_dir/prepared/`` (see :data:`lunarmap.rasters.PREPARED`): the
+global LOLA grid reprojected to a south polar grid reaching 40 S (a
+Cloud-Optimised GeoTIFF, float32 metres, NaN nodata), its Horn hillshade and
+slope (true on the sphere: gradients multiplied by the stereographic scale
+factor), the 5 m Shoemaker slope, the image mosaic on the same grid, the 60 m
+PSR mask (COG, 1/0/255) and its vectorised outlines (GeoPackage), and display
+PNGs described in ``display.json`` (read them with :func:`display_layers`).
+
+Each step records the SHA-256 of its inputs and a recipe version in
+``prepared/state.json``; a step whose key is unchanged and whose outputs exist
+is skipped, so re-running with unchanged inputs writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+import rasterio.shutil
+from affine import Affine
+from rasterio.features import rasterize
+from rasterio.warp import Resampling, reproject
+
+from . import prepare_display as render
+from .crs import MOON_RADIUS_M, SOUTH_POLAR
+from .errors import DataMissingError, RasterError
+from .paths import data_dir as _data_dir
+from .psr import psr_outlines
+from .rasters import (
+    EFFECTIVE_RESOLUTION_TAG,
+    PREPARED,
+    SOURCE_DEM,
+    SOURCE_DEM_5M,
+    SOURCE_MOSAIC,
+    SOURCE_PSR,
+    open_raster,
+)
+from .terrain import hillshade, scale_factor_grid, slope_deg
+
+__all__ = ["PIXEL_M", "HALF_EXTENT_M", "DisplayLayer", "PrepareStep", "PrepareReport", "prepare", "display_layers",
+           "register_cli"]
+
+#: Pixel of the polar grid: the ~10.7 km source does not support finer; 2.5 km keeps their shape.
+PIXEL_M = 2_500.0
+#: Half-width of the polar grid: the stereographic radius of 40 S, 2 R tan(25 deg) (1,620 km), rounded up to
+#: whole pixels plus a margin of 4 pixels, so slope (which needs neighbours) is defined at 40 S too.
+HALF_EXTENT_M = (math.ceil(2.0 * MOON_RADIUS_M * math.tan(math.radians(25.0)) / PIXEL_M) + 4) * PIXEL_M
+#: Ground resolution of the global LOLA grid along a meridian (0.3515625 deg of latitude).
+DEM_RESOLUTION_M = round(math.radians(0.3515625) * MOON_RADIUS_M, 1)
+HILLSHADE_Z_FACTOR = 1.0
+_STATE_VERSION = 1
+#: Settings every step's key includes, so changing one rebuilds the layers.
+_PARAMS = {"pixel_m": PIXEL_M, "half_extent_m": HALF_EXTENT_M, "hillshade_z_factor": HILLSHADE_Z_FACTOR}
+
+
+@dataclass(frozen=True)
+class DisplayLayer:
+    """One display image and how to place and explain it (an entry of ``display.json``)."""
+
+    name: str
+    file: str
+    bounds_m: tuple[float, float, float, float]
+    title: str
+    units: str
+    legend: Mapping[str, Any]
+    source: str
+    resolution_m: float
+    licence: str
+    note: str
+    path: Path = field(compare=False)
+
+
+@dataclass(frozen=True)
+class PrepareStep:
+    """What one step did: ``status`` is "built", "up to date" or "missing input"."""
+
+    name: str
+    status: str
+    seconds: float
+    outputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PrepareReport:
+    """All steps of one :func:`prepare` run."""
+
+    data_dir: Path
+    steps: tuple[PrepareStep, ...]
+    seconds: float
+
+    @property
+    def built(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.steps if s.status == "built")
+
+    @property
+    def is_noop(self) -> bool:
+        return not self.built
+
+
+# ----------------------------------------------------------------- raster writing
+def _rio_crs() -> rasterio.crs.CRS:
+    return rasterio.crs.CRS.from_wkt(SOUTH_POLAR.to_wkt())
+
+
+def write_cog(path: Path, array: np.ndarray, transform: Affine, nodata: float, tags: Mapping[str, Any],
+              units: str = "", resampling: str = "average") -> None:
+    """Write a single-band Cloud-Optimised GeoTIFF in IAU_2015:30135 (deflate, 512 px tiles, overviews), atomically."""
+    tmp_gtiff = path.with_suffix(".tmp-src.tif")
+    tmp_cog = path.with_suffix(".tmp-cog.tif")
+    profile = {"driver": "GTiff", "width": array.shape[1], "height": array.shape[0], "count": 1, "dtype": array.dtype,
+               "crs": _rio_crs(), "transform": transform, "nodata": nodata}
+    try:
+        with rasterio.open(tmp_gtiff, "w", **profile) as dst:
+            dst.write(array, 1)
+            dst.update_tags(**{k: str(v) for k, v in tags.items()})
+            if units:
+                dst.set_band_unit(1, units)
+        rasterio.shutil.copy(tmp_gtiff, tmp_cog, driver="COG", COMPRESS="DEFLATE", BLOCKSIZE=512,
+                             OVERVIEW_RESAMPLING=resampling.upper(), RESAMPLING=resampling.upper())
+        os.replace(tmp_cog, path)
+    finally:
+        for p in (tmp_gtiff, tmp_cog):
+            p.unlink(missing_ok=True)
+
+
+def _polar_grid() -> tuple[Affine, tuple[int, int]]:
+    n = int(round(2 * HALF_EXTENT_M / PIXEL_M))
+    return Affine(PIXEL_M, 0.0, -HALF_EXTENT_M, 0.0, -PIXEL_M, HALF_EXTENT_M), (n, n)
+
+
+def _to_polar(src_path: Path, resampling: Resampling, dtype: str, nodata: float) -> tuple[np.ndarray, Affine]:
+    """Reproject a global lon/lat product onto the polar grid (scale and offset applied, nodata kept)."""
+    with open_raster(src_path) as ds:
+        data = ds.read(1, masked=True).astype(np.float64)
+        src = (data * ds.scales[0] + ds.offsets[0]).filled(np.nan)
+        src_crs, src_transform = ds.crs, ds.transform
+    if src_crs is None:
+        raise RasterError(f"raster {src_path} has no CRS; fetch it again (python -m lunarmap fetch --force).")
+    transform, shape = _polar_grid()
+    out = np.full(shape, np.nan)
+    reproject(src, out, src_transform=src_transform, src_crs=src_crs, src_nodata=np.nan, dst_transform=transform,
+              dst_crs=_rio_crs(), dst_nodata=np.nan, resampling=resampling)
+    if dtype != "float32":
+        out = np.where(np.isnan(out), nodata, np.clip(np.rint(out), 1, 255))
+    return out.astype(dtype), transform
+
+
+# ----------------------------------------------------------------- steps
+@dataclass(frozen=True)
+class _Ctx:
+    root: Path
+    out: Path
+
+
+def _step_elevation(ctx: _Ctx) -> dict:
+    elev, transform = _to_polar(ctx.root / SOURCE_DEM, Resampling.cubic, "float32", float("nan"))
+    write_cog(ctx.out / PREPARED["elevation"], elev, transform, float("nan"), units="m", tags={
+        EFFECTIVE_RESOLUTION_TAG: DEM_RESOLUTION_M, "SOURCE": SOURCE_DEM,
+        "NOTE": f"LOLA global grid (~{DEM_RESOLUTION_M / 1000:.1f} km) resampled bilinearly to {PIXEL_M:.0f} m pixels"})
+    return {}
+
+
+def _step_terrain(ctx: _Ctx) -> dict:
+    with open_raster(ctx.out / PREPARED["elevation"]) as ds:
+        z, transform = ds.read(1), ds.transform
+    k = scale_factor_grid(transform, z.shape)
+    tags = {EFFECTIVE_RESOLUTION_TAG: DEM_RESOLUTION_M, "SOURCE": SOURCE_DEM, "METHOD": "Horn (1981); gradients x k"}
+    slope = slope_deg(z, transform, k).astype("float32")
+    write_cog(ctx.out / PREPARED["slope"], slope, transform, float("nan"), tags=tags, units="deg")
+    shade = hillshade(z, transform, 315.0, 45.0, k, HILLSHADE_Z_FACTOR)
+    shade = np.where(np.isnan(slope), np.nan, shade).astype("float32")
+    write_cog(ctx.out / PREPARED["hillshade"], shade, transform, float("nan"), tags={**tags, "SUN": "azimuth 315, altitude 45"})
+    return {}
+
+
+def _step_terrain_5m(ctx: _Ctx) -> dict:
+    with open_raster(ctx.root / SOURCE_DEM_5M) as ds:
+        z = ds.read(1, masked=True).astype(np.float64).filled(np.nan)
+        transform = ds.transform
+    slope = slope_deg(z, transform, scale_factor_grid(transform, z.shape)).astype("float32")
+    write_cog(ctx.out / PREPARED["slope_5m"], slope, transform, float("nan"), units="deg",
+              tags={EFFECTIVE_RESOLUTION_TAG: abs(transform.a), "SOURCE": SOURCE_DEM_5M, "METHOD": "Horn (1981); gradients x k"})
+    return {}
+
+
+def _step_mosaic(ctx: _Ctx) -> dict:
+    img, transform = _to_polar(ctx.root / SOURCE_MOSAIC, Resampling.bilinear, "uint8", 0)
+    write_cog(ctx.out / PREPARED["mosaic"], img, transform, 0, tags={
+        EFFECTIVE_RESOLUTION_TAG: DEM_RESOLUTION_M, "SOURCE": SOURCE_MOSAIC})
+    return {}
+
+
+def _step_psr_mask(ctx: _Ctx) -> dict:
+    with open_raster(ctx.root / SOURCE_PSR) as ds:
+        mask, transform = ds.read(1), ds.transform
+    write_cog(ctx.out / PREPARED["psr"], mask, transform, 255, resampling="mode", tags={
+        EFFECTIVE_RESOLUTION_TAG: abs(transform.a), "SOURCE": SOURCE_PSR, "VALUES": "1 PSR, 0 not PSR, 255 nodata"})
+    return {}
+
+
+def _step_psr_outlines(ctx: _Ctx) -> dict:
+    with open_raster(ctx.out / PREPARED["psr"]) as ds:
+        mask, transform = ds.read(1), ds.transform
+    frame = psr_outlines(mask, transform)
+    path = ctx.out / PREPARED["psr_outlines"]
+    tmp = path.with_suffix(".tmp.gpkg")
+    tmp.unlink(missing_ok=True)
+    frame.to_file(tmp, driver="GPKG", layer="psr_outlines")
+    os.replace(tmp, path)
+    ids = rasterize(zip(frame.geometry.values, frame["id"].to_numpy(), strict=True), out_shape=mask.shape,
+                    transform=transform, fill=0, dtype="uint32") if len(frame) else np.zeros(mask.shape, "uint32")
+    write_cog(ctx.out / PREPARED["psr_ids"], ids, transform, 0, resampling="nearest", tags={
+        EFFECTIVE_RESOLUTION_TAG: abs(transform.a), "SOURCE": SOURCE_PSR, "VALUES": "id of the PSR outline, 0 none"})
+    return {"count": len(frame)}
+
+
+def _display_step(name: str) -> Callable[[_Ctx], dict]:
+    def run(ctx: _Ctx) -> dict:
+        return render.render_layer(name, ctx.out, DEM_RESOLUTION_M)
+    return run
+
+
+#: (name, required source inputs, optional?, upstream steps, recipe version, function, outputs)
+_STEPS: tuple[tuple[str, tuple[str, ...], bool, tuple[str, ...], int, Callable[[_Ctx], dict], tuple[str, ...]], ...] = (
+    ("elevation", (SOURCE_DEM,), False, (), 1, _step_elevation, (PREPARED["elevation"],)),
+    ("terrain", (), False, ("elevation",), 1, _step_terrain, (PREPARED["slope"], PREPARED["hillshade"])),
+    ("terrain-5m", (SOURCE_DEM_5M,), True, (), 1, _step_terrain_5m, (PREPARED["slope_5m"],)),
+    ("mosaic", (SOURCE_MOSAIC,), True, (), 1, _step_mosaic, (PREPARED["mosaic"],)),
+    ("psr-mask", (SOURCE_PSR,), False, (), 1, _step_psr_mask, (PREPARED["psr"],)),
+    ("psr-outlines", (), False, ("psr-mask",), 2, _step_psr_outlines, (PREPARED["psr_outlines"], PREPARED["psr_ids"])),
+    ("display-elevation", (), False, ("elevation",), render.RECIPE, _display_step("elevation"), ()),
+    ("display-hillshade", (), False, ("terrain",), render.RECIPE, _display_step("hillshade"), ()),
+    ("display-slope", (), False, ("terrain",), render.RECIPE, _display_step("slope"), ()),
+    ("display-mosaic", (), True, ("mosaic",), render.RECIPE, _display_step("mosaic"), ()),
+    ("display-psr", (), False, ("psr-mask",), render.RECIPE, _display_step("psr"), ()),
+)
+
+
+# ----------------------------------------------------------------- state and hashing
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _input_hash(root: Path, rel: str, cache: dict) -> str:
+    """SHA-256 of an input, reusing the recorded one while its size and modification time are unchanged."""
+    st = (root / rel).stat()
+    old = cache.get(rel)
+    if old and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
+        return old["sha256"]
+    digest = _sha256(root / rel)
+    cache[rel] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest}
+    return digest
+
+
+def _load_state(path: Path) -> dict:
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {"version": _STATE_VERSION, "inputs": {}, "steps": {}}
+    if state.get("version") != _STATE_VERSION:
+        return {"version": _STATE_VERSION, "inputs": {}, "steps": {}}
+    return state
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if path.exists() and path.read_text() == text:
+        return
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def prepare(data_dir: str | Path | None = None, progress: Callable[[PrepareStep], None] | None = None,
+            force: bool = False) -> PrepareReport:
+    """Build (or bring up to date) every prepared layer from the fetched products in ``data_dir``."""
+    root = _data_dir(data_dir)
+    out = root / "prepared"
+    for rel in (SOURCE_DEM, SOURCE_PSR):
+        if not (root / rel).exists():
+            raise DataMissingError(
+                f"source product {root / rel} is missing; fetch the data first (python -m lunarmap fetch, "
+                "with LUNARMAP_DATA_MIRROR=../shared/lunar-data to copy from the local mirror)."
+            )
+    (out / "display").mkdir(parents=True, exist_ok=True)
+    state = _load_state(out / "state.json")
+    ctx = _Ctx(root, out)
+    keys: dict[str, str] = {}
+    steps: list[PrepareStep] = []
+    entries: list[dict] = []
+    t_all = time.perf_counter()
+    for name, inputs, optional, upstream, recipe, func, outputs in _STEPS:
+        t0 = time.perf_counter()
+        missing = [r for r in inputs if not (root / r).exists()] + [u for u in upstream if u not in keys]
+        if missing:
+            if not optional:
+                raise DataMissingError(f"prepare step {name!r} needs {missing}, which are missing; fetch the data again.")
+            state["steps"].pop(name, None)
+            steps.append(PrepareStep(name, "missing input", 0.0, ()))
+            if progress:
+                progress(steps[-1])
+            continue
+        key_doc = {"recipe": recipe, "params": _PARAMS, "inputs": {r: _input_hash(root, r, state["inputs"]) for r in inputs},
+                   "upstream": {u: keys[u] for u in upstream}}
+        key = hashlib.sha256(json.dumps(key_doc, sort_keys=True).encode()).hexdigest()
+        old = state["steps"].get(name, {})
+        old_outputs = tuple(old.get("outputs", ()))
+        fresh = (not force and old.get("key") == key and bool(old_outputs)
+                 and all((out / o).exists() for o in old_outputs + outputs))
+        if fresh:
+            meta = old.get("meta", {})
+            status, done_outputs = "up to date", old_outputs
+        else:
+            meta = func(ctx)
+            done_outputs = (meta["file_rel"],) if "file_rel" in meta else outputs
+            state["steps"][name] = {"key": key, "recipe": recipe, "inputs": key_doc["inputs"], "upstream": upstream,
+                                    "outputs": list(done_outputs), "meta": meta}
+            status = "built"
+        keys[name] = key
+        if "entry" in meta:
+            entries.append(meta["entry"])
+        steps.append(PrepareStep(name, status, time.perf_counter() - t0, tuple(done_outputs)))
+        if progress:
+            progress(steps[-1])
+    _write_if_changed(out / "display.json", json.dumps({"layers": entries}, indent=1, sort_keys=True) + "\n")
+    keep = {e["file"] for e in entries}
+    for png in (out / "display").glob("*.png"):
+        if png.name not in keep:
+            png.unlink()
+    _write_if_changed(out / "state.json", json.dumps(state, indent=1, sort_keys=True) + "\n")
+    return PrepareReport(root, tuple(steps), time.perf_counter() - t_all)
+
+
+def display_layers(data_dir: str | Path | None = None) -> list[DisplayLayer]:
+    """The prepared display images, as described in ``prepared/display.json``."""
+    out = _data_dir(data_dir) / "prepared"
+    path = out / "display.json"
+    if not path.exists():
+        raise DataMissingError(f"{path} does not exist; run python -m lunarmap prepare first.")
+    doc = json.loads(path.read_text())
+    layers = []
+    for e in doc["layers"]:
+        layers.append(DisplayLayer(
+            name=e["name"], file=e["file"], bounds_m=tuple(float(b) for b in e["bounds_m"]), title=e["title"],
+            units=e["units"], legend=e["legend"], source=e["source"], resolution_m=float(e["resolution_m"]),
+            licence=e["licence"], note=e["note"], path=out / "display" / e["file"]))
+    return layers
+
+
+def _cmd_prepare(args: argparse.Namespace) -> int:
+    def show(step: PrepareStep) -> None:
+        print(f"  {step.name:<18} {step.status:<13} {step.seconds:7.2f} s", flush=True)
+
+    print(f"preparing layers in {_data_dir(args.data_dir) / 'prepared'}")
+    report = prepare(args.data_dir, progress=show, force=args.force)
+    what = "nothing to do: all layers up to date" if report.is_noop else f"built {len(report.built)} step(s)"
+    print(f"{what} ({report.seconds:.2f} s)")
+    return 0
+
+
+def register_cli(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``prepare`` command."""
+    p = subparsers.add_parser("prepare", help="build the prepared layers (polar rasters, PSR outlines, display images)")
+    p.add_argument("--data-dir", default=None, help="data folder (default: $LUNARMAP_DATA_DIR or data/rasters)")
+    p.add_argument("--force", action="store_true", help="rebuild every layer even if its inputs are unchanged")
+    p.set_defaults(func=_cmd_prepare)

@@ -1,0 +1,149 @@
+"""Terrain horizon: analytic surfaces (flat sphere, a ring wall, a crater) and the real 10 km LOLA grid."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from lunarmap.crs import MOON_RADIUS_M
+from lunarmap.errors import HorizonError, OutsideRasterError
+from lunarmap.geodesy import distance_m
+from lunarmap.horizon import (
+    MOON_RELIEF_M,
+    horizon_max_distance_m,
+    horizon_profile,
+    horizon_profiles,
+    local_relief_range_m,
+    ray_distances_m,
+    smooth_horizon,
+)
+from tests.conftest import SHARED_DATA
+
+R = MOON_RADIUS_M
+
+
+def flat(lon, lat):
+    return np.zeros(np.shape(lon))
+
+
+def ring_wall(centre, inner_m, outer_m, height_m):
+    def sampler(lon, lat):
+        d = distance_m(centre[0], centre[1], lon, lat)
+        return np.where((d >= inner_m) & (d <= outer_m), height_m, 0.0)
+    return sampler
+
+
+@pytest.mark.parametrize("mast_m", [0.5, 2.0, 10.0, 100.0])
+def test_horizon_profile__flat_sphere_gives_analytic_dip(mast_m):
+    """On a smooth sphere the skyline is the tangent: -arccos(R / (R + h)) in every direction."""
+    h = horizon_profile(40.0, -85.0, mast_m, sampler=flat, relief_range_m=(0.0, 0.0), resolution_m=(1.0, 50.0))
+    expected = -np.degrees(np.arccos(R / (R + mast_m)))
+    assert h.azimuth_deg.size == 720 and h.azimuth_deg[1] == 0.5
+    np.testing.assert_allclose(h.elevation_deg, expected, rtol=2e-3)
+    assert h.max_distance_m == pytest.approx(R * np.arccos(R / (R + mast_m)))
+
+
+def test_horizon_profile__ring_wall_includes_curvature():
+    """A 1 km wall 49-51 km away: the exact sphere formula, not the flat-plane atan(1000 / 49000)."""
+    centre = (0.0, -89.0)
+    h = horizon_profile(*centre, 0.0, sampler=ring_wall(centre, 49_000, 51_000, 1_000.0),
+                        relief_range_m=(0.0, 1_000.0), resolution_m=(50.0, 500.0), azimuth_step_deg=1.0)
+    theta = 49_000 / R
+    exact = np.degrees(np.arctan2((R + 1000) * np.cos(theta) - R, (R + 1000) * np.sin(theta)))
+    assert exact == pytest.approx(0.36, abs=0.01)  # the flat-plane answer would be 1.17 deg
+    np.testing.assert_allclose(h.elevation_deg, exact, atol=0.03)
+    assert np.all((h.distance_m >= 49_000) & (h.distance_m <= 50_000))
+
+
+def test_horizon_profile__crater_walls_above_any_sun():
+    """From the floor of a 3 km deep, 10 km wide bowl the rim stands far above the 2 deg the Sun reaches at 89.5 S."""
+    centre = (60.0, -89.5)
+
+    def crater(lon, lat):
+        d = distance_m(centre[0], centre[1], lon, lat)
+        return np.clip((d - 2_000.0) / 3_000.0, 0.0, 1.0) * 3_000.0
+
+    h = horizon_profile(*centre, 2.0, sampler=crater, relief_range_m=(0.0, 3_000.0), resolution_m=(20.0, 200.0))
+    rim = np.degrees(np.arctan2((R + 3000) * np.cos(5000 / R) - (R + 2), (R + 3000) * np.sin(5000 / R)))
+    assert h.elevation_deg.min() > 25.0
+    np.testing.assert_allclose(h.elevation_deg, rim, atol=0.5)
+
+
+def test_horizon_max_distance_m__whole_moon_relief():
+    assert horizon_max_distance_m(0.0) == pytest.approx(
+        R * (np.arccos((R - 9200) / R) + np.arccos((R - 9200) / (R + 10800))))
+    assert 440_000 < horizon_max_distance_m(0.0) < 445_000
+    assert MOON_RELIEF_M == (-9_200.0, 10_800.0)
+
+
+def test_ray_distances_m__steps_grow_and_stay_clamped():
+    d = ray_distances_m(100_000.0, 5.0, 1_000.0, growth=0.02)
+    steps = np.diff(d)
+    assert d[0] == 5.0 and d[-1] == 100_000.0
+    assert steps[:-1].min() >= 5.0 - 1e-9 and steps.max() <= 1_000.0 + 1e-9
+    assert np.all(np.diff(steps[:-1]) >= -1e-9)
+
+
+def test_horizon_profiles__cap_stops_rays_but_keeps_lower_bound():
+    centre = (0.0, -89.0)
+    sampler = ring_wall(centre, 2_000, 3_000, 1_000.0)
+    h = horizon_profiles([centre[0]], [centre[1]], 0.0, sampler=sampler, relief_range_m=(0.0, 1_000.0),
+                         resolution_m=(20.0, 200.0), azimuth_step_deg=5.0, cap_deg=5.0)[0]
+    assert h.capped_at_deg == pytest.approx(5.0)
+    assert np.all(h.elevation_deg >= 5.0)
+
+
+@pytest.mark.realdata
+def test_horizon_profile__real_lola_grid_shackleton_floor_is_walled():
+    """Shackleton's floor (10 km grid) is ringed by its rim: the skyline is several degrees up all round."""
+    h = horizon_profile(129.78, -89.67, 2.0, data_dir=SHARED_DATA)
+    assert h.data == "lola_global_dem_0p35deg"
+    assert 10_000 < h.resolution_m[0] < 11_000
+    assert np.all(np.isfinite(h.elevation_deg))
+    assert h.elevation_deg.min() > 3.0
+    assert h.ground_m < -1_000
+
+
+@pytest.mark.realdata
+def test_local_relief_range_m__south_pole_inside_moon_range():
+    lo, hi = local_relief_range_m(0.0, -90.0, 400_000.0, lambda lon, lat: __import__(
+        "lunarmap.rasters", fromlist=["x"]).sample_elevation_m(lon, lat, data_dir=SHARED_DATA))
+    assert MOON_RELIEF_M[0] <= lo < -5_000 and 5_000 < hi <= MOON_RELIEF_M[1]
+
+
+def test_smooth_horizon__mast_zero_is_level():
+    h = smooth_horizon(10.0, -45.0, 0.0)
+    assert np.all(h.elevation_deg == 0.0)
+    assert h.elevation_at([359.9, 0.1]).tolist() == [0.0, 0.0]
+
+
+def test_elevation_at__interpolates_periodically_across_north():
+    h = replace(smooth_horizon(0.0, -89.0, 0.0, azimuth_step_deg=10.0), elevation_deg=np.arange(36.0))
+    assert float(h.elevation_at(5.0)) == pytest.approx(0.5)
+    assert float(h.elevation_at(355.0)) == pytest.approx(17.5)   # halfway between 350 deg (35) and 360 = 0 deg (0)
+    assert float(h.elevation_at(-5.0)) == pytest.approx(17.5)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"mast_m": -1.0}, r"mast_m must be a height in metres between 0 and 10,000 \(got -1.0\)"),
+    ({"azimuth_step_deg": 0.7}, r"azimuth_step_deg must divide 360 evenly, e.g. 0.25, 0.5 or 1 \(got 0.7\)"),
+    ({"azimuth_step_deg": 20}, r"azimuth_step_deg must be a number of degrees in \(0, 10\] that divides 360 \(got 20\)"),
+    ({"relief_range_m": (10.0, -10.0)}, r"relief_range_m must be \(lowest_m, highest_m\) with lowest <= highest"),
+    ({"resolution_m": (100.0, 10.0)}, r"resolution_m must be \(finest_m, coarsest_m\) with 0 < finest <= coarsest"),
+])
+def test_horizon_profile__bad_input_messages(kwargs, message):
+    args = {"sampler": flat, "relief_range_m": (0.0, 0.0), "resolution_m": (1.0, 10.0)} | kwargs
+    with pytest.raises(HorizonError, match=message):
+        horizon_profile(0.0, -89.0, **args)
+
+
+def test_horizon_profile__sampler_wrong_shape():
+    with pytest.raises(HorizonError, match=r"returned shape \(3,\) for \(1,\) points; it must return one height"):
+        horizon_profile(0.0, -89.0, sampler=lambda lon, lat: np.zeros(3), resolution_m=(1, 10))
+
+
+def test_horizon_profile__no_data_at_site():
+    with pytest.raises(OutsideRasterError, match=r"no elevation data at site \(lon 0.0, lat -89.0\).*Fetch an elevation"):
+        horizon_profile(0.0, -89.0, sampler=lambda lon, lat: np.full(np.shape(lon), np.nan), resolution_m=(1, 10))

@@ -1,0 +1,192 @@
+"""PSR area inside polygons on the sphere: analytic answers, exactextract, and the outlines."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from rasterio.features import rasterize
+from shapely.geometry import Point, Polygon, box
+
+from lunarmap.crs import SOUTH_POLAR
+from lunarmap.errors import DataMissingError, GeometryError
+from lunarmap.geodesy import area_km2, cap_area_km2, geodesic_circle
+from lunarmap.psr import psr_area_in, psr_outlines
+from lunarmap.rasters import PREPARED
+from lunarmap.terrain import scale_factor_grid
+
+PX = 60.0
+
+
+@pytest.fixture
+def psr_dir(tmp_path, make_raster):
+    """A prepared folder holding a synthetic mask (and its outlines); call it with the mask and its origin."""
+    def _make(mask: np.ndarray, origin=(-3000.0, 3000.0)):
+        (tmp_path / "prepared").mkdir(exist_ok=True)
+        path = make_raster(mask.astype("uint8"), origin=origin, pixel_m=PX, nodata=255, name=f"prepared/{PREPARED['psr']}")
+        with rasterio.open(path) as ds:
+            frame = psr_outlines(ds.read(1), ds.transform)
+            ids = rasterize(zip(frame.geometry, frame["id"], strict=True), out_shape=ds.shape, transform=ds.transform,
+                            dtype="uint32") if len(frame) else np.zeros(ds.shape, "uint32")
+        frame.to_file(tmp_path / "prepared" / PREPARED["psr_outlines"], driver="GPKG")
+        make_raster(ids, origin=origin, pixel_m=PX, nodata=0, name=f"prepared/{PREPARED['psr_ids']}")
+        return tmp_path
+    return _make
+
+
+def test_psr_area_in__all_psr_circle_at_the_pole_is_the_cap_area(psr_dir) -> None:
+    """Exact fractional coverage: a 2 km circle on an all-PSR grid gives the spherical cap's area."""
+    root = psr_dir(np.ones((100, 100)))
+    stats = psr_area_in(geodesic_circle(0.0, -90.0, 2.0), root)
+    assert stats.psr_area_km2 == pytest.approx(cap_area_km2(2.0), rel=2e-4)   # 360-gon vs cap: 5e-5
+    assert stats.valid_area_km2 == pytest.approx(stats.psr_area_km2)
+    assert stats.covered_fraction == pytest.approx(1.0, abs=2e-4)
+    assert stats.psr_count == 1 and stats.resolution_m == 60.0 and stats.product == "psr_60m"
+    assert "fractional" in stats.method
+
+
+def test_psr_area_in__half_psr_and_true_area_away_from_pole(psr_dir) -> None:
+    """200 km from the pole each pixel's true area is p^2/k^2; a box over a half-PSR grid gets half of it."""
+    mask = np.zeros((40, 40))
+    mask[:, :20] = 1
+    x0, y0 = 200_000.0, 1_200.0
+    root = psr_dir(mask, origin=(x0, y0))
+    poly = box(x0 + 30.0, y0 - 2370.0, x0 + 2370.0, y0 - 30.0)       # cuts through the outer pixels
+    stats = psr_area_in(poly, root)
+    k = scale_factor_grid(rasterio.transform.from_origin(x0, y0, PX, PX), (40, 40))
+    frac = np.ones((40, 40))
+    frac[0, :] = frac[-1, :] = 0.5
+    frac[:, 0] *= 0.5
+    frac[:, -1] *= 0.5
+    true = frac * PX * PX / k**2 / 1e6
+    assert stats.psr_area_km2 == pytest.approx(true[:, :20].sum(), rel=1e-9)
+    assert stats.valid_area_km2 == pytest.approx(true.sum(), rel=1e-9)
+    assert stats.psr_fraction == pytest.approx(0.5, abs=1e-3)
+    assert stats.covered_fraction == pytest.approx(1.0, abs=1e-3)
+    assert 1 / float(k.mean()) ** 2 < 0.9999    # the correction matters here
+
+
+def test_psr_area_in__partly_outside_and_nodata_lower_the_covered_fraction(psr_dir) -> None:
+    mask = np.ones((50, 50))
+    mask[:, 40:] = 255                          # the right fifth is nodata
+    root = psr_dir(mask)
+    half_out = box(-3000.0 - 1500.0, -0.0, -3000.0 + 1500.0, 1500.0)  # half of it west of the grid
+    s = psr_area_in(half_out, root)
+    assert s.covered_fraction == pytest.approx(0.5, abs=1e-3)
+    assert s.psr_area_km2 == pytest.approx(0.5 * area_km2(half_out), rel=1e-3)
+    s2 = psr_area_in(box(-1200.0, 1500.0, 0.0, 2700.0), root)       # the grid spans x -3000..0; -600..0 is nodata
+    assert s2.covered_fraction == pytest.approx(0.5, abs=1e-3)
+
+
+def test_psr_area_in__entirely_outside_gives_nan_not_zero(psr_dir) -> None:
+    root = psr_dir(np.ones((10, 10)))
+    s = psr_area_in(geodesic_circle(0.0, -80.0, 5.0), root)
+    assert np.isnan(s.psr_area_km2) and np.isnan(s.valid_area_km2) and np.isnan(s.psr_fraction)
+    assert s.covered_fraction == 0.0 and s.psr_count == 0
+
+
+def test_psr_area_in__all_nodata_window_gives_nan(psr_dir) -> None:
+    root = psr_dir(np.full((10, 10), 255))
+    s = psr_area_in(box(-2000.0, 2000.0, -1000.0, 2900.0), root)
+    assert np.isnan(s.psr_area_km2) and s.covered_fraction == 0.0
+
+
+@pytest.mark.parametrize("bad, match", [
+    (Point(0, 0), r"needs a non-empty Polygon or MultiPolygon .*\(got Point\)"),
+    (Polygon(), r"\(got Polygon \(empty\)\)"),
+    (None, r"\(got NoneType\)"),
+    (Polygon([(0, 0), (10, 10), (10, 0), (0, 10)]), r"polygon is invalid \(Self-intersection"),
+])
+def test_psr_area_in__bad_geometry_is_refused(psr_dir, bad, match) -> None:
+    root = psr_dir(np.ones((10, 10)))
+    with pytest.raises(GeometryError, match=match):
+        psr_area_in(bad, root)
+
+
+def test_psr_area_in__counts_outlines_with_area_inside(psr_dir) -> None:
+    mask = np.zeros((50, 50))
+    mask[5:10, 5:10] = 1        # x -2700..-2400, y 2400..2700
+    mask[30:35, 30:35] = 1      # x -1200..-900,  y 900..1200
+    root = psr_dir(mask)
+    assert psr_area_in(box(-2800.0, 2300.0, -2500.0, 2600.0), root).psr_count == 1
+    assert psr_area_in(box(-2800.0, 800.0, -800.0, 2600.0), root).psr_count == 2
+    assert psr_area_in(box(-2000.0, 1500.0, -1500.0, 2000.0), root).psr_count == 0
+
+
+def test_psr_area_in__needs_prepared_mask(tmp_path) -> None:
+    with pytest.raises(DataMissingError, match=r"does not exist; fetch the data"):
+        psr_area_in(geodesic_circle(0.0, -90.0, 5.0), tmp_path)
+
+
+def test_psr_outlines__blobs_holes_and_areas() -> None:
+    mask = np.zeros((12, 12), dtype="uint8")
+    mask[1:6, 1:6] = 1
+    mask[3, 3] = 0                 # a hole
+    mask[8:10, 8:11] = 1
+    mask[11, 0] = 255
+    t = rasterio.transform.from_origin(-360.0, 360.0, PX, PX)
+    frame = psr_outlines(mask, t)
+    assert list(frame["id"]) == [1, 2] and sorted(frame["n_pixels"]) == [6, 24]
+    big = frame.loc[frame["n_pixels"] == 24].geometry.iloc[0]
+    assert len(big.interiors) == 1
+    # Within 700 m of the pole k^2 - 1 < 1e-7, so true areas are the pixel areas (0.0036 km2 each).
+    np.testing.assert_allclose(sorted(frame["area_km2"]), [6 * 0.0036, 24 * 0.0036], rtol=1e-6)
+    assert frame.crs.equals(SOUTH_POLAR)
+
+
+# ----------------------------------------------------------------- real data
+def _true_area_weights(path, geom, out):
+    """A raster of each pixel's true area (km2) over the polygon's window, for exactextract."""
+    from lunarmap.rasters import read_window
+    arr, t = read_window(path, geom.bounds)
+    weights = (PX * PX / scale_factor_grid(t, arr.shape) ** 2 / 1e6).astype("float64")
+    is_psr = np.where(np.isnan(arr), np.nan, (arr == 1).astype("float64"))
+    prof = {"driver": "GTiff", "width": arr.shape[1], "height": arr.shape[0], "count": 1, "dtype": "float64",
+            "crs": rasterio.crs.CRS.from_wkt(SOUTH_POLAR.to_wkt()), "transform": t, "nodata": np.nan}
+    for name, data in (("psr.tif", is_psr), ("w.tif", weights)):
+        with rasterio.open(out / name, "w", **prof) as dst:
+            dst.write(data, 1)
+    return out / "psr.tif", out / "w.tif"
+
+
+@pytest.mark.realdata
+def test_psr_share_of_the_60m_grid_is_10_5_percent(prepared_data_dir) -> None:
+    """MANIFEST: 10.5% of the 60 m grid is PSR; by pixel count and by true area over the whole grid."""
+    with rasterio.open(prepared_data_dir / "prepared" / PREPARED["psr"]) as ds:
+        mask = ds.read(1)
+        bounds = ds.bounds
+    share = np.count_nonzero(mask == 1) / np.count_nonzero(mask != 255)
+    assert share == pytest.approx(0.105, abs=0.005)
+    whole = psr_area_in(box(*bounds), prepared_data_dir)
+    assert whole.psr_fraction == pytest.approx(0.105, abs=0.005)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("radius_km", [20.0, 50.0])
+# Both CRSs are IAU_2015:30135, one as written by pyproj and one as read back from GeoTIFF WKT.
+@pytest.mark.filterwarnings("ignore:Spatial reference system of input features:RuntimeWarning")
+def test_psr_area_in__circle_at_pole_matches_outlines_and_exactextract(prepared_data_dir, tmp_path, radius_km) -> None:
+    """The raster sum equals the outlines clipped to the circle, and exactextract weighted by true pixel area.
+
+    Outlines follow pixel edges exactly, so clipped outline areas (geodesic) and
+    fractional pixel areas (p^2/k^2 at the centre) differ only by the variation
+    of k across one pixel and the 1 km densification of the geodesic area:
+    well under 0.05%.
+    """
+    from exactextract import exact_extract
+
+    circle = geodesic_circle(0.0, -90.0, radius_km)
+    stats = psr_area_in(circle, prepared_data_dir)
+    outlines = gpd.read_file(prepared_data_dir / "prepared" / PREPARED["psr_outlines"])
+    hit = outlines[shapely.intersects(outlines.geometry.values, circle)]
+    clipped_km2 = float(np.sum(area_km2(shapely.intersection(hit.geometry.values, circle))))
+    assert stats.psr_area_km2 == pytest.approx(clipped_km2, rel=5e-4)
+    assert stats.psr_count == len(hit)
+    psr_tif, w_tif = _true_area_weights(prepared_data_dir / "prepared" / PREPARED["psr"], circle, tmp_path)
+    vec = gpd.GeoDataFrame({"id": [1]}, geometry=[circle], crs=SOUTH_POLAR)
+    res = exact_extract(psr_tif, vec, ["weighted_sum"], weights=w_tif, output="pandas")
+    assert stats.psr_area_km2 == pytest.approx(float(res["weighted_sum"].iloc[0]), rel=0.01)
+    assert stats.covered_fraction == pytest.approx(1.0, abs=1e-3)
+    assert stats.valid_area_km2 == pytest.approx(cap_area_km2(radius_km), rel=1e-3)
