@@ -1,11 +1,11 @@
 """PSR measurements for many sites at once: nearest PSR edge, and PSR area inside circles and regions.
 
-Batch counterparts of :func:`lunarmap.psr.psr_area_in` for comparison tables:
-the PSR grid is opened once and the window covering all shapes read once; PSR
+PSR areas come from :func:`lunarmap.psr.psr_area_in_many` (the grid opened
+once, only the windows the shapes need read; each 60 m pixel weighs its true
+area on the sphere, ``p^2 / k^2``, times its exact fraction inside). PSR
 outlines and the PSR catalogue are loaded once per data folder (cached until
 the files change) with a spatial index (shapely STRtree) for nearest-edge
-queries. Same area method as :mod:`lunarmap.psr`: each 60 m pixel weighs its
-true area on the sphere, ``p^2 / k^2``.
+queries.
 """
 
 from __future__ import annotations
@@ -20,17 +20,14 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from affine import Affine
-from rasterio.features import rasterize
-from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 
 from .catalog import load_catalog
 from .crs import SOUTH_POLAR_CODE, lonlat_to_polar, polar_to_lonlat, require_lunar_crs
-from .errors import CatalogError, DataMissingError, RasterError
-from .geodesy import area_km2, distance_m
+from .errors import CatalogError, DataMissingError
+from .geodesy import distance_m
 from .paths import data_dir as _data_dir
-from .psr import NOT_PSR_VALUE, PSR_VALUE, PsrStats
+from .psr import PsrStats, psr_area_in_many
 from .rasters import PREPARED, open_raster, raster_resolution_m, sample_psr
 from .terrain import stereographic_scale_factor
 
@@ -48,10 +45,8 @@ PSR_EDGE_METHOD = (
 PSR_RADIUS_METHOD = (
     "60 m PSR grid pixels inside the geodesic circle of radius r around the site, each weighted by its true area "
     "on the sphere (p^2/k^2); PSR pixels cut by the circle count by their exact fraction inside; count = PSR "
-    "outlines meeting the circle; NaN with a reason where the grid does not cover (it reaches about 85 S)"
+    "outlines with some area inside the circle; NaN with a reason where the grid does not cover (it reaches about 85 S)"
 )
-_CHUNK_ROWS = 1024
-_TILE_PX = 64
 
 
 @dataclass(frozen=True)
@@ -121,100 +116,12 @@ def _load_layers(stamp: tuple, catalog_version: str) -> PsrLayers:
     )
 
 
-def _window(geom: BaseGeometry, t: Affine, width: int, height: int) -> tuple[int, int, int, int] | None:
-    """(row0, row1, col0, col1) of the pixels of a north-up grid that ``geom``'s bounds touch, or None."""
-    minx, miny, maxx, maxy = geom.bounds
-    c0, c1 = int(np.floor((minx - t.c) / t.a)), int(np.ceil((maxx - t.c) / t.a))
-    r0, r1 = int(np.floor((maxy - t.f) / t.e)), int(np.ceil((miny - t.f) / t.e))
-    c0, r0, c1, r1 = max(c0, 0), max(r0, 0), min(c1, width), min(r1, height)
-    return (r0, r1, c0, c1) if r1 > r0 and c1 > c0 else None
-
-
-def _shifted(t: Affine, rows: int, cols: int) -> Affine:
-    return Affine(t.a, 0.0, t.c + cols * t.a, 0.0, t.e, t.f + rows * t.e)
-
-
-def _edge_fractions(geom: BaseGeometry, t: Affine, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Exact fraction of each pixel (``rows``/``cols`` of a north-up grid with transform ``t``) inside ``geom``.
-
-    Pixels go in tiles of ``_TILE_PX`` squares, each clipped against ``geom`` cut to its tile first
-    (rectangle clipping, fast), so a long outline is not walked whole for every pixel.
-    """
-    out = np.empty(rows.size)
-    tiles = (rows // _TILE_PX) * (1 << 20) + cols // _TILE_PX
-    left, top = t.c + cols * t.a, t.f + rows * t.e
-    for key in np.unique(tiles):
-        idx = np.flatnonzero(tiles == key)
-        tr, tc = int(key >> 20) * _TILE_PX, int(key & ((1 << 20) - 1)) * _TILE_PX
-        x0, y0 = t.c + tc * t.a, t.f + (tr + _TILE_PX) * t.e
-        local = shapely.clip_by_rect(geom, x0, y0, x0 + _TILE_PX * t.a, y0 - _TILE_PX * t.e)
-        out[idx] = [shapely.area(shapely.clip_by_rect(local, x, y + t.e, x + t.a, y))
-                    for x, y in zip(left[idx], top[idx], strict=True)]
-    return out / abs(t.a * t.e)
-
-
-def _true_km2(t: Affine, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """True area on the sphere (km2) of the pixels at ``rows``/``cols`` of a polar grid: p^2 / k^2."""
-    x, y = t.c + (cols + 0.5) * t.a, t.f + (rows + 0.5) * t.e
-    return abs(t.a * t.e) / stereographic_scale_factor(x, y) ** 2 / 1e6
-
-
-def _stats_one(geom: BaseGeometry, data: np.ndarray, t: Affine) -> tuple[float, float]:
-    """(PSR km2, nodata km2) inside ``geom`` on the grid ``data`` (a window with transform ``t``)."""
-    psr_km2 = nodata_km2 = 0.0
-    for r0 in range(0, data.shape[0], _CHUNK_ROWS):
-        block = data[r0: r0 + _CHUNK_ROWS]
-        bt = _shifted(t, r0, 0)
-        inside = rasterize([(geom, 1)], out_shape=block.shape, transform=bt, dtype="uint8").view(bool)
-        edge = rasterize([(geom.boundary, 1)], out_shape=block.shape, transform=bt, all_touched=True,
-                         dtype="uint8").view(bool)
-        pr, pc = np.nonzero((inside | edge) & (block == PSR_VALUE))
-        frac = np.ones(pr.size)
-        on_edge = edge[pr, pc]
-        if on_edge.any():
-            frac[on_edge] = _edge_fractions(geom, bt, pr[on_edge], pc[on_edge])
-        psr_km2 += float((_true_km2(bt, pr, pc) * frac).sum())
-        nodata = inside & (block != PSR_VALUE) & (block != NOT_PSR_VALUE)
-        if nodata.any():
-            nr, nc = np.nonzero(nodata)
-            nodata_km2 += float(_true_km2(bt, nr, nc).sum())
-    return psr_km2, nodata_km2
-
-
 def psr_stats_many(geoms_polar: Sequence[BaseGeometry], layers: PsrLayers) -> list[PsrStats]:
-    """:class:`PsrStats` for each polygon (IAU_2015:30135 metres), reading the grid window that covers them all once.
+    """:class:`PsrStats` for each polygon (IAU_2015:30135 metres), from the PSR grid of ``layers``.
 
-    Covered area = the polygon's part inside the grid's square (true area) less nodata pixels inside it.
+    The data folder's :func:`lunarmap.psr.psr_area_in_many`: one read of the grid for shapes close together.
     """
-    nan = float("nan")
-    res, product = layers.grid_resolution_m, layers.grid_path.stem
-    out: list[PsrStats] = [PsrStats(nan, nan, 0.0, 0, product, res)] * len(geoms_polar)
-    with open_raster(layers.grid_path) as ds:
-        t = ds.transform
-        if t.b != 0 or t.d != 0 or t.a <= 0 or t.e >= 0:
-            raise RasterError(f"PSR grid {layers.grid_path} is not a north-up grid (transform {tuple(t)[:6]!r}); "
-                              "prepare it again (python -m lunarmap prepare --force).")
-        wins = [_window(g, t, ds.width, ds.height) for g in geoms_polar]
-        used = [w for w in wins if w is not None]
-        if not used:
-            return out
-        r0, r1 = min(w[0] for w in used), max(w[1] for w in used)
-        c0, c1 = min(w[2] for w in used), max(w[3] for w in used)
-        data = ds.read(1, window=Window(c0, r0, c1 - c0, r1 - r0))
-    todo = [i for i, w in enumerate(wins) if w is not None]
-    geoms = np.array([geoms_polar[i] for i in todo], dtype=object)
-    on_grid_km2 = np.asarray(area_km2(shapely.intersection(geoms, shapely.box(*layers.grid_bounds))), dtype=float)
-    full_km2 = np.asarray(area_km2(geoms), dtype=float)
-    for k, i in enumerate(todo):
-        w = wins[i]
-        sub = data[w[0] - r0: w[1] - r0, w[2] - c0: w[3] - c0]
-        psr_km2, nodata_km2 = _stats_one(geoms[k], sub, _shifted(t, w[0], w[2]))
-        valid_km2 = on_grid_km2[k] - nodata_km2
-        if not valid_km2 > 1e-9 * full_km2[k]:
-            continue
-        count = int(layers.tree.query(geoms[k], predicate="intersects").size)
-        out[i] = PsrStats(psr_km2, valid_km2, min(valid_km2 / full_km2[k], 1.0), count, product, res)
-    return out
+    return psr_area_in_many(geoms_polar, layers.grid_path.parent.parent)
 
 
 @dataclass(frozen=True)

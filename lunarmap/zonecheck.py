@@ -7,6 +7,9 @@ import csv
 import io
 import json
 import math
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,19 +18,20 @@ from shapely.geometry.base import BaseGeometry
 
 from .errors import DataMissingError, RasterError
 from .paths import data_dir as _data_dir
+from .psr import PsrStats, psr_area_in, psr_area_in_many
 from .sites import load_sites
 from .zones import PsrFunction, ZoneReport, analyse_zones, zones_from_geojson
 
 __all__ = ["psr_measure", "check_zones", "report_rows", "register_cli"]
 
 _NO_DATA_NOTE = "no PSR data: the 60 m PSR grid covers only the polar cap poleward of about 85 S"
+_CACHE_SIZE = 4096
+#: PSR area and note per (zone geometry WKB, data folder), least recently used first.
+_PSR_CACHE: OrderedDict[tuple[bytes, str], tuple[float, str]] = OrderedDict()
+_PSR_LOCK = threading.Lock()
 
 
-@lru_cache(maxsize=4096)
-def _psr_cached(wkb: bytes, root: str) -> tuple[float, str]:
-    from .psr import psr_area_in
-
-    stats = psr_area_in(shapely.from_wkb(wkb), data_dir=root)
+def _psr_note(stats: PsrStats) -> tuple[float, str]:
     if math.isnan(stats.psr_area_km2):
         return float("nan"), _NO_DATA_NOTE
     note = f"from {stats.product} ({stats.resolution_m:.0f} m)"
@@ -36,9 +40,25 @@ def _psr_cached(wkb: bytes, root: str) -> tuple[float, str]:
     return stats.psr_area_km2, note
 
 
+def _psr_cached(geoms: Sequence[BaseGeometry], root: str) -> list[tuple[float, str]]:
+    """PSR area and note of each geometry: cached ones from the cache, all others in one batch."""
+    keys = [(shapely.to_wkb(g), root) for g in geoms]
+    with _PSR_LOCK:
+        found = {k: _PSR_CACHE[k] for k in keys if k in _PSR_CACHE}
+    todo = {k: g for k, g in zip(keys, geoms, strict=True) if k not in found}
+    if todo:
+        found.update(zip(todo, map(_psr_note, psr_area_in_many(list(todo.values()), data_dir=root)), strict=True))
+    with _PSR_LOCK:
+        for k in keys:
+            _PSR_CACHE[k] = found[k]
+            _PSR_CACHE.move_to_end(k)
+        while len(_PSR_CACHE) > _CACHE_SIZE:
+            _PSR_CACHE.popitem(last=False)
+    return [found[k] for k in keys]
+
+
 @lru_cache(maxsize=8)
 def _psr_total(root: str) -> float:
-    from .psr import psr_area_in
     from .rasters import PREPARED, open_raster
 
     with open_raster(Path(root) / "prepared" / PREPARED["psr"]) as ds:
@@ -59,7 +79,7 @@ def psr_measure(data_dir: str | Path | None = None) -> tuple[PsrFunction | None,
         return None, float("nan"), f"PSR data not prepared ({err}); run python -m lunarmap fetch, then prepare"
 
     def measure(geom: BaseGeometry) -> tuple[float, str]:
-        return _psr_cached(shapely.to_wkb(geom), root)
+        return _psr_cached([geom], root)[0]
 
     return measure, total, "ok"
 
@@ -67,6 +87,8 @@ def psr_measure(data_dir: str | Path | None = None) -> tuple[PsrFunction | None,
 def check_zones(zones, data_dir: str | Path | None = None) -> ZoneReport:
     """Conflict analysis of zones against the site catalogue and the prepared PSR grid."""
     measure, total, _ = psr_measure(data_dir)
+    if measure is not None and zones:      # all zones not measured before, in one batch
+        _psr_cached([z.geometry_polar for z in zones], str(_data_dir(data_dir)))
     return analyse_zones(zones, load_sites(), psr_km2=measure, psr_total_km2=total)
 
 

@@ -7,13 +7,18 @@ import numpy as np
 import pytest
 import rasterio
 import shapely
+from affine import Affine
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from rasterio.features import rasterize
-from shapely.geometry import Point, Polygon, box
+from rasterio.windows import Window
+from shapely.geometry import MultiPolygon, Point, Polygon, box
 
+from lunarmap import psr as psr_module
 from lunarmap.crs import SOUTH_POLAR
-from lunarmap.errors import DataMissingError, GeometryError
+from lunarmap.errors import DataMissingError, GeometryError, RasterError
 from lunarmap.geodesy import area_km2, cap_area_km2, geodesic_circle
-from lunarmap.psr import psr_area_in, psr_outlines
+from lunarmap.psr import coverage_fractions, psr_area_in, psr_area_in_many, psr_outlines
 from lunarmap.rasters import PREPARED
 from lunarmap.terrain import scale_factor_grid
 
@@ -113,6 +118,137 @@ def test_psr_area_in__counts_outlines_with_area_inside(psr_dir) -> None:
     assert psr_area_in(box(-2800.0, 2300.0, -2500.0, 2600.0), root).psr_count == 1
     assert psr_area_in(box(-2800.0, 800.0, -800.0, 2600.0), root).psr_count == 2
     assert psr_area_in(box(-2000.0, 1500.0, -1500.0, 2000.0), root).psr_count == 0
+
+
+def test_psr_area_in__outline_only_touching_the_polygon_is_not_counted(psr_dir) -> None:
+    """A polygon sharing only an edge with a PSR outline has no PSR area in it and counts no outline."""
+    mask = np.zeros((50, 50))
+    mask[5:10, 5:10] = 1        # x -2700..-2400, y 2400..2700
+    root = psr_dir(mask)
+    s = psr_area_in(box(-2400.0, 2400.0, -2000.0, 2700.0), root)
+    assert s.psr_area_km2 == 0.0 and s.psr_count == 0 and s.valid_area_km2 > 0
+
+
+# ----------------------------------------------------------------- exact coverage against GEOS
+def _geos_fractions(geom, t: Affine, shape_) -> np.ndarray:
+    """Each pixel square intersected with the polygon by GEOS (shapely), area over pixel area."""
+    rows, cols = np.mgrid[0: shape_[0], 0: shape_[1]]
+    x0, y0 = t.c + cols * t.a, t.f + rows * t.e
+    boxes = shapely.box(x0, y0 + t.e, x0 + t.a, y0)
+    return shapely.area(shapely.intersection(boxes, geom)) / abs(t.a * t.e)
+
+
+@st.composite
+def star_polygons(draw):
+    """Star-shaped polygons (some with a hole, some with a second part) around a point of a small grid."""
+    n = draw(st.integers(3, 24))
+    angles = np.sort(np.array(draw(st.lists(st.floats(0.0, 2 * np.pi), min_size=n, max_size=n, unique=True))))
+    radii = np.array(draw(st.lists(st.floats(1.0, 9.0), min_size=n, max_size=n)))
+    cx, cy = draw(st.floats(-4.0, 4.0)), draw(st.floats(-4.0, 4.0))
+    poly = Polygon(np.column_stack([cx + radii * np.cos(angles), cy + radii * np.sin(angles)]))
+    assume(poly.is_valid and poly.area > 0.1)
+    hole = Point(cx, cy).buffer(0.6, quad_segs=2)
+    if draw(st.booleans()) and poly.contains(hole):
+        poly = Polygon(poly.exterior, [hole.exterior])
+    if draw(st.booleans()):
+        poly = MultiPolygon([poly, box(cx + 11.0, cy, cx + 13.3, cy + 2.7)])   # right of every star
+    return poly
+
+
+@settings(max_examples=60, deadline=None)
+@given(poly=star_polygons(), pixel=st.sampled_from([0.7, 1.0, 1.9]))
+def test_coverage_fractions__equal_pixel_squares_intersected_by_geos(poly, pixel) -> None:
+    """Exact fractions: every pixel (on the edge, inside, outside, and where the grid cuts the polygon) as GEOS gives."""
+    assert poly.is_valid
+    t = Affine(pixel, 0.0, -8.3, 0.0, -pixel, 9.1)       # the grid leaves out parts of most polygons
+    shape_ = (int(16 / pixel), int(24 / pixel))
+    got = coverage_fractions(poly, t, shape_)
+    np.testing.assert_allclose(got, _geos_fractions(poly, t, shape_), rtol=0, atol=1e-12)
+    assert got.min() >= 0.0 and got.max() <= 1.0
+
+
+def test_coverage_fractions__pixel_aligned_box_has_whole_pixels() -> None:
+    t = Affine(60.0, 0.0, -300.0, 0.0, -60.0, 300.0)
+    got = coverage_fractions(box(-240.0, -120.0, 60.0, 240.0), t, (10, 10))
+    expected = np.zeros((10, 10))
+    expected[1:7, 1:6] = 1.0
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_coverage_fractions__refuses_a_grid_that_is_not_north_up() -> None:
+    with pytest.raises(RasterError, match=r"coverage_fractions: the grid is not a north-up grid .*pixel height < 0"):
+        coverage_fractions(box(0.0, 0.0, 1.0, 1.0), Affine(1.0, 0.0, 0.0, 0.0, 1.0, 0.0), (2, 2))
+
+
+# ----------------------------------------------------------------- batches
+def test_psr_area_in_many__same_numbers_as_single_calls_for_a_mixed_set(psr_dir) -> None:
+    """Inside, straddling the grid's edge, over nodata, with a hole, entirely outside (NaN), and repeated."""
+    mask = np.zeros((100, 100))
+    mask[20:60, 30:70] = 1
+    mask[80:, 80:] = 255
+    root = psr_dir(mask)                                         # x -3000..3000, y -3000..3000
+    shapes = [
+        geodesic_circle(0.0, -90.0, 1.5),                                            # inside
+        box(-3600.0, -600.0, -2400.0, 600.0),                                        # straddles the west edge
+        box(1500.0, -2900.0, 2900.0, -1500.0),                                       # half over nodata
+        geodesic_circle(0.0, -90.0, 2.5).difference(geodesic_circle(0.0, -90.0, 1.0)),  # a hole
+        geodesic_circle(0.0, -80.0, 5.0),                                            # entirely outside
+        geodesic_circle(0.0, -90.0, 1.5),                                            # again
+    ]
+    batch = psr_area_in_many(shapes, root)
+    assert len(batch) == len(shapes)
+    for got, shape_ in zip(batch, shapes, strict=True):
+        one = psr_area_in(shape_, root)
+        if np.isnan(one.psr_area_km2):
+            assert np.isnan(got.psr_area_km2) and np.isnan(got.valid_area_km2) and got.covered_fraction == 0.0
+            assert got.psr_count == 0
+            continue
+        assert got.psr_area_km2 == pytest.approx(one.psr_area_km2, rel=1e-12, abs=1e-15)
+        assert got.valid_area_km2 == pytest.approx(one.valid_area_km2, rel=1e-12)
+        assert got.covered_fraction == pytest.approx(one.covered_fraction, rel=1e-12)
+        assert got.psr_count == one.psr_count
+    assert np.isnan(batch[4].psr_area_km2)
+    assert batch[1].covered_fraction == pytest.approx(0.5, abs=1e-3)
+    assert batch[2].covered_fraction == pytest.approx(1.0 - (1100 / 1400) ** 2, abs=1e-4)   # nodata x>1800, y<-1800
+    assert psr_area_in_many([], root) == []
+
+
+class _RecordingDataset:
+    """Stands in for an open raster: records the windows read."""
+
+    def __init__(self) -> None:
+        self.reads: list[Window] = []
+
+    def read(self, band: int, window: Window) -> np.ndarray:
+        self.reads.append(window)
+        rows, cols = np.mgrid[0: window.height, 0: window.width]
+        return (window.row_off + rows) * 10_000 + window.col_off + cols      # each pixel tells where it is
+
+
+def test_psr_area_in_many__reads_one_covering_window_only_for_polygons_close_together() -> None:
+    near = [Window(100, 100, 50, 50), Window(140, 120, 50, 50), None]
+    ds = _RecordingDataset()
+    read = psr_module._reader(ds, near)
+    assert ds.reads == [Window(100, 100, 90, 70)]        # 6,300 px for two windows of 2,500 px
+    rows, cols = np.mgrid[120:170, 140:190]
+    np.testing.assert_array_equal(read(near[1]), rows * 10_000 + cols)
+    assert len(ds.reads) == 1
+    far = [Window(0, 0, 50, 50), Window(5000, 5000, 50, 50)]
+    ds = _RecordingDataset()
+    read = psr_module._reader(ds, far)
+    assert ds.reads == []                                # never the 25 M px between them
+    read(far[1])
+    assert ds.reads == [far[1]]
+
+
+@pytest.mark.parametrize("bad, match", [
+    ([box(0, 0, 1, 1), Point(0, 0)], r"psr_area_in_many \(polygon 1\) needs a non-empty Polygon .*\(got Point\)"),
+    (box(0, 0, 1, 1), r"psr_area_in_many needs a list of polygons \(got Polygon\); pass \[polygon\]"),
+])
+def test_psr_area_in_many__bad_input_is_refused(psr_dir, bad, match) -> None:
+    root = psr_dir(np.ones((10, 10)))
+    with pytest.raises(GeometryError, match=match):
+        psr_area_in_many(bad, root)
 
 
 def test_psr_area_in__needs_prepared_mask(tmp_path) -> None:

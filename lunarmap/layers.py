@@ -1,0 +1,449 @@
+"""pydeck layers, views and the map spec of the south-polar map, in IAU_2015:30135 metres.
+
+Pure functions: no Streamlit. Every layer uses deck.gl's cartesian coordinate
+system (positions are south polar stereographic metres; the pole is (0, 0) and
+0 degrees longitude points along +y, so the near side is up), and the one view
+is an ``OrthographicView`` with ``flipY=False``. No basemap: nothing leaves the
+machine.
+
+The stereographic map stretches distances by the scale factor
+``k = 2 / (1 + sin|lat|)`` (map metres per true metre): 1 at the pole, about
+1.22 at 40 S. Scale bars must use it.
+
+>>> round(scale_factor(-90.0), 6), round(scale_factor(-40.0), 4)
+(1.0, 1.2174)
+>>> round(polar_radius_m(-40.0) / 1000.0, 1)   # the map's edge, km from the pole
+1620.3
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pydeck as pdk
+import shapely
+from pydeck.bindings.json_tools import default_serialize
+
+from .crs import MOON_RADIUS_M, lonlat_to_polar, polar_to_lonlat
+from .errors import GeometryError, RasterError
+from .sites import KINDS, Site
+
+__all__ = [
+    "MAP_EDGE_LAT_DEG",
+    "REGION_LABEL_MIN_ZOOM",
+    "KIND_COLORS",
+    "RASTER_ORDER",
+    "ViewTarget",
+    "scale_factor",
+    "polar_radius_m",
+    "lat_of_radius_deg",
+    "zoom_for_width_m",
+    "view_for_sites",
+    "view_for_point",
+    "map_view",
+    "graticule_paths",
+    "graticule_labels",
+    "graticule_layers",
+    "site_rows",
+    "site_layers",
+    "raster_layer",
+    "coverage_layer",
+    "deck_spec",
+    "LayerSetting",
+    "RasterSource",
+    "VECTOR_DEFAULTS",
+    "RASTER_DEFAULTS",
+    "map_layers",
+    "raster_layers",
+    "kinds_legend",
+    "known_kinds",
+    "polar_point_lonlat",
+    "layer_dicts",
+    "short_label",
+]
+
+#: The map reaches this latitude (Chang'e 6 at 41.6 S and Chang'e 4 at 45.4 S included).
+MAP_EDGE_LAT_DEG = -40.0
+#: Site and region colours by kind (RGB), one per :data:`lunarmap.sites.KINDS`.
+KIND_COLORS: dict[str, tuple[int, int, int]] = {
+    "landed": (255, 214, 10),
+    "crash": (255, 69, 58),
+    "target": (191, 90, 242),
+    "planned": (48, 209, 88),
+    "region": (255, 159, 10),
+}
+#: Region names are drawn only from this zoom in (about 1 km per pixel); below it they would pile up at the pole.
+#: (``lmMinZoom`` is read by the map component, not by deck.gl.)
+REGION_LABEL_MIN_ZOOM = -10.0
+#: Raster layers from bottom to top.
+RASTER_ORDER = ("mosaic", "hillshade", "elevation", "slope", "psr")
+_CARTESIAN = pdk.types.String("cartesian")
+_LABEL_FONT = "Helvetica, Arial, sans-serif"
+
+
+@dataclass(frozen=True)
+class ViewTarget:
+    """Where the map looks: centre in IAU_2015:30135 metres and deck.gl zoom (2**zoom pixels per map metre)."""
+
+    x_m: float
+    y_m: float
+    zoom: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"target": [round(self.x_m, 1), round(self.y_m, 1), 0], "zoom": round(self.zoom, 4)}
+
+
+def scale_factor(lat_deg: Any) -> Any:
+    """Stereographic scale factor k = 2 / (1 + sin|lat|): map metres per true metre at a latitude."""
+    lat = np.radians(np.abs(np.asarray(lat_deg, dtype=float)))
+    k = 2.0 / (1.0 + np.sin(lat))
+    return float(k) if np.ndim(k) == 0 else k
+
+
+def polar_radius_m(lat_deg: Any) -> Any:
+    """Distance on the map from the pole to a southern latitude: 2 R tan((90 - |lat|) / 2), in metres."""
+    lat = np.asarray(lat_deg, dtype=float)
+    r = 2.0 * MOON_RADIUS_M * np.tan(np.radians(90.0 - np.abs(lat)) / 2.0)
+    return float(r) if np.ndim(r) == 0 else r
+
+
+def lat_of_radius_deg(radius_m: Any) -> Any:
+    """Southern latitude (negative degrees) at a map distance from the pole: inverse of :func:`polar_radius_m`."""
+    rho = np.asarray(radius_m, dtype=float)
+    lat = np.degrees(2.0 * np.arctan(rho / (2.0 * MOON_RADIUS_M))) - 90.0
+    return float(lat) if np.ndim(lat) == 0 else lat
+
+
+def zoom_for_width_m(width_m: float, pixels: float) -> float:
+    """deck.gl orthographic zoom showing ``width_m`` map metres across ``pixels`` screen pixels."""
+    if not (math.isfinite(width_m) and width_m > 0 and math.isfinite(pixels) and pixels > 0):
+        raise GeometryError(
+            f"width_m and pixels must be positive and finite (got width_m={width_m!r}, pixels={pixels!r}); "
+            "give the map width to show in metres and the map's size in pixels."
+        )
+    return math.log2(pixels / width_m)
+
+
+def view_for_sites(sites: Iterable[Site], pixels: float, margin: float = 1.15) -> ViewTarget:
+    """A view centred on the pole that frames every site and region (and the pole) in ``pixels``."""
+    reach = 0.0
+    for s in sites:
+        coords = shapely.get_coordinates(s.geometry_polar)
+        if coords.size:
+            reach = max(reach, float(np.abs(coords).max()))
+    reach = max(reach, 50_000.0)
+    return ViewTarget(0.0, 0.0, zoom_for_width_m(2.0 * reach * margin, pixels))
+
+
+def view_for_point(lon_deg: float, lat_deg: float, width_km: float, pixels: float) -> ViewTarget:
+    """A view centred on a lon/lat point showing about ``width_km`` true kilometres across ``pixels``."""
+    if not -90.0 <= float(lat_deg) <= MAP_EDGE_LAT_DEG:
+        raise GeometryError(
+            f"latitude {lat_deg!r} is outside the map, which covers the south pole to "
+            f"{abs(MAP_EDGE_LAT_DEG):g} S (latitudes -90..{MAP_EDGE_LAT_DEG:g}); choose a place south of 40 S."
+        )
+    x, y = lonlat_to_polar(float(lon_deg), float(lat_deg))
+    width_m = max(float(width_km), 1.0) * 1000.0 * scale_factor(lat_deg)
+    return ViewTarget(float(x), float(y), zoom_for_width_m(width_m, pixels))
+
+
+def map_view() -> pdk.View:
+    """The one view: orthographic over cartesian metres, y up (``flipY=False``), pan/zoom by mouse and touch."""
+    return pdk.View(type="OrthographicView", controller=True, flipY=False)
+
+
+# ----------------------------------------------------------------- graticule
+def _parallels_deg() -> list[float]:
+    fine = [-89.0 + i for i in range(10)]          # 89 S .. 80 S every degree
+    coarse = [-75.0, -70.0, -65.0, -60.0, -55.0, -50.0, -45.0, -40.0]
+    return fine + coarse
+
+
+def graticule_paths(n_vertices: int = 180) -> list[dict[str, Any]]:
+    """Latitude circles (every 1 deg from 89 S to 80 S, every 5 deg to 40 S) and meridians every 30 deg.
+
+    Paths are in IAU_2015:30135 metres rounded to 1 m. A latitude circle is a
+    circle about the pole on this map; meridians are straight lines from the
+    pole to 40 S.
+    """
+    rows: list[dict[str, Any]] = []
+    t = np.linspace(0.0, 2.0 * math.pi, n_vertices + 1)
+    for lat in _parallels_deg():
+        r = polar_radius_m(lat)
+        path = np.round(np.column_stack([r * np.sin(t), r * np.cos(t)])).tolist()
+        rows.append({"id": f"lat{lat:g}", "kind": "parallel", "deg": lat, "path": path})
+    r_edge = polar_radius_m(MAP_EDGE_LAT_DEG)
+    for lon in range(-150, 181, 30):
+        x, y = lonlat_to_polar(float(lon), MAP_EDGE_LAT_DEG)
+        rows.append({"id": f"lon{lon}", "kind": "meridian", "deg": float(lon),
+                     "path": [[0.0, 0.0], [round(float(x)), round(float(y))]]})
+    assert abs(math.hypot(*rows[-1]["path"][1]) - r_edge) < 2.0
+    return rows
+
+
+def _lon_label(lon: float) -> str:
+    lon = ((lon + 180.0) % 360.0) - 180.0
+    if lon == 0.0:
+        return "0°"
+    if abs(lon) == 180.0:
+        return "180°"
+    return f"{abs(lon):g}°{'E' if lon > 0 else 'W'}"
+
+
+def graticule_labels() -> list[dict[str, Any]]:
+    """Labels: meridians just outside 40 S, latitudes along the 15 deg E meridian (every 5 deg, and 85..89 S)."""
+    rows = []
+    for lon in range(-150, 181, 30):
+        x, y = lonlat_to_polar(float(lon), MAP_EDGE_LAT_DEG + 1.5)
+        rows.append({"text": _lon_label(float(lon)), "position": [round(float(x)), round(float(y))]})
+    for lat in [-89.0, -88.0, -87.0, -86.0, -85.0, -80.0, -75.0, -70.0, -65.0, -60.0, -55.0, -50.0, -45.0, -40.0]:
+        x, y = lonlat_to_polar(15.0, lat)
+        rows.append({"text": f"{abs(lat):g}°S", "position": [round(float(x)), round(float(y))]})
+    return rows
+
+
+def graticule_layers(opacity: float = 1.0, visible: bool = True) -> list[pdk.Layer]:
+    """PathLayer of the graticule lines and TextLayer of their labels."""
+    lines = pdk.Layer(
+        "PathLayer", id="graticule", data=graticule_paths(), get_path="path", coordinate_system=_CARTESIAN,
+        get_color=[220, 220, 220, 110], get_width=1, width_units=pdk.types.String("pixels"), pickable=False,
+        opacity=opacity, visible=visible,
+    )
+    labels = pdk.Layer(
+        "TextLayer", id="graticule-labels", data=graticule_labels(), get_position="position", get_text="text",
+        coordinate_system=_CARTESIAN, get_size=12, get_color=[235, 235, 235, 220], font_family=pdk.types.String(_LABEL_FONT),
+        character_set=pdk.types.String("auto"),
+        outline_width=2, outline_color=[0, 0, 0, 200], font_settings={"sdf": True},
+        pickable=False, opacity=opacity, visible=visible,
+    )
+    return [lines, labels]
+
+
+# ----------------------------------------------------------------- sites and regions
+def _tooltip(site: Site) -> dict[str, Any]:
+    lon, lat = site.lonlat
+    return {
+        "id": site.id, "name": site.name, "kind": site.kind, "agency": site.agency, "date": site.date or "",
+        "lon": round(lon, 4), "lat": round(lat, 4), "source": site.source,
+        "area_km2": round(site.area_km2, 1) if site.is_region else None,
+    }
+
+
+#: Region outlines are simplified to this tolerance for display (they are densified to 1 km edges for accuracy).
+DISPLAY_TOLERANCE_M = 20.0
+
+
+def _rings(geom: Any) -> list[list[list[float]]]:
+    geom = shapely.simplify(geom, DISPLAY_TOLERANCE_M, preserve_topology=True)
+    polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
+    return [np.round(np.asarray(p.exterior.coords)[:, :2], 1).tolist() for p in polys]
+
+
+def site_rows(sites: Iterable[Site], selected: Sequence[str] = ()) -> tuple[list[dict], list[dict]]:
+    """Rows for the sites layers: (points, regions), each with tooltip fields, colour and map position in metres."""
+    chosen = set(selected)
+    points, regions = [], []
+    for s in sites:
+        rgb = list(KIND_COLORS.get(s.kind, (200, 200, 200)))
+        row = _tooltip(s)
+        row["selected"] = s.id in chosen
+        row["color"] = rgb + [255]
+        row["line"] = [255, 255, 255, 255] if s.id in chosen else [0, 0, 0, 255]
+        if s.is_region:
+            for i, ring in enumerate(_rings(s.geometry_polar)):
+                reg = dict(row, polygon=ring, part=i, fill=rgb + [90 if s.id in chosen else 40],
+                           line=([255, 255, 255, 255] if s.id in chosen else rgb + [255]))
+                regions.append(reg)
+        else:
+            pt = s.geometry_polar
+            row["position"] = [round(pt.x, 1), round(pt.y, 1)]
+            points.append(row)
+    return points, regions
+
+
+def site_layers(sites: Iterable[Site], selected: Sequence[str] = (), opacity: float = 1.0,
+                show_sites: bool = True, show_regions: bool = True, regions_opacity: float | None = None) -> list[pdk.Layer]:
+    """Regions (outlined polygons with names) and sites (points with labels coloured by kind)."""
+    sites = list(sites)
+    points, regions = site_rows(sites, selected)
+    region_labels = []
+    for r in regions:
+        if r["part"] == 0:
+            x, y = lonlat_to_polar(r["lon"], r["lat"])
+            region_labels.append({"text": r["name"].removeprefix("Artemis III candidate: "), "id": r["id"],
+                                  "position": [round(float(x), 1), round(float(y), 1)]})
+    common = {"coordinate_system": _CARTESIAN, "opacity": opacity}
+    region_common = dict(common, opacity=opacity if regions_opacity is None else regions_opacity)
+    return [
+        pdk.Layer("PolygonLayer", id="regions", data=regions, get_polygon="polygon", get_fill_color="fill",
+                  get_line_color="line", line_width_units=pdk.types.String("pixels"), get_line_width=2,
+                  stroked=True, filled=True, pickable=True, auto_highlight=True, visible=show_regions, **region_common),
+        pdk.Layer("TextLayer", id="region-labels", data=region_labels, get_position="position", get_text="text",
+                  get_size=12, get_color=[255, 236, 200, 255], font_family=pdk.types.String(_LABEL_FONT),
+                  character_set=pdk.types.String("auto"), outline_width=2, outline_color=[0, 0, 0, 220],
+                  font_settings={"sdf": True}, get_text_anchor=pdk.types.String("middle"),
+                  get_alignment_baseline=pdk.types.String("top"), get_pixel_offset=[0, 6], visible=show_regions,
+                  lm_min_zoom=REGION_LABEL_MIN_ZOOM, **region_common),
+        pdk.Layer("ScatterplotLayer", id="sites", data=points, get_position="position", get_fill_color="color",
+                  get_line_color="line", stroked=True, line_width_min_pixels=1.5, radius_units=pdk.types.String("pixels"),
+                  get_radius=7, pickable=True, auto_highlight=True, visible=show_sites, **common),
+        pdk.Layer("TextLayer", id="site-labels", data=[{"text": short_label(p["name"]), "position": p["position"],
+                                                        "color": p["color"],
+                                                        "id": p["id"]} for p in points],
+                  get_position="position", get_text="text", get_color="color", get_size=13,
+                  font_family=pdk.types.String(_LABEL_FONT), character_set=pdk.types.String("auto"),
+                  outline_width=2, outline_color=[0, 0, 0, 230], font_settings={"sdf": True},
+                  get_text_anchor=pdk.types.String("start"), get_alignment_baseline=pdk.types.String("center"),
+                  get_pixel_offset=[10, 0], visible=show_sites, **common),
+    ]
+
+
+def short_label(name: str) -> str:
+    """A map label: the name without its parenthesised part ("Chang'e 4 lander (Statio Tianhe)" -> "Chang'e 4 lander").
+
+    >>> short_label("Chang'e 4 lander (Statio Tianhe)")
+    "Chang'e 4 lander"
+    """
+    cut = name.split(" (", 1)[0].strip()
+    return cut or name
+
+
+# ----------------------------------------------------------------- rasters
+def raster_layer(name: str, url: str, bounds_m: Sequence[float], opacity: float = 1.0,
+                 visible: bool = True) -> pdk.Layer:
+    """BitmapLayer of a display image served at ``url`` (a static file), placed by its bounds in metres."""
+    minx, miny, maxx, maxy = (float(b) for b in bounds_m)
+    if not (minx < maxx and miny < maxy):
+        raise GeometryError(f"bounds_m of layer {name!r} must have minx < maxx and miny < maxy (got {list(bounds_m)!r}).")
+    if url.startswith("data:"):
+        raise RasterError(
+            f"layer {name!r} was given a data URL ({url[:30]!r}...); data URLs are re-sent on every rerun. "
+            "Publish the image as a static file and pass its URL (app/static/NAME)."
+        )
+    return pdk.Layer("BitmapLayer", id=f"raster-{name}", image=pdk.types.String(url), bounds=[minx, miny, maxx, maxy],
+                     coordinate_system=_CARTESIAN, opacity=opacity, visible=visible, pickable=False)
+
+
+def coverage_layer(name: str, bounds_m: Sequence[float], visible: bool = True) -> pdk.Layer:
+    """Dashed-looking outline of a raster's coverage (e.g. the PSR grid stopping at about 85 S)."""
+    minx, miny, maxx, maxy = (float(b) for b in bounds_m)
+    ring = [[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]
+    lat = lat_of_radius_deg(min(abs(minx), abs(maxx), abs(miny), abs(maxy)))
+    return pdk.Layer("PathLayer", id=f"coverage-{name}", data=[{"path": ring, "name": name, "edge_lat": round(lat, 2)}],
+                     get_path="path", coordinate_system=_CARTESIAN, get_color=[120, 190, 255, 200], get_width=1.5,
+                     width_units=pdk.types.String("pixels"), visible=visible, pickable=False)
+
+
+# ----------------------------------------------------------------- spec
+def layer_dicts(layers: Sequence[pdk.Layer]) -> list[dict[str, Any]]:
+    """Layers as the JSON dicts deck.gl's JSONConverter reads."""
+    deck = pdk.Deck(layers=list(layers), views=[map_view()], map_style=None, map_provider=None)
+    # pydeck's own to_json indents (pure-Python encoder, twice the bytes): encode compactly instead.
+    return json.loads(json.dumps(deck, sort_keys=True, default=default_serialize))["layers"]
+
+
+def deck_spec(layers: Sequence[Mapping[str, Any] | pdk.Layer], view: ViewTarget) -> dict[str, Any]:
+    """The whole map as one JSON-able dict: views, initial view state and layers (``mapStyle`` None)."""
+    plain = [dict(x) if isinstance(x, Mapping) else None for x in layers]
+    to_convert = [x for x in layers if not isinstance(x, Mapping)]
+    converted = iter(layer_dicts(to_convert)) if to_convert else iter(())
+    out_layers = [p if p is not None else next(converted) for p in plain]
+    views = json.loads(json.dumps(pdk.Deck(layers=[], views=[map_view()], map_style=None, map_provider=None),
+                                  default=default_serialize))["views"]
+    return {"views": views, "initialViewState": view.as_dict(), "layers": out_layers, "mapStyle": None}
+
+
+def known_kinds() -> tuple[str, ...]:
+    """Kinds with a colour (all of :data:`lunarmap.sites.KINDS`)."""
+    return tuple(k for k in KINDS if k in KIND_COLORS)
+
+
+def _check_colours() -> None:
+    missing = [k for k in KINDS if k not in KIND_COLORS]
+    if missing:  # pragma: no cover - guards the table above against a new kind
+        raise ValueError(f"KIND_COLORS lacks colours for kinds {missing}; add them.")
+
+
+_check_colours()
+
+
+def polar_point_lonlat(x_m: float, y_m: float) -> tuple[float, float]:
+    """Lon/lat degrees of a map point in metres (thin wrapper for the click readout)."""
+    lon, lat = polar_to_lonlat(float(x_m), float(y_m))
+    return float(lon), float(lat)
+
+
+# ----------------------------------------------------------------- the whole map
+@dataclass(frozen=True)
+class LayerSetting:
+    """A layer's toggle and opacity (0..1)."""
+
+    visible: bool
+    opacity: float
+
+
+@dataclass(frozen=True)
+class RasterSource:
+    """A display image ready for the browser: layer name, static URL and bounds in 30135 metres."""
+
+    name: str
+    url: str
+    bounds_m: tuple[float, float, float, float]
+
+
+#: Vector layers with a toggle and opacity, and their defaults.
+VECTOR_DEFAULTS: dict[str, LayerSetting] = {
+    "sites": LayerSetting(True, 1.0),
+    "regions": LayerSetting(True, 1.0),
+    "graticule": LayerSetting(True, 0.8),
+}
+#: Raster layers' defaults: elevation colours over hillshade, PSRs on top; slope and mosaic when chosen.
+RASTER_DEFAULTS: dict[str, LayerSetting] = {
+    "mosaic": LayerSetting(False, 1.0),
+    "hillshade": LayerSetting(True, 1.0),
+    "elevation": LayerSetting(True, 0.6),
+    "slope": LayerSetting(False, 0.8),
+    "psr": LayerSetting(True, 1.0),
+}
+
+
+def _setting(settings: Mapping[str, LayerSetting], name: str) -> LayerSetting:
+    return settings.get(name) or VECTOR_DEFAULTS.get(name) or RASTER_DEFAULTS.get(name) or LayerSetting(True, 1.0)
+
+
+def raster_layers(rasters: Sequence[RasterSource], settings: Mapping[str, LayerSetting]) -> list[pdk.Layer]:
+    """BitmapLayers of the visible rasters bottom to top (:data:`RASTER_ORDER`), then the PSR grid's coverage outline."""
+    by_name = {r.name: r for r in rasters}
+    out: list[pdk.Layer] = []
+    for name in [n for n in RASTER_ORDER if n in by_name] + [n for n in by_name if n not in RASTER_ORDER]:
+        s = _setting(settings, name)
+        if s.visible:  # hidden rasters are left out, so the browser fetches an image only once it is shown
+            out.append(raster_layer(name, by_name[name].url, by_name[name].bounds_m, s.opacity))
+    if "psr" in by_name:
+        out.append(coverage_layer("psr", by_name["psr"].bounds_m, visible=_setting(settings, "psr").visible))
+    return out
+
+
+def map_layers(sites: Sequence[Site], rasters: Sequence[RasterSource], settings: Mapping[str, LayerSetting],
+               selected: Sequence[str] = ()) -> list[pdk.Layer]:
+    """Every layer of the map, bottom to top: rasters, raster coverage outlines, graticule, regions, sites."""
+    def setting(name: str) -> LayerSetting:
+        return _setting(settings, name)
+
+    out = raster_layers(rasters, settings)
+    g = setting("graticule")
+    out += graticule_layers(g.opacity, g.visible)
+    return out + site_layers(sites, selected, opacity=setting("sites").opacity, show_sites=setting("sites").visible,
+                             show_regions=setting("regions").visible, regions_opacity=setting("regions").opacity)
+
+
+def kinds_legend() -> dict[str, Any]:
+    """Legend entry of the site colours by kind."""
+    classes = [{"label": f"{k}: {KINDS[k]}", "color": "#{:02x}{:02x}{:02x}".format(*KIND_COLORS[k]),
+                "shape": "area" if k == "region" else "point"} for k in known_kinds()]
+    return {"title": "Sites and regions", "units": "", "type": "classes", "classes": classes, "note": ""}

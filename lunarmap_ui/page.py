@@ -1,0 +1,376 @@
+"""Sections of the map page: layer controls, the map, the selection panel, the click readout, search, about.
+
+Streamlit-specific code only; every number comes from the lunarmap library.
+Text from data files (site names, sources, layer notes) is shown through
+:func:`md_text`, which escapes Markdown and HTML, or as plain table cells.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from lunarmap import layers as L
+from lunarmap.crs import polar_to_lonlat
+from lunarmap.errors import DataMissingError, LunarmapError
+from lunarmap.gazetteer import Place, find_places, load_gazetteer, places_from_sites
+from lunarmap.geodesy import distance_m
+from lunarmap.sites import Site, SiteCatalog
+
+from .map_component import click_value, lunar_map, map_data
+from .static_files import publish
+
+__all__ = [
+    "K_MAP", "K_SELECTED", "K_CLICK", "K_VIEW", "K_SEARCH", "K_SEARCH_RESULT", "MAP_HEIGHT_PX",
+    "DataState", "md_text", "load_data_state", "layer_controls", "render_map", "selection_panel",
+    "click_readout", "search_box", "about_data", "init_state",
+]
+
+K_MAP = "lunar_map"
+K_SELECTED = "selected_sites"
+K_CLICK = "last_click"
+K_VIEW = "map_view"
+K_SEARCH = "place_search"
+K_SEARCH_RESULT = "place_search_result"
+MAP_HEIGHT_PX = 640
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<&$:])")
+_LABELS = {"elevation": "Elevation", "hillshade": "Hillshade", "slope": "Slope", "psr": "Permanent shadow (PSR)",
+           "mosaic": "Image mosaic", "sites": "Sites", "regions": "Regions", "graticule": "Graticule"}
+
+
+def md_text(text: object) -> str:
+    """Text safe inside Markdown: every Markdown/HTML special character backslash-escaped.
+
+    >>> md_text("<img src=x onerror=alert(1)>")
+    '\\\\<img src=x onerror=alert\\\\(1\\\\)\\\\>'
+    """
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+@dataclass(frozen=True)
+class DataState:
+    """What prepared data the page has: display layers (possibly none) and why not, if none."""
+
+    layers: tuple[Any, ...]
+    problem: str | None
+
+
+@st.cache_data(show_spinner=False)
+def _display_layers_cached(data_dir: str, stamp: float) -> tuple[tuple[Any, ...], str | None]:
+    from lunarmap.prepare import display_layers
+
+    try:
+        return tuple(display_layers(data_dir)), None
+    except DataMissingError as err:
+        return (), str(err)
+
+
+def load_data_state(data_dir: Path) -> DataState:
+    """The prepared display layers of ``data_dir`` (re-read when display.json changes)."""
+    manifest = data_dir / "prepared" / "display.json"
+    try:
+        stamp = manifest.stat().st_mtime_ns
+    except FileNotFoundError:
+        stamp = -1
+    layers, problem = _display_layers_cached(str(data_dir), stamp)
+    present = tuple(d for d in layers if Path(d.path).exists())
+    if layers and len(present) < len(layers):
+        missing = sorted(d.file for d in layers if d not in present)
+        problem = f"display images {missing} are missing; run python -m lunarmap prepare again."
+    return DataState(present, problem)
+
+
+def init_state() -> None:
+    """Session-state defaults (each key declared once, above)."""
+    st.session_state.setdefault(K_CLICK, None)
+    st.session_state.setdefault(K_VIEW, None)
+    st.session_state.setdefault(K_SEARCH_RESULT, None)
+
+
+# ----------------------------------------------------------------- sidebar: layers
+def layer_controls(display: Sequence[Any]) -> dict[str, L.LayerSetting]:
+    """A toggle and an opacity slider per layer, in the sidebar; returns the settings."""
+    settings: dict[str, L.LayerSetting] = {}
+    names = [n for n in reversed(L.RASTER_ORDER) if any(d.name == n for d in display)]
+    sb = st.sidebar
+    sb.header("Layers")
+    for name in ["sites", "regions", "graticule"] + names:
+        default = L.VECTOR_DEFAULTS.get(name) or L.RASTER_DEFAULTS.get(name) or L.LayerSetting(True, 1.0)
+        shown = sb.toggle(_LABELS.get(name, name), value=default.visible, key=f"show_{name}")
+        opacity = sb.slider(f"{_LABELS.get(name, name)} opacity", 0, 100, int(round(default.opacity * 100)), step=5,
+                            key=f"opacity_{name}", disabled=not shown, label_visibility="collapsed", format="%d%%")
+        settings[name] = L.LayerSetting(bool(shown), opacity / 100.0)
+    if not names:
+        sb.caption("Elevation, hillshade, slope and PSR layers appear here once the data is prepared.")
+    return settings
+
+
+# ----------------------------------------------------------------- the map
+@st.cache_resource(show_spinner=False)
+def _published_url(path: str, size: int) -> str:
+    return publish(path)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _site_layer_dicts(_catalog: SiteCatalog, catalog_key: str, selected: tuple[str, ...],
+                      show_sites: bool, show_regions: bool) -> list[dict]:
+    return L.layer_dicts(L.site_layers(list(_catalog), selected, show_sites=show_sites, show_regions=show_regions))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _graticule_dicts(visible: bool) -> list[dict]:
+    return L.layer_dicts(L.graticule_layers(1.0, visible))
+
+
+def _with_opacity(layers: list[dict], opacity_by_prefix: dict[str, float]) -> list[dict]:
+    """Shallow copies with each layer's opacity set (cached layer data is shared, not copied)."""
+    out = []
+    for layer in layers:
+        prefix = next((p for p in opacity_by_prefix if layer["id"].startswith(p)), None)
+        out.append(dict(layer, opacity=opacity_by_prefix[prefix]) if prefix else layer)
+    return out
+
+
+@st.cache_resource(show_spinner=False)
+def _opening_view(_catalog: SiteCatalog, catalog_key: str) -> L.ViewTarget:
+    return L.view_for_sites(list(_catalog), MAP_HEIGHT_PX - 40)
+
+
+def _legend(display: Sequence[Any], settings: dict[str, L.LayerSetting]) -> list[dict]:
+    entries = []
+    for name in reversed(L.RASTER_ORDER):
+        for d in display:
+            if d.name == name and settings.get(name, L.LayerSetting(False, 1)).visible:
+                legend = dict(d.legend)
+                note = ""
+                if name == "psr":
+                    edge = L.lat_of_radius_deg(min(abs(b) for b in d.bounds_m))
+                    note = f"Data stops at about {abs(edge):.0f}° S (blue box); nothing is known beyond it."
+                entries.append({"title": d.title, "units": d.units, "type": legend.get("type"),
+                                "stops": legend.get("stops"), "classes": legend.get("classes"), "note": note})
+    if settings.get("sites", L.VECTOR_DEFAULTS["sites"]).visible or settings.get("regions").visible:
+        entries.append(L.kinds_legend())
+    return entries
+
+
+def build_map_data(catalog: SiteCatalog, display: Sequence[Any], settings: dict[str, L.LayerSetting],
+                   selected: Sequence[str], view: dict | None) -> dict:
+    """The component data for this rerun (rasters as static URLs; unchanged parts from cache)."""
+    key = str(catalog.path)
+    rasters = []
+    for d in display:
+        url = _published_url(str(d.path), Path(d.path).stat().st_size)
+        rasters.append(L.RasterSource(d.name, url, tuple(d.bounds_m)))
+    below = L.raster_layers(rasters, settings)
+    dicts = L.layer_dicts(below) if below else []
+    dicts += _with_opacity(_graticule_dicts(settings["graticule"].visible),
+                           {"graticule": settings["graticule"].opacity})
+    dicts += _with_opacity(_site_layer_dicts(catalog, key, tuple(selected), settings["sites"].visible,
+                                             settings["regions"].visible),
+                           {"region": settings["regions"].opacity, "site": settings["sites"].opacity})
+    opening = _opening_view(catalog, key)
+    spec = L.deck_spec(dicts, opening)
+    view = view or {**opening.as_dict(), "nonce": 0}
+    return map_data(spec, view, _legend(display, settings), height=MAP_HEIGHT_PX)
+
+
+def _on_click() -> None:
+    value = click_value(K_MAP)
+    if not value:
+        return
+    try:
+        x, y = float(value["x"]), float(value["y"])
+    except (KeyError, TypeError, ValueError):
+        return
+    st.session_state[K_CLICK] = {"x": x, "y": y, "seq": value.get("seq")}
+    picked = value.get("picked") or {}
+    site_id = picked.get("id") if isinstance(picked, dict) else None
+    if site_id and str(picked.get("layer", "")) in ("sites", "regions"):
+        chosen = list(st.session_state.get(K_SELECTED, []))
+        if site_id in chosen:
+            chosen.remove(site_id)
+        else:
+            chosen.append(site_id)
+        st.session_state[K_SELECTED] = chosen
+
+
+def render_map(data: dict) -> None:
+    """Mount the one map component (its clicks handled in the change callback)."""
+    lunar_map(data, key=K_MAP, on_click=_on_click)
+
+
+# ----------------------------------------------------------------- panels
+def _sample(func_name: str, lon: float, lat: float, data_dir: Path) -> tuple[float, str]:
+    """(value, 'product at resolution') from lunarmap.rasters, or (nan, reason)."""
+    from lunarmap import rasters
+
+    try:
+        s = getattr(rasters, func_name)(lon, lat, data_dir=data_dir)
+    except DataMissingError:
+        return math.nan, "data not fetched or prepared yet"
+    except LunarmapError as err:
+        return math.nan, str(err)
+    value = float(s.values)
+    res = s.resolution_m
+    res_txt = f"{float(res):,.0f} m" if not hasattr(res, "shape") or getattr(res, "shape", ()) == () else "mixed"
+    return value, f"{s.product}, {res_txt} resolution"
+
+
+def _fmt_lat(lat: float) -> str:
+    return f"{abs(lat):.4f}° {'S' if lat < 0 else 'N'}"
+
+
+def _fmt_lon(lon: float) -> str:
+    return f"{abs(lon):.4f}° {'W' if lon < 0 else 'E'}"
+
+
+def selection_panel(catalog: SiteCatalog, data_dir: Path) -> None:
+    """Details of the selected sites: source, distance to the pole and to each other, elevation and slope."""
+    st.subheader("Selected sites")
+    st.multiselect("Selected", catalog.ids, key=K_SELECTED, format_func=lambda i: catalog[i].name,
+                   label_visibility="collapsed", placeholder="Click a site or region on the map")
+    chosen: list[Site] = [catalog[i] for i in st.session_state.get(K_SELECTED, []) if i in catalog.ids]
+    for s in chosen:
+        lon, lat = s.lonlat
+        to_pole_km = distance_m(lon, lat, 0.0, -90.0) / 1000.0
+        lines = [f"**{md_text(s.name)}**",
+                 f"{md_text(s.kind)} · {md_text(s.agency)}" + (f" · {md_text(s.date)}" if s.date else ""),
+                 f"{'centre ' if s.is_region else ''}{_fmt_lat(lat)}, {_fmt_lon(lon)}"]
+        if s.is_region:
+            lines.append(f"area {s.area_km2:,.1f} km² on the sphere")
+        lines.append(f"to the pole: {to_pole_km:,.1f} km (geodesic)")
+        for other in chosen:
+            if other.id != s.id:
+                olon, olat = other.lonlat
+                d_km = distance_m(lon, lat, olon, olat) / 1000.0
+                lines.append(f"to {md_text(other.name)}: {d_km:,.1f} km")
+        elev, elev_src = _sample("sample_elevation_m", lon, lat, data_dir)
+        slope, slope_src = _sample("sample_slope_deg", lon, lat, data_dir)
+        lines.append(f"elevation: {elev:,.0f} m ({md_text(elev_src)})" if math.isfinite(elev)
+                     else f"elevation: not available ({md_text(elev_src)})")
+        lines.append(f"slope: {slope:.1f}° ({md_text(slope_src)})" if math.isfinite(slope)
+                     else f"slope: not available ({md_text(slope_src)})")
+        lines.append(f"source: {md_text(s.source)}")
+        with st.container(border=True):
+            st.markdown("  \n".join(lines))
+
+
+def click_readout(data_dir: Path) -> None:
+    """Lon/lat, elevation and PSR status of the last clicked point."""
+    st.subheader("Clicked point")
+    click = st.session_state.get(K_CLICK)
+    if not click:
+        st.caption("Click the map to read out a point.")
+        return
+    lon, lat = (float(v) for v in polar_to_lonlat(click["x"], click["y"]))
+    elev, elev_src = _sample("sample_elevation_m", lon, lat, data_dir)
+    psr, psr_src = _sample("sample_psr", lon, lat, data_dir)
+    if math.isfinite(psr):
+        psr_txt = "in permanent shadow" if psr >= 0.5 else "not permanently shadowed"
+    else:
+        psr_txt = "unknown here (the 60 m PSR grid covers about 85° S to the pole)"
+    st.markdown(
+        f"{_fmt_lat(lat)}, {_fmt_lon(lon)}  \n"
+        f"map x = {click['x']:,.0f} m, y = {click['y']:,.0f} m (IAU_2015:30135)  \n"
+        + (f"elevation: {elev:,.0f} m ({md_text(elev_src)})  \n" if math.isfinite(elev)
+           else f"elevation: not available ({md_text(elev_src)})  \n")
+        + f"PSR: {psr_txt}"
+    )
+    st.caption(f"click-x-m={click['x']:.3f} click-y-m={click['y']:.3f}")
+
+
+# ----------------------------------------------------------------- search
+@st.cache_data(show_spinner=False)
+def _places(_catalog: SiteCatalog, catalog_key: str, data_dir: str) -> tuple[tuple[Place, ...], str | None]:
+    sites = tuple(places_from_sites(_catalog))
+    try:
+        return sites + load_gazetteer(data_dir), None
+    except DataMissingError as err:
+        return sites, str(err)
+
+
+def _fly_to(place: Place) -> None:
+    width_km = place.diameter_km * 3.0 if math.isfinite(place.diameter_km) else 150.0
+    target = L.view_for_point(place.lon_deg, place.lat_deg, max(width_km, 40.0), MAP_HEIGHT_PX)
+    nonce = (st.session_state.get(K_VIEW) or {}).get("nonce", 0) + 1
+    st.session_state[K_VIEW] = {**target.as_dict(), "nonce": nonce}
+
+
+def search_box(catalog: SiteCatalog, data_dir: Path) -> None:
+    """A search field for sites and IAU features; the map flies to the best match."""
+    def on_search() -> None:
+        query = st.session_state.get(K_SEARCH, "")
+        places, _ = _places(catalog, str(catalog.path), str(data_dir))
+        found = find_places(query, places, limit=6)
+        if not found:
+            st.session_state[K_SEARCH_RESULT] = {"error": f"Nothing is named like {query!r}.", "others": []}
+            return
+        best = found[0]
+        try:
+            _fly_to(best)
+        except LunarmapError as err:
+            st.session_state[K_SEARCH_RESULT] = {"error": str(err), "others": [p.name for p in found[1:]]}
+            return
+        st.session_state[K_SEARCH_RESULT] = {"place": best, "others": [p.name for p in found[1:]]}
+
+    st.text_input("Find a site or IAU feature", key=K_SEARCH, on_change=on_search,
+                  placeholder="Shackleton, de Gerlache, Haworth, Chang'e 4 …")
+    result = st.session_state.get(K_SEARCH_RESULT)
+    _, gaz_problem = _places(catalog, str(catalog.path), str(data_dir))
+    if gaz_problem:
+        st.caption("Only catalogue sites can be searched until the data is fetched (the IAU gazetteer is part of it).")
+    if not result:
+        return
+    if "error" in result:
+        st.warning(result["error"])
+    else:
+        p: Place = result["place"]
+        size = f", {p.diameter_km:,.1f} km across" if math.isfinite(p.diameter_km) else ""
+        st.caption(f"{md_text(p.name)}: {_fmt_lat(p.lat_deg)}, {_fmt_lon(p.lon_deg)}{size}")
+    if result.get("others"):
+        st.caption("Also matching: " + ", ".join(md_text(n) for n in result["others"]))
+
+
+# ----------------------------------------------------------------- about
+def about_data(display: Sequence[Any]) -> None:
+    """Each layer's source, resolution and licence, from the display layer metadata and the catalogue."""
+    with st.expander("About the data", expanded=False):
+        rows = []
+        for d in display:
+            res = d.resolution_m
+            res_txt = f"{res / 1000:.1f} km per pixel" if res >= 1000 else f"{res:.0f} m per pixel"
+            rows.append({"layer": d.title, "resolution": res_txt, "source": d.source, "licence": d.licence,
+                         "note": d.note})
+        if rows:
+            st.dataframe(rows, hide_index=True, width="stretch")
+            coarse = [d for d in display if d.name == "elevation" and d.resolution_m >= 1000]
+            if coarse:
+                st.markdown(
+                    f"The elevation, hillshade and slope layers come from a **coarse global grid of about "
+                    f"{coarse[0].resolution_m / 1000:.1f} km per pixel**: craters smaller than about 20 km are not "
+                    "resolved (Shackleton, 21 km across, is about two pixels), and slopes are averages over ~10 km. "
+                    "They show the regional setting, not landing-site terrain."
+                )
+        else:
+            st.caption("No display layers are prepared yet.")
+        try:
+            from lunarmap.catalog import load_catalog
+
+            products = [{"product": p.name, "file": p.file, "what": p.description, "licence": p.licence,
+                         "citation": p.citation} for p in load_catalog()]
+        except (ImportError, LunarmapError) as err:
+            st.caption(f"The data catalogue could not be read: {md_text(err)}")
+        else:
+            st.markdown("**Source products** (data/sources.toml)")
+            st.dataframe(products, hide_index=True, width="stretch")
+        st.markdown(
+            "Map: south polar stereographic on the IAU 2015 Moon sphere (IAU_2015:30135, R = 1,737,400 m), "
+            "0° longitude up. Distances on the map are stretched by k = 2 / (1 + sin|lat|) (1.22 at 40° S); "
+            "the scale bar uses k at the centre of the view, and every distance in the panels is geodesic."
+        )

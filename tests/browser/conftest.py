@@ -1,0 +1,90 @@
+"""Browser test fixtures: the dashboard under ``streamlit run`` on a free loopback port, and Debian's Chromium.
+
+One app start per test session, with a synthetic data folder (solid-colour
+display layers, see ``tests/display_data.py``) and a site catalogue that
+includes an HTML-injection name. Screenshots go to ``test-artifacts/screenshots``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ..conftest import PROJECT_ROOT, SHARED_DATA
+from ..display_data import copy_gazetteer, write_display_data, write_sites_with_injection
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {SCREENSHOTS}")
+    return SCREENSHOTS
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """Start ``streamlit run dashboard.py`` on 127.0.0.1 and return its URL (stopped after the session)."""
+    if not CHROMIUM.exists() or shutil.which("streamlit", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("Debian chromium (/usr/bin/chromium) or streamlit is not installed")
+    root = tmp_path_factory.mktemp("app")
+    data = write_display_data(root / "data")
+    copy_gazetteer(data, SHARED_DATA)
+    sites = write_sites_with_injection(root / "sites.geojson")
+    port = _free_port()
+    env = dict(os.environ, LUNARMAP_DATA_DIR=str(data), LUNARMAP_SITES_FILE=str(sites))
+    log = open(root / "streamlit.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "streamlit"), "run", str(PROJECT_ROOT / "dashboard.py"),
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "_stcore/health", timeout=1)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                log.close()
+                pytest.fail(f"streamlit did not start: {(root / 'streamlit.log').read_text()[-2000:]}")
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium (/usr/bin/chromium) is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -1,0 +1,140 @@
+"""The page, run by Streamlit's AppTest: with and without prepared data, the map spec, escaping of file text."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from lunarmap.sites import load_sites
+from lunarmap_ui import page
+from lunarmap_ui.static_files import STATIC_DIR
+
+from .conftest import PROJECT_ROOT
+from .display_data import INJECTION_NAME, write_display_data, write_sites_with_injection
+
+DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _run(monkeypatch, data_dir, sites_file=None) -> AppTest:
+    monkeypatch.setenv("LUNARMAP_DATA_DIR", str(data_dir))
+    if sites_file is not None:
+        monkeypatch.setenv("LUNARMAP_SITES_FILE", str(sites_file))
+    else:
+        monkeypatch.delenv("LUNARMAP_SITES_FILE", raising=False)
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _map(at: AppTest) -> dict:
+    comps = at.get("bidi_component")
+    assert len(comps) == 1, "the page draws every map with one component"
+    return json.loads(comps[0].proto.json)
+
+
+def test_page__runs_without_prepared_data_and_says_so(monkeypatch, tmp_path):
+    at = _run(monkeypatch, tmp_path)
+    data = _map(at)
+    ids = [x["id"] for x in data["spec"]["layers"]]
+    assert {"sites", "regions", "graticule", "graticule-labels"} <= set(ids)
+    assert not [x for x in data["spec"]["layers"] if x["@@type"] == "BitmapLayer"]
+    assert any("not prepared yet" in i.value for i in at.info)
+
+
+def test_page__spec_is_orthographic_cartesian_and_holds_the_catalogue(monkeypatch, tmp_path):
+    at = _run(monkeypatch, write_display_data(tmp_path))
+    data = _map(at)
+    spec = data["spec"]
+    assert data["protocol"] == 1 and data["mode"] == "pan"
+    assert [v["@@type"] for v in spec["views"]] == ["OrthographicView"]
+    assert spec["views"][0]["flipY"] is False
+    assert all(x["coordinateSystem"] == "cartesian" for x in spec["layers"])
+    catalog = load_sites()
+    by_id = {x["id"]: x for x in spec["layers"]}
+    assert {r["id"] for r in by_id["sites"]["data"]} == {s.id for s in catalog if not s.is_region}
+    assert {r["id"] for r in by_id["regions"]["data"]} == {s.id for s in catalog if s.is_region}
+    assert data["deckUrl"].startswith("app/static/deckgl-") and (STATIC_DIR / data["deckUrl"].split("/")[-1]).exists()
+
+
+def test_page__rasters_are_static_files_never_data_urls(monkeypatch, tmp_path):
+    at = _run(monkeypatch, write_display_data(tmp_path))
+    data = _map(at)
+    bitmaps = {x["id"]: x for x in data["spec"]["layers"] if x["@@type"] == "BitmapLayer"}
+    assert set(bitmaps) == {"raster-hillshade", "raster-elevation", "raster-psr"}  # slope is off by default
+    for layer in bitmaps.values():
+        assert layer["image"].startswith("app/static/")
+        served = STATIC_DIR / layer["image"].removeprefix("app/static/")
+        assert served.exists()
+    assert "data:image" not in at.get("bidi_component")[0].proto.json
+    assert len(at.get("bidi_component")[0].proto.json) < 1_000_000
+
+
+def test_page__toggling_a_layer_keeps_the_view_and_resends_no_image_bytes(monkeypatch, tmp_path):
+    at = _run(monkeypatch, write_display_data(tmp_path))
+    before = _map(at)
+    at.toggle(key="show_psr").set_value(False).run()
+    at.slider(key="opacity_elevation").set_value(30).run()
+    after = _map(at)
+    ids = [x["id"] for x in after["spec"]["layers"]]
+    assert "raster-psr" not in ids
+    assert next(x for x in after["spec"]["layers"] if x["id"] == "raster-elevation")["opacity"] == 0.3
+    assert after["view"] == before["view"], "a widget change must not move the map"
+    assert len(at.get("bidi_component")[0].proto.json) < 200_000
+
+
+def test_page__legend_has_units_and_psr_coverage(monkeypatch, tmp_path):
+    at = _run(monkeypatch, write_display_data(tmp_path))
+    legend = {e["title"]: e for e in _map(at)["legend"]}
+    assert legend["Elevation (test)"]["units"] == "m"
+    assert "85° S" in legend["PSR (test)"]["note"]
+    assert "Sites and regions" in legend
+
+
+def test_page__file_text_is_shown_as_text_not_html(monkeypatch, tmp_path):
+    sites = write_sites_with_injection(tmp_path / "sites.geojson")
+    at = _run(monkeypatch, tmp_path, sites_file=sites)
+    at.session_state[page.K_SELECTED] = ["injection-test"]
+    at.run()
+    assert not at.exception
+    bodies = [m.value for m in at.markdown]
+    panel = next(b for b in bodies if "injection" in b.lower() or "onerror" in b)
+    assert page.md_text(INJECTION_NAME) in panel
+    assert not re.search(r"(?<!\\)[<>]", panel), "every < and > from the file is escaped"
+    assert all(not m.allow_html for m in at.markdown if "onerror" in m.value)
+    point = next(r for r in _map(at)["spec"]["layers"] if r["id"] == "sites")["data"]
+    assert any(r["name"] == INJECTION_NAME for r in point)  # the browser gets the raw text, shown via textContent
+
+
+def test_page__search_flies_to_a_gazetteer_feature(monkeypatch, tmp_path):
+    from .conftest import SHARED_DATA
+    from .display_data import copy_gazetteer
+
+    copy_gazetteer(tmp_path, SHARED_DATA)
+    if not (tmp_path / "iau_moon_nomenclature_2015.csv").exists():
+        pytest.skip("shared lunar data mirror not present")
+    at = _run(monkeypatch, tmp_path)
+    at.text_input(key=page.K_SEARCH).set_value("Shackleton").run()
+    view = _map(at)["view"]
+    from lunarmap.crs import lonlat_to_polar
+
+    x, y = lonlat_to_polar(129.78, -89.67)
+    assert view["target"][:2] == pytest.approx([x, y], abs=0.1)
+    assert view["nonce"] == 1
+
+
+def test_md_text__escapes_markdown_and_html():
+    assert page.md_text("**x** <b>") == "\\*\\*x\\*\\* \\<b\\>"
