@@ -9,6 +9,7 @@ number comes from ``lunarmap``.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import streamlit as st
 
@@ -20,7 +21,7 @@ from lunarmap.errors import (
     SiteCatalogError,
     UnknownFeatureError,
 )
-from lunarmap.paths import data_dir
+from lunarmap.paths import data_dir, data_mirror
 from lunarmap.sites import load_sites
 from lunarmap_ui import page
 
@@ -50,15 +51,56 @@ def _catalog(path: str | None):
     return load_sites(path)
 
 
-def offer_data_setup(state: page.DataState) -> None:
-    """Tell the user the data layers are not prepared yet (the first-start fetch flow plugs in here)."""
+K_SETUP_TRIED = "data_setup_tried"
+
+
+def run_data_setup(root: Path, mirror: str | None) -> bool:
+    """Fetch (with a progress bar in bytes) and prepare the data; True when the layers are ready."""
+    from lunarmap.fetch import fetch_all
+    from lunarmap.prepare import prepare
+
+    source = f"the mirror {mirror}" if mirror else "the pinned upstream URLs"
+    with st.status(f"Getting the lunar data from {source} ...", expanded=True) as status:
+        bar = st.progress(0.0, text="Fetching ...")
+
+        def on_fetch(p) -> None:
+            total = p.bytes_total or 0
+            frac = min(p.bytes_done / total, 1.0) if total else 0.0
+            bar.progress(frac, text=f"{p.product}: {p.bytes_done / 1e6:,.1f} of {total / 1e6:,.1f} MB "
+                                    f"({p.rate_bytes_per_s / 1e6:,.1f} MB/s)")
+
+        def on_step(step) -> None:
+            st.write(f"Prepared {step.name}: {step.status} ({step.seconds:.1f} s)")
+
+        try:
+            fetch_all(data_dir=root, mirror=mirror, progress=on_fetch)
+            bar.progress(1.0, text="All products present and verified. Preparing the layers ...")
+            prepare(root, progress=on_step)
+        except LunarmapError as err:
+            status.update(label="The data could not be set up", state="error")
+            show_error(err)
+            return False
+        status.update(label="Data ready", state="complete", expanded=False)
+    return True
+
+
+def offer_data_setup(state: page.DataState, root: Path) -> None:
+    """First start: offer to fetch and prepare the data (automatically when a mirror is configured)."""
+    mirror = data_mirror()
     st.info(
         "The data layers (elevation, hillshade, slope, permanent shadow) are not prepared yet: the map shows "
-        "sites, regions and the graticule only. To add them, run `python -m lunarmap fetch` and "
-        "`python -m lunarmap prepare`, then reload the page."
+        "sites, regions and the graticule only. Everything else keeps working meanwhile."
     )
     if state.problem:
         st.caption(page.md_text(state.problem))
+    auto = mirror is not None and not st.session_state.get(K_SETUP_TRIED)
+    clicked = st.button("Fetch and prepare the data (about 6 MB)", type="primary", key="data_setup_button",
+                        help="Copies from LUNARMAP_DATA_MIRROR when it is set, else downloads from the pinned URLs; "
+                             "the same as python -m lunarmap fetch && python -m lunarmap prepare.")
+    if clicked or auto:
+        st.session_state[K_SETUP_TRIED] = True
+        if run_data_setup(root, mirror):
+            st.rerun()
 
 
 def main() -> None:
@@ -90,7 +132,7 @@ def main() -> None:
         page.click_readout(root)
     with notice:
         if not state.layers:
-            offer_data_setup(state)
+            offer_data_setup(state, root)
         elif any(d.name == "psr" for d in state.layers):
             st.caption("Permanent shadow (blue) comes from the 60 m PSR grid, which stops at about 85° S "
                        "(the blue box): beyond it the map says nothing about shadow.")

@@ -69,7 +69,8 @@ def _transformer_cached(src: str, dst: str) -> Transformer:
 
 
 def _as_key(crs: Any) -> str:
-    if isinstance(crs, str) and crs in _KNOWN:
+    # Strings (codes, PROJ strings) are their own cache key; other inputs become WKT.
+    if isinstance(crs, str):
         return crs
     return CRS.from_user_input(crs).to_wkt()
 

@@ -28,8 +28,12 @@ def _fresh_caches():
     st.cache_resource.clear()
 
 
-def _run(monkeypatch, data_dir, sites_file=None) -> AppTest:
+def _run(monkeypatch, data_dir, sites_file=None, mirror=None) -> AppTest:
     monkeypatch.setenv("LUNARMAP_DATA_DIR", str(data_dir))
+    if mirror is None:
+        monkeypatch.delenv("LUNARMAP_DATA_MIRROR", raising=False)
+    else:
+        monkeypatch.setenv("LUNARMAP_DATA_MIRROR", str(mirror))
     if sites_file is not None:
         monkeypatch.setenv("LUNARMAP_SITES_FILE", str(sites_file))
     else:
@@ -138,3 +142,26 @@ def test_page__search_flies_to_a_gazetteer_feature(monkeypatch, tmp_path):
 
 def test_md_text__escapes_markdown_and_html():
     assert page.md_text("**x** <b>") == "\\*\\*x\\*\\* \\<b\\>"
+
+
+def test_page__first_start_without_mirror_offers_the_fetch(monkeypatch, tmp_path):
+    at = _run(monkeypatch, tmp_path / "empty")
+    assert [b.label for b in at.button if b.key == "data_setup_button"] == ["Fetch and prepare the data (about 6 MB)"]
+    assert not (tmp_path / "empty" / "prepared").exists()  # nothing fetched without asking
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_page__first_start_with_mirror_fetches_and_prepares_without_a_prompt(monkeypatch, tmp_path):
+    from .conftest import SHARED_DATA
+
+    if not SHARED_DATA.is_dir():
+        pytest.skip("the shared lunar-data mirror is not beside the project")
+    data = tmp_path / "data"
+    at = _run(monkeypatch, data, mirror=SHARED_DATA)
+    assert (data / "prepared" / "display.json").is_file()
+    assert (data / "lola_global_dem_0p35deg.tif").is_file()
+    # After the automatic setup the page shows the real raster layers.
+    layers = _map(at)["spec"]["layers"]
+    assert any(layer.get("id") == "psr" or "psr" in str(layer.get("id")) for layer in layers)
+    assert not [b for b in at.button if b.key == "data_setup_button"]
