@@ -26,10 +26,10 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from . import __version__
+from . import __version__, geodesy
 from .compare_psr import PSR_EDGE_METHOD, PSR_RADIUS_METHOD, nearest_psr_edges, psr_layers, psr_stats_many
 from .crs import MOON_RADIUS_M, polar_to_lonlat
-from .errors import ExportError, InvalidRadiusError
+from .errors import ExportError
 from .geodesy import MOON_GEOD, area_km2, distance_m, distance_matrix_m, geodesic_circle
 from .rasters import Sampled, sample_elevation_m, sample_slope_deg
 from .sites import Site
@@ -130,16 +130,8 @@ def sites_lonlat(sites: Sequence[Site]) -> tuple[np.ndarray, np.ndarray]:
 
 def check_radius_km(radius_km: Any) -> float:
     """The radius as a float, or :class:`InvalidRadiusError` unless 0 < radius_km <= 500."""
-    try:
-        r = float(radius_km)
-    except (TypeError, ValueError):
-        r = float("nan")
-    if not np.isfinite(r) or r <= 0.0 or r > MAX_RADIUS_KM:
-        raise InvalidRadiusError(
-            f"radius_km must be greater than 0 and at most {MAX_RADIUS_KM:g} km (got {radius_km!r}); "
-            "give the search radius around each site in kilometres, e.g. 20."
-        )
-    return r
+    return geodesy.check_radius_km(radius_km, MAX_RADIUS_KM, unit=" km",
+                                   hint="give the search radius around each site in kilometres, e.g. 20.")
 
 
 @dataclass(frozen=True)

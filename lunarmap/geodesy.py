@@ -42,6 +42,7 @@ __all__ = [
     "cap_area_km2",
     "lens_area_km2",
     "validate_lonlat",
+    "check_radius_km",
     "to_polar",
     "centroid_lonlat",
 ]
@@ -137,15 +138,15 @@ def distance_matrix_m(lon_deg: Any, lat_deg: Any) -> np.ndarray:
     return m
 
 
-def _check_radius(radius_km: float, max_km: float) -> float:
+def check_radius_km(radius_km: Any, max_km: float, unit: str = "", hint: str = "give the radius in kilometres.") -> float:
+    """``radius_km`` as a float, or :class:`InvalidRadiusError` unless 0 < radius_km <= max_km."""
     try:
         r = float(radius_km)
     except (TypeError, ValueError):
         r = float("nan")
     if not np.isfinite(r) or r <= 0.0 or r > max_km:
         raise InvalidRadiusError(
-            f"radius_km must be greater than 0 and at most {max_km:g} (got {radius_km!r}); "
-            "give the radius in kilometres."
+            f"radius_km must be greater than 0 and at most {max_km:g}{unit} (got {radius_km!r}); {hint}"
         )
     return r
 
@@ -159,7 +160,7 @@ def geodesic_circle(lon_deg: float, lat_deg: float, radius_km: float, n_vertices
     cap 2 pi R^2 (1 - cos(r/R)) to about (2 pi / n)^2 / 6.
     """
     validate_lonlat(lon_deg, lat_deg, "circle centre")
-    r_m = _check_radius(radius_km, max_km) * 1_000.0
+    r_m = check_radius_km(radius_km, max_km) * 1_000.0
     az = np.linspace(0.0, 360.0, n_vertices, endpoint=False)
     lons, lats, _ = MOON_GEOD.fwd(np.full_like(az, float(lon_deg)), np.full_like(az, float(lat_deg)), az, np.full_like(az, r_m))
     x, y = lonlat_to_polar(lons, lats)
