@@ -23,7 +23,7 @@ from lunarmap.errors import (
 )
 from lunarmap.paths import data_dir, data_mirror
 from lunarmap.sites import load_sites
-from lunarmap_ui import page
+from lunarmap_ui import compare_panel, page
 
 st.set_page_config(page_title="lunarmap: lunar south pole", layout="wide")
 
@@ -125,7 +125,7 @@ def main() -> None:
         with st.container():
             page.search_box(catalog, root)
         data = page.build_map_data(catalog, state.layers, settings, st.session_state.get(page.K_SELECTED, []),
-                                   st.session_state.get(page.K_VIEW))
+                                   st.session_state.get(page.K_VIEW), compare_panel.radius_circle_layers(catalog))
         page.render_map(data)
     with right:
         page.selection_panel(catalog, root)
@@ -136,6 +136,7 @@ def main() -> None:
         elif any(d.name == "psr" for d in state.layers):
             st.caption("Permanent shadow (blue) comes from the 60 m PSR grid, which stops at about 85° S "
                        "(the blue box): beyond it the map says nothing about shadow.")
+    compare_panel.compare_section(catalog, root)
     page.about_data(state.layers)
 
 

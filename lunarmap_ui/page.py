@@ -160,8 +160,11 @@ def _legend(display: Sequence[Any], settings: dict[str, L.LayerSetting]) -> list
 
 
 def build_map_data(catalog: SiteCatalog, display: Sequence[Any], settings: dict[str, L.LayerSetting],
-                   selected: Sequence[str], view: dict | None) -> dict:
-    """The component data for this rerun (rasters as static URLs; unchanged parts from cache)."""
+                   selected: Sequence[str], view: dict | None, overlays: Sequence[dict] = ()) -> dict:
+    """The component data for this rerun (rasters as static URLs; unchanged parts from cache).
+
+    ``overlays``: extra layers (JSON dicts) drawn above the graticule, below the sites.
+    """
     key = str(catalog.path)
     rasters = []
     for d in display:
@@ -171,6 +174,7 @@ def build_map_data(catalog: SiteCatalog, display: Sequence[Any], settings: dict[
     dicts = L.layer_dicts(below) if below else []
     dicts += _with_opacity(_graticule_dicts(settings["graticule"].visible),
                            {"graticule": settings["graticule"].opacity})
+    dicts += list(overlays)
     dicts += _with_opacity(_site_layer_dicts(catalog, key, tuple(selected), settings["sites"].visible,
                                              settings["regions"].visible),
                            {"region": settings["regions"].opacity, "site": settings["sites"].opacity})

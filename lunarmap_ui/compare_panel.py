@@ -1,0 +1,232 @@
+"""The "Compare sites" section: the comparison table, distance and overlap matrices, downloads, radius circles.
+
+Streamlit-specific code only; every number comes from :mod:`lunarmap.compare`
+and every file from :mod:`lunarmap.export`. Text from data files is shown as
+table cells or through :func:`lunarmap_ui.page.md_text`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from lunarmap import layers as L
+from lunarmap.compare import (
+    DEFAULT_RADIUS_KM,
+    MAX_RADIUS_KM,
+    check_radius_km,
+    compare_sites,
+    distance_matrix_km,
+    overlap_matrix,
+    sites_lonlat,
+)
+from lunarmap.errors import LunarmapError
+from lunarmap.export import FORMATS, export_bytes, timestamp_text
+from lunarmap.geodesy import geodesic_circle
+from lunarmap.sites import SiteCatalog
+
+from .page import K_SELECTED, md_text
+
+__all__ = [
+    "K_COMPARE_IDS", "K_COMPARE_RADIUS", "DEFAULT_COMPARE_IDS", "MIN_RADIUS_KM", "DOWNLOADS",
+    "CompareResult", "column_label", "init_compare_state", "compare_ids", "compare_radius_km",
+    "radius_circle_layers", "compare_section",
+]
+
+K_COMPARE_IDS = "compare_ids"
+K_COMPARE_RADIUS = "compare_radius_km"
+DEFAULT_COMPARE_IDS = ("chang-e-4", "chang-e-6", "chandrayaan-3", "ilrs")
+MIN_RADIUS_KM = 0.1
+#: Download buttons: (format, label, MIME type); file names are ``lunarmap-comparison<suffix>``.
+DOWNLOADS = (("csv", "CSV", "text/csv"), ("geojson", "GeoJSON", "application/geo+json"),
+             ("gpkg", "GeoPackage", "application/geopackage+sqlite3"))
+_UNITS = (("_km2", "km²"), ("_pct", "%"), ("_deg", "°"), ("_km", "km"), ("_m", "m"))
+_CIRCLE_RGB = (255, 220, 60)
+
+
+def column_label(name: str) -> str:
+    """A table header with its unit from the column name's suffix.
+
+    >>> column_label("psr_area_in_radius_km2"), column_label("lat_deg"), column_label("side")
+    ('psr area in radius (km²)', 'lat (°)', 'side')
+    """
+    for suffix, unit in _UNITS:
+        if name.endswith(suffix):
+            return f"{name.removesuffix(suffix).replace('_', ' ')} ({unit})"
+    return name.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """What the section shows for one choice of sites, radius and data folder (plain, picklable parts)."""
+
+    table: pd.DataFrame | None
+    columns: dict[str, str]
+    notes: tuple[str, ...]
+    problem: str | None
+    distances_km: pd.DataFrame
+    overlap_area_km2: pd.DataFrame
+    overlap_pairs: pd.DataFrame
+    overlap_definition: str
+    downloads: dict[str, bytes]
+
+
+@st.cache_data(show_spinner="Comparing sites…", max_entries=32)
+def _compare(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str, ...], radius_km: float,
+             data_dir: str) -> CompareResult:
+    sites = _catalog.select(list(ids))
+    distances = distance_matrix_km(sites)
+    overlaps = overlap_matrix(sites, radius_km)
+    try:
+        comp = compare_sites(sites, radius_km, data_dir)
+    except LunarmapError as err:
+        return CompareResult(None, {}, (), str(err), distances, overlaps.area_km2, overlaps.pairs,
+                             overlaps.definition, {})
+    stamp = timestamp_text()
+    downloads = {fmt: export_bytes(comp, fmt, stamp) for fmt, _, _ in DOWNLOADS}
+    return CompareResult(comp.table, dict(comp.columns), comp.notes, None, distances, overlaps.area_km2,
+                         overlaps.pairs, overlaps.definition, downloads)
+
+
+def init_compare_state(catalog: SiteCatalog) -> None:
+    """Session-state defaults: the map selection (or the default sites) and the default radius."""
+    if K_COMPARE_IDS not in st.session_state:
+        chosen = [i for i in st.session_state.get(K_SELECTED, []) if i in catalog.ids]
+        st.session_state[K_COMPARE_IDS] = chosen or [i for i in DEFAULT_COMPARE_IDS if i in catalog.ids]
+    st.session_state.setdefault(K_COMPARE_RADIUS, DEFAULT_RADIUS_KM)
+
+
+def compare_ids(catalog: SiteCatalog) -> tuple[str, ...]:
+    """The chosen site ids that are in the catalogue, in the order chosen."""
+    return tuple(i for i in st.session_state.get(K_COMPARE_IDS, ()) if i in catalog.ids)
+
+
+def compare_radius_km() -> float | None:
+    """The chosen radius in km, or None when it is not a valid radius."""
+    try:
+        return check_radius_km(st.session_state.get(K_COMPARE_RADIUS, DEFAULT_RADIUS_KM))
+    except LunarmapError:
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _circle_layer_dicts(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str, ...], radius_km: float) -> list[dict]:
+    sites = _catalog.select(list(ids))
+    lon, lat = sites_lonlat(sites)
+    rows = []
+    for site, a, b in zip(sites, lon, lat, strict=True):
+        ring = np.round(np.asarray(geodesic_circle(a, b, radius_km).exterior.coords)[:, :2], 1).tolist()
+        rows.append({"id": site.id, "name": site.name, "polygon": ring, "radius_km": radius_km})
+    layer = pdk.Layer("PolygonLayer", id="compare-circles", data=rows, get_polygon="polygon",
+                      get_fill_color=list(_CIRCLE_RGB) + [35], get_line_color=list(_CIRCLE_RGB) + [230],
+                      line_width_units=pdk.types.String("pixels"), get_line_width=1.5, stroked=True, filled=True,
+                      pickable=False, coordinate_system=pdk.types.String("cartesian"))
+    return L.layer_dicts([layer])
+
+
+def radius_circle_layers(catalog: SiteCatalog) -> list[dict]:
+    """The map layer (as JSON dicts) of the radius-r geodesic circles around the compared sites, or none."""
+    init_compare_state(catalog)
+    ids, radius = compare_ids(catalog), compare_radius_km()
+    if not ids or radius is None:
+        return []
+    return _circle_layer_dicts(catalog, str(catalog.path), ids, radius)
+
+
+def _display_table(table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    out.columns = [column_label(c) for c in table.columns]
+    return out
+
+
+def _heat_map(matrix: pd.DataFrame, value: str, title: str) -> alt.LayerChart:
+    """Cells coloured by value with the value written in; NaN cells (e.g. a masked diagonal) left blank."""
+    ids = list(matrix.columns)
+    long = matrix.rename_axis("site_a").reset_index().melt(id_vars="site_a", var_name="site_b", value_name=value)
+    long = long.dropna(subset=[value])
+    top = float(long[value].max()) if len(long) else 0.0
+    base = alt.Chart(long).encode(
+        x=alt.X("site_b:N", sort=ids, title=None, axis=alt.Axis(labelAngle=-40, labelOverlap=False)),
+        y=alt.Y("site_a:N", sort=ids, title=None))
+    scale = alt.Scale(scheme="viridis", domain=[0.0, top if top > 0 else 1.0])
+    rect = base.mark_rect().encode(color=alt.Color(f"{value}:Q", title=title, scale=scale,
+                                                   legend=alt.Legend(format=",.4~g")),
+                                   tooltip=["site_a", "site_b", alt.Tooltip(f"{value}:Q", format=",.1f")])
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text(f"{value}:Q", format=",.0f"),
+        color=alt.condition(alt.datum[value] > top / 2, alt.value("black"), alt.value("white")))
+    return rect + text
+
+
+def _chart_px(res: CompareResult) -> int:
+    return 110 + 32 * len(res.distances_km)
+
+
+def _matrices(res: CompareResult) -> None:
+    left, right = st.columns(2, gap="medium")
+    with left:
+        st.markdown("**Distance between sites (km, geodesic)**")
+        st.dataframe(res.distances_km.round(1), width="stretch")
+        st.altair_chart(_heat_map(res.distances_km, "distance_km", "km"), width="stretch", height=_chart_px(res))
+        st.caption(md_text(res.distances_km.attrs.get("definition", "")))
+    with right:
+        st.markdown("**Overlap area (km² on the sphere)**")
+        st.dataframe(res.overlap_area_km2.round(2), width="stretch")
+        off_diagonal = res.overlap_area_km2.mask(np.eye(len(res.overlap_area_km2), dtype=bool))
+        st.altair_chart(_heat_map(off_diagonal, "overlap_km2", "km²"), width="stretch", height=_chart_px(res))
+        st.caption(md_text(res.overlap_definition) + " \\(left blank in the heat map\\)\\.")
+    pairs = res.overlap_pairs.copy()
+    pairs.columns = [column_label(c) for c in pairs.columns]
+    with st.expander("Pairs", expanded=False):
+        st.dataframe(pairs, hide_index=True, width="stretch")
+
+
+def _downloads(res: CompareResult) -> None:
+    cols = st.columns(len(DOWNLOADS))
+    for col, (fmt, label, mime) in zip(cols, DOWNLOADS, strict=True):
+        with col:
+            st.download_button(f"Download {label}", data=res.downloads[fmt], mime=mime,
+                               file_name=f"lunarmap-comparison{FORMATS[fmt]}", key=f"download_{fmt}",
+                               on_click="ignore", width="stretch")
+
+
+def compare_section(catalog: SiteCatalog, data_dir: Path | str) -> None:
+    """Pick sites and a radius; show the comparison, its definitions and notes, the matrices and downloads."""
+    init_compare_state(catalog)
+    st.header("Compare sites")
+    pick, rad = st.columns([4, 1], gap="medium")
+    with pick:
+        st.multiselect("Sites to compare", catalog.ids, key=K_COMPARE_IDS, format_func=lambda i: catalog[i].name,
+                       placeholder="Choose sites or regions")
+    with rad:
+        st.number_input("Radius (km)", min_value=MIN_RADIUS_KM, max_value=MAX_RADIUS_KM, step=1.0, format="%.1f",
+                        key=K_COMPARE_RADIUS, help="radius of the geodesic circle around each site (yellow on the map) "
+                        "used for the PSR columns and the overlaps of points")
+    ids, radius = compare_ids(catalog), compare_radius_km()
+    if not ids:
+        st.caption("Choose one or more sites to compare.")
+        return
+    if radius is None:
+        st.warning(f"The radius must be more than 0 and at most {MAX_RADIUS_KM:g} km.")
+        return
+    res = _compare(catalog, str(catalog.path), ids, radius, str(data_dir))
+    if res.table is None:
+        st.warning(f"Site table not available: {md_text(res.problem)}")
+    else:
+        config = {column_label(c): st.column_config.Column(help=d) for c, d in res.columns.items()}
+        st.dataframe(_display_table(res.table), hide_index=True, width="stretch", column_config=config)
+        with st.expander("Column definitions", expanded=False):
+            st.dataframe(pd.DataFrame({"column": [column_label(c) for c in res.columns], "name": list(res.columns),
+                                       "definition": list(res.columns.values())}),
+                         hide_index=True, width="stretch")
+        with st.expander("Notes and methods", expanded=False):
+            st.markdown("\n".join(f"- {md_text(n)}" for n in res.notes))
+        _downloads(res)
+    _matrices(res)
+

@@ -1,0 +1,126 @@
+"""The "Compare sites" section, run by Streamlit's AppTest on the real prepared data and without data."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import streamlit as st
+from pyproj import Geod
+from streamlit.testing.v1 import AppTest
+
+from lunarmap.crs import MOON_RADIUS_M, polar_to_lonlat
+from lunarmap.sites import load_sites
+from lunarmap_ui import compare_panel as cp
+
+from .conftest import PROJECT_ROOT
+
+DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
+GEOD = Geod(a=MOON_RADIUS_M, b=MOON_RADIUS_M)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _run(monkeypatch, data_dir) -> AppTest:
+    monkeypatch.setenv("LUNARMAP_DATA_DIR", str(data_dir))
+    monkeypatch.delenv("LUNARMAP_SITES_FILE", raising=False)
+    at = AppTest.from_file(DASHBOARD, default_timeout=90)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _frames(at: AppTest) -> list:
+    return [d.value for d in at.dataframe]
+
+
+def _frame_with_column(at: AppTest, column: str):
+    found = [f for f in _frames(at) if column in f.columns]
+    assert found, f"no table with a column {column!r}"
+    return found[0]
+
+
+def _geod_km(a, b) -> float:
+    return GEOD.inv(a.lonlat[0], a.lonlat[1], b.lonlat[0], b.lonlat[1])[2] / 1e3
+
+
+def test_column_label__puts_the_unit_of_the_suffix_in_brackets():
+    assert cp.column_label("pole_distance_km") == "pole distance (km)"
+    assert cp.column_label("region_area_km2") == "region area (km²)"
+    assert cp.column_label("elevation_m") == "elevation (m)"
+    assert cp.column_label("region_psr_share_pct") == "region psr share (%)"
+    assert cp.column_label("nearest_psr") == "nearest psr"
+
+
+@pytest.mark.realdata
+def test_section__shows_table_matrices_and_downloads_for_the_default_sites(monkeypatch, prepared_data_dir):
+    at = _run(monkeypatch, prepared_data_dir)
+    assert any(h.value == "Compare sites" for h in at.header)
+    assert list(at.multiselect(key=cp.K_COMPARE_IDS).value) == list(cp.DEFAULT_COMPARE_IDS)
+    assert at.number_input(key=cp.K_COMPARE_RADIUS).value == 20.0
+    table = _frame_with_column(at, "elevation (m)")
+    assert list(table["id"]) == list(cp.DEFAULT_COMPARE_IDS)
+    assert {"lat (°)", "pole distance (km)", "psr area in radius (km²)"} <= set(table.columns)
+    sites = {s.id: s for s in load_sites()}
+    ce4 = table.set_index("id").loc["chang-e-4"]
+    assert ce4["pole distance (km)"] == pytest.approx(_geod_km(sites["chang-e-4"], _Pole()), rel=1e-6)
+    assert np.isfinite(ce4["elevation (m)"])
+    # distance matrix: geodesic km, checked against pyproj.Geod on the same sphere
+    dist = next(f for f in _frames(at) if list(f.columns) == list(cp.DEFAULT_COMPARE_IDS) and f.index.name == "id"
+                and f.loc["chang-e-4", "chang-e-4"] == 0)
+    assert dist.loc["chang-e-4", "chang-e-6"] == pytest.approx(_geod_km(sites["chang-e-4"], sites["chang-e-6"]), abs=0.06)
+    # overlap matrix: the diagonal is each 20 km circle's own area, 2 pi R^2 (1 - cos(r/R))
+    overlap = [f for f in _frames(at) if list(f.columns) == list(cp.DEFAULT_COMPARE_IDS) and f is not dist]
+    cap_km2 = 2 * np.pi * (MOON_RADIUS_M / 1e3) ** 2 * (1 - np.cos(20_000 / MOON_RADIUS_M))
+    assert any(f.loc["chang-e-4", "chang-e-4"] == pytest.approx(cap_km2, rel=1e-3) for f in overlap)
+    assert len(at.get("vega_lite_chart")) == 2, "two heat maps"
+    labels = {b.proto.label for b in at.get("download_button")}
+    assert labels == {"Download CSV", "Download GeoJSON", "Download GeoPackage"}
+
+
+@pytest.mark.realdata
+def test_section__draws_one_geodesic_circle_of_the_radius_per_compared_site(monkeypatch, prepared_data_dir):
+    at = _run(monkeypatch, prepared_data_dir)
+    at.number_input(key=cp.K_COMPARE_RADIUS).set_value(50.0).run()
+    assert not at.exception
+    spec = json.loads(at.get("bidi_component")[0].proto.json)["spec"]
+    ids = [x["id"] for x in spec["layers"]]
+    assert ids.index("compare-circles") < ids.index("sites")
+    layer = spec["layers"][ids.index("compare-circles")]
+    assert layer["coordinateSystem"] == "cartesian"
+    sites = {s.id: s for s in load_sites()}
+    assert [r["id"] for r in layer["data"]] == list(cp.DEFAULT_COMPARE_IDS)
+    for row in layer["data"]:
+        x, y = np.asarray(row["polygon"]).T
+        lon, lat = polar_to_lonlat(x, y)
+        c_lon, c_lat = sites[row["id"]].lonlat
+        d_km = GEOD.inv(np.full(lon.shape, c_lon), np.full(lat.shape, c_lat), lon, lat)[2] / 1e3
+        assert d_km == pytest.approx(np.full(d_km.shape, 50.0), abs=0.01)
+
+
+def test_section__without_terrain_data_warns_and_still_shows_the_matrices(monkeypatch, tmp_path):
+    at = _run(monkeypatch, tmp_path)
+    assert any("Site table not available" in w.value and "fetch" in w.value for w in at.warning)
+    assert not at.get("download_button")
+    assert len(at.get("vega_lite_chart")) == 2
+
+
+def test_section__an_empty_choice_asks_for_sites_and_draws_no_circles(monkeypatch, tmp_path):
+    at = _run(monkeypatch, tmp_path)
+    at.multiselect(key=cp.K_COMPARE_IDS).set_value([]).run()
+    assert not at.exception
+    assert any("Choose one or more sites" in c.value for c in at.caption)
+    spec = json.loads(at.get("bidi_component")[0].proto.json)["spec"]
+    assert "compare-circles" not in [x["id"] for x in spec["layers"]]
+
+
+class _Pole:
+    lonlat = (0.0, -90.0)
