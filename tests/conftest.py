@@ -1,7 +1,8 @@
-"""Shared fixtures: a synthetic raster factory for unit tests."""
+"""Shared fixtures: a synthetic raster factory for unit tests, and the real data prepared once per session."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,9 @@ from lunarmap.crs import SOUTH_POLAR
 TESTS_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = TESTS_DIR.parent
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "lunar-data"
+#: The mirror named in the environment (CI sets it), taken out of the environment so that
+#: no page or command under test fetches on its own; tests that want a mirror say so.
+MIRROR_FROM_ENV = os.environ.pop("LUNARMAP_DATA_MIRROR", None)
 
 
 @pytest.fixture
@@ -67,7 +71,7 @@ def prepared_data_dir() -> Path:
     from lunarmap.fetch import fetch_all
     from lunarmap.prepare import prepare
 
-    mirror = paths.data_mirror() or (str(SHARED_DATA) if SHARED_DATA.is_dir() else None)
+    mirror = MIRROR_FROM_ENV or (str(SHARED_DATA) if SHARED_DATA.is_dir() else None)
     root = paths.data_dir()
     try:
         fetch_all(data_dir=root, mirror=mirror)
