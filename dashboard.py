@@ -24,6 +24,7 @@ from lunarmap.errors import (
 from lunarmap.paths import data_dir, data_mirror
 from lunarmap.sites import load_sites
 from lunarmap_ui import compare_panel, page
+from lunarmap_ui.visibility_panel import visibility_section
 
 st.set_page_config(page_title="lunarmap: lunar south pole", layout="wide")
 
@@ -137,6 +138,7 @@ def main() -> None:
             st.caption("Permanent shadow (blue) comes from the 60 m PSR grid, which stops at about 85° S "
                        "(the blue box): beyond it the map says nothing about shadow.")
     compare_panel.compare_section(catalog, root)
+    visibility_section(catalog, root)
     page.about_data(state.layers)
 
 
