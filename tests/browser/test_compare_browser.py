@@ -7,11 +7,6 @@ on the real prepared data (once for the module).
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
@@ -22,44 +17,7 @@ from lunarmap.crs import MOON_RADIUS_M
 from lunarmap.sites import load_sites
 from lunarmap_ui.compare_panel import DEFAULT_COMPARE_IDS
 
-from ..conftest import PROJECT_ROOT
-from .conftest import _free_port
-
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
-
-
-@pytest.fixture(scope="module")
-def real_app_url(prepared_data_dir, tmp_path_factory):
-    """``streamlit run dashboard.py`` on 127.0.0.1 over the real prepared data (stopped after the module)."""
-    root = tmp_path_factory.mktemp("compare-app")
-    port = _free_port()
-    env = dict(os.environ, LUNARMAP_DATA_DIR=str(prepared_data_dir))
-    env.pop("LUNARMAP_SITES_FILE", None)
-    log_path = root / "streamlit.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "streamlit"), "run", str(PROJECT_ROOT / "dashboard.py"),
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url + "_stcore/health", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    proc.kill()
-                    pytest.fail(f"streamlit did not start: {log_path.read_text()[-2000:]}")
-                time.sleep(0.1)
-        yield url
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
