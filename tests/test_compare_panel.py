@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-import streamlit as st
 from pyproj import Geod
 from streamlit.testing.v1 import AppTest
 
@@ -14,28 +13,13 @@ from lunarmap.crs import MOON_RADIUS_M, polar_to_lonlat
 from lunarmap.sites import load_sites
 from lunarmap_ui import compare_panel as cp
 
-from .conftest import PROJECT_ROOT
+from .apptest_page import DASHBOARD, fresh_caches, run_page  # noqa: F401 - fresh_caches: autouse fixture
 
-DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
 GEOD = Geod(a=MOON_RADIUS_M, b=MOON_RADIUS_M)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 def _run(monkeypatch, data_dir) -> AppTest:
-    monkeypatch.setenv("LUNARMAP_DATA_DIR", str(data_dir))
-    monkeypatch.delenv("LUNARMAP_SITES_FILE", raising=False)
-    at = AppTest.from_file(DASHBOARD, default_timeout=90)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_page(monkeypatch, data_dir)
 
 
 def _frames(at: AppTest) -> list:

@@ -6,42 +6,18 @@ import json
 import re
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lunarmap.sites import load_sites
 from lunarmap_ui import page
 from lunarmap_ui.static_files import STATIC_DIR
 
-from .conftest import PROJECT_ROOT
+from .apptest_page import DASHBOARD, fresh_caches, run_page  # noqa: F401 - fresh_caches: autouse fixture
 from .display_data import INJECTION_NAME, write_display_data, write_sites_with_injection
-
-DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def _run(monkeypatch, data_dir, sites_file=None, mirror=None) -> AppTest:
-    monkeypatch.setenv("LUNARMAP_DATA_DIR", str(data_dir))
-    if mirror is None:
-        monkeypatch.delenv("LUNARMAP_DATA_MIRROR", raising=False)
-    else:
-        monkeypatch.setenv("LUNARMAP_DATA_MIRROR", str(mirror))
-    if sites_file is not None:
-        monkeypatch.setenv("LUNARMAP_SITES_FILE", str(sites_file))
-    else:
-        monkeypatch.delenv("LUNARMAP_SITES_FILE", raising=False)
-    at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_page(monkeypatch, data_dir, sites_file, mirror)
 
 
 def _map(at: AppTest) -> dict:

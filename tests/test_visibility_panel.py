@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
@@ -15,29 +14,13 @@ from lunarmap.sites import load_sites
 from lunarmap.visibility import site_visibility
 from lunarmap_ui.visibility_panel import COLUMNS, DEFAULT_VISIBILITY_IDS
 
-from .conftest import PROJECT_ROOT
+from .apptest_page import DASHBOARD, fresh_caches, run_page  # noqa: F401 - fresh_caches: autouse fixture
 
 pytestmark = pytest.mark.realdata
-DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def _page(monkeypatch, data_dir) -> AppTest:
-    monkeypatch.setenv("LUNARMAP_DATA_DIR", str(data_dir))
-    monkeypatch.delenv("LUNARMAP_DATA_MIRROR", raising=False)
-    monkeypatch.delenv("LUNARMAP_SITES_FILE", raising=False)
-    at = AppTest.from_file(DASHBOARD, default_timeout=90)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_page(monkeypatch, data_dir)
 
 
 def _compute(at: AppTest, start=None, days=7, step_hours=6.0) -> AppTest:

@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,43 +42,52 @@ def screenshots_dir() -> Path:
     return SCREENSHOTS
 
 
+@contextmanager
+def _streamlit_app(root: Path, **env_vars: str) -> Iterator[str]:
+    """Run ``streamlit run dashboard.py`` on a free 127.0.0.1 port with ``env_vars`` set; yield its URL."""
+    if shutil.which("streamlit", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("streamlit is not installed in this environment")
+    env = dict(os.environ, **env_vars)
+    if "LUNARMAP_SITES_FILE" not in env_vars:
+        env.pop("LUNARMAP_SITES_FILE", None)
+    port = _free_port()
+    log_path = root / "streamlit.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "streamlit"), "run", str(PROJECT_ROOT / "dashboard.py"),
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false"],
+            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 30
+        try:
+            while True:
+                try:
+                    urllib.request.urlopen(url + "_stcore/health", timeout=1)
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail(f"streamlit did not start: {log_path.read_text()[-2000:]}")
+                    time.sleep(0.1)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
-    """Start ``streamlit run dashboard.py`` on 127.0.0.1 and return its URL (stopped after the session)."""
-    if not CHROMIUM.exists() or shutil.which("streamlit", path=str(Path(sys.executable).parent)) is None:
-        pytest.skip("Debian chromium (/usr/bin/chromium) or streamlit is not installed")
+    """The app over synthetic display layers and a catalogue with an HTML-injection name (one per session)."""
     root = tmp_path_factory.mktemp("app")
     data = write_display_data(root / "data")
     copy_gazetteer(data, SHARED_DATA)
     sites = write_sites_with_injection(root / "sites.geojson")
-    port = _free_port()
-    env = dict(os.environ, LUNARMAP_DATA_DIR=str(data), LUNARMAP_SITES_FILE=str(sites))
-    log = open(root / "streamlit.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "streamlit"), "run", str(PROJECT_ROOT / "dashboard.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "_stcore/health", timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                log.close()
-                pytest.fail(f"streamlit did not start: {(root / 'streamlit.log').read_text()[-2000:]}")
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with _streamlit_app(root, LUNARMAP_DATA_DIR=str(data), LUNARMAP_SITES_FILE=str(sites)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -92,33 +103,6 @@ def browser():
 
 @pytest.fixture(scope="session")
 def real_app_url(prepared_data_dir, tmp_path_factory):
-    """``streamlit run dashboard.py`` on 127.0.0.1 over the real prepared data (stopped after the session); for sections that need elevation and PSR rasters."""
-    root = tmp_path_factory.mktemp("real-app")
-    port = _free_port()
-    env = dict(os.environ, LUNARMAP_DATA_DIR=str(prepared_data_dir))
-    env.pop("LUNARMAP_SITES_FILE", None)
-    log_path = root / "streamlit.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "streamlit"), "run", str(PROJECT_ROOT / "dashboard.py"),
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url + "_stcore/health", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    proc.kill()
-                    pytest.fail(f"streamlit did not start: {log_path.read_text()[-2000:]}")
-                time.sleep(0.1)
+    """The app over the real prepared data, for sections that need elevation and PSR rasters (one per session)."""
+    with _streamlit_app(tmp_path_factory.mktemp("real-app"), LUNARMAP_DATA_DIR=str(prepared_data_dir)) as url:
         yield url
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
