@@ -71,9 +71,11 @@ def map_data(spec: Mapping[str, Any], view: Mapping[str, Any], legend: Sequence[
     }
 
 
-def lunar_map(data: Mapping[str, Any], *, key: str, on_click: Callable[[], None] | None = None) -> Any:
-    """Mount the map; ``on_click`` runs (before the script) whenever the map is clicked."""
-    return _MAP(key=key, data=dict(data), height="content", on_click_change=on_click or (lambda: None))
+def lunar_map(data: Mapping[str, Any], *, key: str, on_click: Callable[[], None] | None = None,
+              **callbacks: Callable[[], None]) -> Any:
+    """Mount the map; ``on_click`` (and ``on_<trigger>`` in ``callbacks``) run before the script on that event."""
+    handlers = {f"{name}_change": fn for name, fn in callbacks.items()}
+    return _MAP(key=key, data=dict(data), height="content", on_click_change=on_click or (lambda: None), **handlers)
 
 
 def click_value(key: str) -> dict[str, Any] | None:

@@ -160,10 +160,13 @@ def _legend(display: Sequence[Any], settings: dict[str, L.LayerSetting]) -> list
 
 
 def build_map_data(catalog: SiteCatalog, display: Sequence[Any], settings: dict[str, L.LayerSetting],
-                   selected: Sequence[str], view: dict | None, overlays: Sequence[dict] = ()) -> dict:
+                   selected: Sequence[str], view: dict | None, overlays: Sequence[dict] = (),
+                   legend_extra: Sequence[dict] = (), **component: Any) -> dict:
     """The component data for this rerun (rasters as static URLs; unchanged parts from cache).
 
-    ``overlays``: extra layers (JSON dicts) drawn above the graticule, below the sites.
+    ``overlays``: extra layers (JSON dicts) drawn above the graticule, below the sites;
+    ``legend_extra``: their legend entries; ``component``: further keyword arguments
+    of :func:`lunarmap_ui.map_component.map_data` (zones, tools, ...).
     """
     key = str(catalog.path)
     rasters = []
@@ -181,7 +184,7 @@ def build_map_data(catalog: SiteCatalog, display: Sequence[Any], settings: dict[
     opening = _opening_view(catalog, key)
     spec = L.deck_spec(dicts, opening)
     view = view or {**opening.as_dict(), "nonce": 0}
-    return map_data(spec, view, _legend(display, settings), height=MAP_HEIGHT_PX)
+    return map_data(spec, view, _legend(display, settings) + list(legend_extra), height=MAP_HEIGHT_PX, **component)
 
 
 def _on_click() -> None:
@@ -204,9 +207,9 @@ def _on_click() -> None:
         st.session_state[K_SELECTED] = chosen
 
 
-def render_map(data: dict) -> None:
-    """Mount the one map component (its clicks handled in the change callback)."""
-    lunar_map(data, key=K_MAP, on_click=_on_click)
+def render_map(data: dict, **callbacks: Any) -> None:
+    """Mount the one map component (clicks handled here; ``callbacks``: further ``on_<trigger>`` handlers)."""
+    lunar_map(data, key=K_MAP, on_click=_on_click, **callbacks)
 
 
 # ----------------------------------------------------------------- panels

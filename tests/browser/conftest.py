@@ -43,18 +43,22 @@ def screenshots_dir() -> Path:
 
 
 @contextmanager
-def _streamlit_app(root: Path, **env_vars: str) -> Iterator[str]:
-    """Run ``streamlit run dashboard.py`` on a free 127.0.0.1 port with ``env_vars`` set; yield its URL."""
+def _streamlit_app(root: Path, script: Path = PROJECT_ROOT / "dashboard.py", **env_vars: str) -> Iterator[str]:
+    """Run ``streamlit run script`` on a free 127.0.0.1 port with ``env_vars`` set; yield its URL.
+
+    Saved scenarios go to ``root/scenarios.gpkg`` unless ``LUNARMAP_SCENARIO_DB`` is given.
+    """
     if shutil.which("streamlit", path=str(Path(sys.executable).parent)) is None:
         pytest.skip("streamlit is not installed in this environment")
-    env = dict(os.environ, **env_vars)
+    env = dict(os.environ, LUNARMAP_SCENARIO_DB=str(root / "scenarios.gpkg"))
+    env.update(env_vars)
     if "LUNARMAP_SITES_FILE" not in env_vars:
         env.pop("LUNARMAP_SITES_FILE", None)
     port = _free_port()
     log_path = root / "streamlit.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "streamlit"), "run", str(PROJECT_ROOT / "dashboard.py"),
+            [str(Path(sys.executable).parent / "streamlit"), "run", str(script),
              "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false"],
             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
