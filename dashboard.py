@@ -23,7 +23,7 @@ from lunarmap.errors import (
 )
 from lunarmap.paths import data_dir, data_mirror
 from lunarmap.sites import load_sites
-from lunarmap_ui import compare_panel, page
+from lunarmap_ui import compare_panel, page, sunlit_panel, zones_panel
 from lunarmap_ui.visibility_panel import visibility_section
 
 st.set_page_config(page_title="lunarmap: lunar south pole", layout="wide")
@@ -125,9 +125,16 @@ def main() -> None:
     with left:
         with st.container():
             page.search_box(catalog, root)
+        zones = zones_panel.prepare_zones(catalog, root)
         data = page.build_map_data(catalog, state.layers, settings, st.session_state.get(page.K_SELECTED, []),
-                                   st.session_state.get(page.K_VIEW), compare_panel.radius_circle_layers(catalog))
-        page.render_map(data)
+                                   st.session_state.get(page.K_VIEW),
+                                   compare_panel.radius_circle_layers(catalog) + sunlit_panel.sunlit_overlays()
+                                   + zones.overlays,
+                                   legend_extra=sunlit_panel.sunlit_legend() + zones.legend, zones=zones.map_zones,
+                                   tools={"draw": True, "region": True, "regionLabel": sunlit_panel.REGION_LABEL})
+        page.render_map(data, on_draw=zones_panel.on_draw, on_edit=zones_panel.on_edit, on_delete=zones_panel.on_delete,
+                        on_region=sunlit_panel.on_region_request)
+        sunlit_panel.sunlit_status()
     with right:
         page.selection_panel(catalog, root)
         page.click_readout(root)
@@ -137,6 +144,7 @@ def main() -> None:
         elif any(d.name == "psr" for d in state.layers):
             st.caption("Permanent shadow (blue) comes from the 60 m PSR grid, which stops at about 85° S "
                        "(the blue box): beyond it the map says nothing about shadow.")
+    zones_panel.zones_section(catalog, root, zones)
     compare_panel.compare_section(catalog, root)
     visibility_section(catalog, root)
     page.about_data(state.layers)

@@ -26,9 +26,9 @@ from pyproj import CRS
 
 from .crs import SOUTH_POLAR_CODE
 from .errors import ScenarioError
-from .zones import Zone
+from .zones import MAX_IMPORT_BYTES, Zone
 
-__all__ = ["ScenarioInfo", "ScenarioStore", "default_store_path"]
+__all__ = ["ScenarioInfo", "ScenarioStore", "default_store_path", "scenario_gpkg_bytes", "scenario_from_gpkg_bytes"]
 
 _ZONE_COLUMNS = ("zone_id", "scenario_id", "position", "name", "owner", "purpose", "start", "end", "rule", "shape",
                  "centre_lon_deg", "centre_lat_deg", "radius_km")
@@ -207,3 +207,49 @@ def _after_row_hook() -> None:
     delay = os.environ.get("LUNARMAP_TEST_SLOW_SAVE")
     if delay:
         time.sleep(float(delay))
+
+
+def scenario_gpkg_bytes(name: str, zones: Iterable[Zone]) -> bytes:
+    """One scenario as the bytes of a GeoPackage (the same layout as the store; GDAL/QGIS read it)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="lunarmap-export-") as tmp:
+        path = Path(tmp) / "scenario.gpkg"
+        ScenarioStore(path).save(name, zones)
+        return path.read_bytes()
+
+
+def scenario_from_gpkg_bytes(data: bytes, label: str = "the file") -> tuple[str, list[Zone]]:
+    """The scenario in a lunarmap GeoPackage (its name and zones); refuses other files clearly.
+
+    A file holding several scenarios gives all their zones, named after the file's first scenario.
+    """
+    import tempfile
+
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ScenarioError(f"{label} is {len(data) / 1e6:.1f} MB; scenario files are limited to 10 MB.")
+    if not data.startswith(b"SQLite format 3\x00"):
+        raise ScenarioError(f"{label} is not a GeoPackage (it is not an SQLite database); export the scenario "
+                            "from lunarmap as GeoPackage, or import GeoJSON instead.")
+    with tempfile.TemporaryDirectory(prefix="lunarmap-import-") as tmp:
+        path = Path(tmp) / "import.gpkg"
+        path.write_bytes(data)
+        try:
+            con = sqlite3.connect(path)
+            try:
+                tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            finally:
+                con.close()
+        except sqlite3.DatabaseError as err:
+            raise ScenarioError(f"{label} is not a readable GeoPackage ({err}).") from err
+        if not {"scenarios", "zones", "gpkg_contents"} <= tables:
+            raise ScenarioError(f"{label} is a GeoPackage without lunarmap scenario tables ('scenarios' and "
+                                "'zones'); import zones from other tools as GeoJSON.")
+        store = ScenarioStore(path)
+        infos = store.list()
+        if not infos:
+            raise ScenarioError(f"{label} holds no saved scenario.")
+        zones = [z for info in reversed(infos) for z in store.load(info.id)]
+        if not zones:
+            raise ScenarioError(f"{label}: the scenario {infos[-1].name!r} has no zones.")
+        return infos[-1].name, zones

@@ -45,6 +45,9 @@ __all__ = [
     "ZoneSummary",
     "ZoneReport",
     "analyse_zones",
+    "with_attributes",
+    "with_geometry",
+    "point_in_zones",
 ]
 
 MAX_RADIUS_KM = 500.0
@@ -486,6 +489,21 @@ def analyse_zones(
         method="overlaps intersected in IAU_2015:30135 metres; areas on the IAU 2015 Moon sphere "
                "(south polar Lambert equal-area); contact without shared area is not an overlap",
     )
+
+
+def with_attributes(zone: Zone, **changes: Any) -> Zone:
+    """The same zone with new name, owner, purpose, start, end or rule, checked as when zones are made."""
+    unknown = set(changes) - {"name", "owner", "purpose", "start", "end", "rule"}
+    if unknown:
+        raise ZoneError(f"zone {zone.name!r}: {sorted(unknown)} cannot be edited; edit name, owner, purpose, start, "
+                        "end or rule.")
+    cur = {k: getattr(zone, k) for k in ("name", "owner", "purpose", "start", "end", "rule")}
+    cur.update(changes)
+    name = _check_text(cur["name"], "name", zone.name, required=True)
+    start, end = _check_dates(cur["start"], cur["end"], name)
+    return replace(zone, name=name, owner=_check_text(cur["owner"], "owner", name, required=True),
+                   purpose=_check_text(cur["purpose"], "purpose", name, required=False), start=start, end=end,
+                   rule=_check_text(cur["rule"], "rule", name, required=False))
 
 
 def with_geometry(zone: Zone, geometry_polar: Polygon) -> Zone:

@@ -22,6 +22,14 @@ SHARED_DATA = PROJECT_ROOT.parent / "shared" / "lunar-data"
 MIRROR_FROM_ENV = os.environ.pop("LUNARMAP_DATA_MIRROR", None)
 
 
+@pytest.fixture(autouse=True)
+def scenario_store_in_tmp(tmp_path, monkeypatch) -> Path:
+    """Every test saves scenarios to its own file, never to the user's data folder."""
+    path = tmp_path / "scenarios.gpkg"
+    monkeypatch.setenv("LUNARMAP_SCENARIO_DB", str(path))
+    return path
+
+
 @pytest.fixture
 def make_raster(tmp_path: Path) -> Callable[..., Path]:
     """Factory: write a small GeoTIFF from an array and return its path.

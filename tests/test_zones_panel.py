@@ -1,0 +1,258 @@
+"""The "Keep-out zones" section: map payloads to zones, the conflict tables, exact entry, scenarios and links.
+
+Page tests run dashboard.py under Streamlit's AppTest (the map's drawing
+events themselves are driven in a real browser in tests/browser/).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pytest
+from shapely.geometry import Polygon
+from streamlit.testing.v1 import AppTest
+
+from lunarmap.crs import lonlat_to_polar
+from lunarmap.geodesy import area_km2, cap_area_km2, distance_m, lens_area_km2
+from lunarmap.scenarios import ScenarioStore
+from lunarmap.sites import load_sites
+from lunarmap.zones import SelfIntersectionError, ZoneError, analyse_zones, circle_zone
+from lunarmap_ui import zones_panel as zp
+
+from .apptest_page import DASHBOARD, fresh_caches, run_page  # noqa: F401 - fresh_caches: autouse fixture
+
+
+def _xy(lon, lat):
+    x, y = lonlat_to_polar(lon, lat)
+    return [float(x), float(y)]
+
+
+# ----------------------------------------------------------------- payloads -> zones
+def test_drawn_circle_around_the_pole_is_geodesic_with_the_edge_distance_as_radius():
+    value = {"kind": "circle", "center": [0.0, 0.0], "edge": _xy(37.0, -89.0), "seq": 1}
+    zone = zp.zone_from_drawing(value, "Z", "NASA")
+    assert zone.radius_km == pytest.approx(distance_m(0, -90, 37.0, -89.0) / 1000, rel=1e-9)
+    assert zone.radius_km == pytest.approx(math.radians(1.0) * 1737.4, rel=1e-6)
+    assert zone.area_km2 == pytest.approx(cap_area_km2(zone.radius_km), rel=1e-3)
+
+
+def test_drawn_circle_across_the_180_meridian_keeps_its_centre_and_cap_area():
+    value = {"kind": "circle", "center": _xy(179.9, -87.0), "edge": _xy(-179.5, -87.2)}
+    zone = zp.zone_from_drawing(value, "Z", "CNSA")
+    lon, lat = zone.centre_lonlat
+    assert (abs(lon), lat) == (pytest.approx(179.9, abs=1e-9), pytest.approx(-87.0, abs=1e-9))
+    assert zone.area_km2 == pytest.approx(cap_area_km2(zone.radius_km), rel=1e-3)
+
+
+def test_drawn_self_intersecting_polygon_is_refused_with_the_repair_offered():
+    bowtie = [_xy(0, -88), _xy(90, -88), _xy(0, -87), _xy(90, -87)]
+    with pytest.raises(SelfIntersectionError, match="crosses itself") as info:
+        zp.zone_from_drawing({"kind": "polygon", "vertices": bowtie}, "Z", "ESA")
+    assert info.value.repaired.area > 0
+
+
+def test_drawn_polygon_with_two_vertices_is_refused():
+    with pytest.raises(ZoneError, match="at least 3 distinct vertices"):
+        zp.zone_from_drawing({"kind": "polygon", "vertices": [_xy(0, -88), _xy(90, -88)]}, "Z", "ESA")
+
+
+def test_moving_a_circle_keeps_its_radius_and_resizing_measures_the_new_edge():
+    zone = circle_zone("Z", "NASA", 0.0, -85.0, 20.0)
+    moved = zp.zone_after_edit(zone, {"id": zone.id, "kind": "circle", "center": _xy(90.0, -88.0), "edge": None})
+    assert (moved.id, moved.radius_km) == (zone.id, 20.0)
+    assert moved.centre_lonlat == (pytest.approx(90.0), pytest.approx(-88.0))
+    assert moved.area_km2 == pytest.approx(zone.area_km2, rel=1e-3)  # same cap, wherever it is
+    resized = zp.zone_after_edit(zone, {"id": zone.id, "kind": "circle", "center": _xy(0.0, -85.0),
+                                        "edge": _xy(0.0, -85.5)})
+    assert resized.radius_km == pytest.approx(math.radians(0.5) * 1737.4, rel=1e-6)
+
+
+def test_parse_vertices_names_the_bad_line():
+    assert zp.parse_vertices("10, -89\n\n20 -88.5\n-30;-88") == [(10.0, -89.0), (20.0, -88.5), (-30.0, -88.0)]
+    with pytest.raises(ValueError, match=r"line 2 \('10 east'\) is not 'longitude, latitude'"):
+        zp.parse_vertices("1, -89\n10 east")
+
+
+# ----------------------------------------------------------------- the page
+def _page_with_zones(monkeypatch, data_dir, zones) -> AppTest:
+    monkeypatch.setenv("LUNARMAP_DATA_DIR", str(data_dir))
+    monkeypatch.delenv("LUNARMAP_SITES_FILE", raising=False)
+    at = AppTest.from_file(DASHBOARD, default_timeout=90)
+    at.session_state[zp.K_ZONES] = list(zones)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+class _Text:
+    def __init__(self, value: str):
+        self.value = value
+
+
+def _plain(elements) -> list[_Text]:
+    """Element texts with md_text's backslash escapes taken out."""
+    return [_Text(re.sub(r"\\(.)", r"\1", e.value)) for e in elements]
+
+
+def _table(at, column):
+    frames = [d.value for d in at.dataframe]
+    found = [f for f in frames if column in f.columns]
+    assert found, f"no table with a column {column!r}"
+    return found[0]
+
+
+def test_page_shows_zones_overlaps_and_conflicts_with_analytic_numbers(monkeypatch, prepared_data_dir):
+    a = circle_zone("Rim A", "NASA", 0.0, -89.5, 10.0)
+    b = circle_zone("Rim B", "CNSA", 180.0, -89.5, 10.0)      # centres 30.3 km apart across the pole
+    c = circle_zone("Far", "NASA", 90.0, -80.0, 5.0)
+    at = _page_with_zones(monkeypatch, prepared_data_dir, [a, b, c])
+    zones = _table(at, "Area (km²)")
+    assert list(zones["Zone"]) == ["Rim A", "Rim B", "Far"]
+    assert zones["Area (km²)"].to_numpy() == pytest.approx([cap_area_km2(10), cap_area_km2(10), cap_area_km2(5)],
+                                                             rel=1e-3)
+    # both rim zones lie in the 60 m PSR grid: some shadow, a share of all the grid's PSR; Far is outside it
+    assert zones["PSR in zone (km²)"].iloc[0] > 0 and np.isnan(zones["PSR in zone (km²)"].iloc[2])
+    # centres 30.3 km apart: two 10 km circles share nothing, so there is no overlap table and no conflict
+    assert distance_m(0.0, -89.5, 180.0, -89.5) / 1000 == pytest.approx(30.3, abs=0.1)
+    assert not any("Overlap (km²)" in d.value.columns for d in at.dataframe)
+    assert any(s.value == "No zones share area." for s in at.success)
+
+
+def test_page_flags_an_overlap_of_different_owners_as_a_conflict_with_the_lens_area(monkeypatch, prepared_data_dir):
+    a = circle_zone("Rim A", "NASA", 0.0, -89.7, 10.0)
+    b = circle_zone("Rim B", "CNSA", 180.0, -89.8, 10.0)
+    at = _page_with_zones(monkeypatch, prepared_data_dir, [a, b])
+    pairs = _table(at, "Overlap (km²)")
+    d_km = distance_m(0.0, -89.7, 180.0, -89.8) / 1000
+    assert pairs["Overlap (km²)"].iloc[0] == pytest.approx(lens_area_km2(10, 10, d_km), rel=2e-3)
+    assert pairs["Conflict"].iloc[0] == "yes: different owners"
+    assert any("1 conflict" in e.value for e in at.error)
+
+
+def test_map_pieces_highlight_the_overlap_and_flag_both_zones():
+    a = circle_zone("Rim A", "NASA", 0.0, -89.7, 10.0)
+    b = circle_zone("Rim B", "CNSA", 180.0, -89.8, 10.0)
+    c = circle_zone("Far", "NASA", 90.0, -80.0, 5.0)
+    report = analyse_zones([a, b, c])
+    zones, overlays, legend = zp.map_pieces([a, b, c], report)
+    assert [z["conflict"] for z in zones] == [True, True, False]
+    assert [z["kind"] for z in zones] == ["circle"] * 3
+    assert zones[0]["radius_m"] == pytest.approx(10_000.0)
+    assert zones[0]["center"] == pytest.approx(_xy(0.0, -89.7), abs=0.01)
+    assert zones[0]["color"] != zones[1]["color"] and zones[0]["color"] == zones[2]["color"]  # by owner
+    (layer,) = overlays
+    assert layer["id"] == "zone-overlaps" and len(layer["data"]) == 1
+    lens = Polygon(layer["data"][0]["polygon"])
+    assert float(area_km2(lens)) == pytest.approx(report.pairs[0].overlap_km2, rel=1e-6)
+    assert legend[0]["title"] == "Keep-out zones"
+
+
+def test_exact_circle_from_a_site_with_a_built_in_rule_gets_the_rule_radius_and_source(monkeypatch, tmp_path):
+    at = _page_with_zones(monkeypatch, tmp_path, [])
+    at.selectbox(key="zc_centre").set_value("chandrayaan-3")
+    at.selectbox(key="zc_rule").set_value("nasa-2011-descent-landing")
+    at.text_input(key="zc_owner").set_value("ISRO")
+    at.button(key="FormSubmitter:zone_circle_form-Add circle zone").click()
+    at.run()
+    zones = at.session_state[zp.K_ZONES]
+    assert len(zones) == 1
+    z = zones[0]
+    assert (z.owner, z.radius_km, z.shape) == ("ISRO", 2.0, "circle")
+    assert z.centre_lonlat == pytest.approx(load_sites()["chandrayaan-3"].lonlat)
+    assert "NASA (20 July 2011)" in z.rule and "r = 2.0 km" in z.rule
+    assert z.area_km2 == pytest.approx(cap_area_km2(2.0), rel=1e-3)
+
+
+@pytest.mark.parametrize("radius, message", [
+    (0.0, "radius"),
+    (600.0, "500"),
+])
+def test_exact_circle_with_a_bad_radius_is_refused_with_the_reason(monkeypatch, tmp_path, radius, message):
+    at = _page_with_zones(monkeypatch, tmp_path, [])
+    at.number_input(key="zc_radius").set_value(radius)
+    at.button(key="FormSubmitter:zone_circle_form-Add circle zone").click()
+    at.run()
+    assert at.session_state[zp.K_ZONES] == []
+    texts = [w.value for w in _plain(at.warning)]
+    assert any("The circle zone was not added" in t and message in t for t in texts), texts
+
+
+def test_exact_circle_without_radius_or_rule_asks_for_one(monkeypatch, tmp_path):
+    at = _page_with_zones(monkeypatch, tmp_path, [])
+    at.button(key="FormSubmitter:zone_circle_form-Add circle zone").click()
+    at.run()
+    assert any("give the radius in km, or choose a built-in sizing rule" in w.value for w in _plain(at.warning))
+
+
+def test_exact_polygon_off_the_moon_and_bad_lines_are_refused(monkeypatch, tmp_path):
+    at = _page_with_zones(monkeypatch, tmp_path, [])
+    at.text_area(key="zp_vertices").set_value("0, -88\n90, -95\n180, -88")
+    at.button(key="FormSubmitter:zone_polygon_form-Add polygon zone").click()
+    at.run()
+    assert any("The polygon zone was not added" in w.value and "latitude" in w.value for w in _plain(at.warning))
+    at.text_area(key="zp_vertices").set_value("0, -88\nnorth")
+    at.button(key="FormSubmitter:zone_polygon_form-Add polygon zone").click()
+    at.run()
+    assert any("line 2" in w.value for w in _plain(at.warning))
+    assert at.session_state[zp.K_ZONES] == []
+
+
+def test_self_intersecting_polygon_is_refused_then_its_repair_can_be_added(monkeypatch, tmp_path):
+    at = _page_with_zones(monkeypatch, tmp_path, [])
+    at.text_area(key="zp_vertices").set_value("0, -88\n90, -88\n0, -87\n90, -87")
+    at.button(key="FormSubmitter:zone_polygon_form-Add polygon zone").click()
+    at.run()
+    assert at.session_state[zp.K_ZONES] == []
+    assert any("crosses itself" in w.value and "nothing was changed" in w.value for w in _plain(at.warning))
+    at.button(key="zone_repair_accept").click()
+    at.run()
+    zones = at.session_state[zp.K_ZONES]
+    assert len(zones) >= 1 and all("(repaired)" in z.rule for z in zones)
+
+
+def test_saved_scenario_opens_from_its_link_in_another_session_and_unsaved_zones_stay_put(
+        monkeypatch, tmp_path, scenario_store_in_tmp):
+    a = circle_zone("Rim A", "NASA", 0.0, -89.7, 10.0)
+    at = _page_with_zones(monkeypatch, tmp_path, [a])
+    at.text_input(key=zp.K_SCENARIO_NAME).set_value("Rim <b>plan</b>")
+    at.button(key="scenario_save").click()
+    at.run()
+    saved = ScenarioStore(scenario_store_in_tmp).list()
+    assert [(s.name, s.zone_count) for s in saved] == [("Rim <b>plan</b>", 1)]
+    sid = saved[0].id
+    assert at.query_params[zp.QUERY_KEY] == [sid] or at.query_params[zp.QUERY_KEY] == sid
+    # a new session with the link sees the saved zones; one without it sees none
+    other = AppTest.from_file(DASHBOARD, default_timeout=90)
+    other.query_params[zp.QUERY_KEY] = sid
+    other.run()
+    assert [z.name for z in other.session_state[zp.K_ZONES]] == ["Rim A"]
+    assert other.session_state[zp.K_ZONES][0].area_km2 == pytest.approx(a.area_km2, rel=1e-9)
+    fresh = AppTest.from_file(DASHBOARD, default_timeout=90)
+    fresh.run()
+    assert fresh.session_state[zp.K_ZONES] == []
+
+
+def test_a_link_to_a_missing_scenario_says_so_and_keeps_the_page(monkeypatch, tmp_path):
+    monkeypatch.setenv("LUNARMAP_DATA_DIR", str(tmp_path))
+    at = AppTest.from_file(DASHBOARD, default_timeout=90)
+    at.query_params[zp.QUERY_KEY] = "nope"
+    at.run()
+    assert not at.exception
+    assert any("could not be opened" in w.value and "no saved scenario has id 'nope'" in w.value for w in _plain(at.warning))
+
+
+def test_rename_and_delete_a_saved_scenario(monkeypatch, tmp_path, scenario_store_in_tmp):
+    store = ScenarioStore(scenario_store_in_tmp)
+    sid = store.save("Old", [circle_zone("Z", "NASA", 0.0, -89.0, 5.0)])
+    at = _page_with_zones(monkeypatch, tmp_path, [])
+    at.text_input(key="scenario_new_name").set_value("New")
+    at.button(key="scenario_rename").click()
+    at.run()
+    assert store.info(sid).name == "New"
+    at.checkbox(key="scenario_delete_confirm").check()
+    at.run()
+    at.button(key="scenario_delete").click()
+    at.run()
+    assert store.list() == []
