@@ -19,6 +19,7 @@ from lunarmap.geodesy import area_km2, cap_area_km2, distance_m, lens_area_km2
 from lunarmap.scenarios import ScenarioStore
 from lunarmap.sites import load_sites
 from lunarmap.zones import SelfIntersectionError, ZoneError, analyse_zones, circle_zone
+from lunarmap_ui import zone_state as zs
 from lunarmap_ui import zones_panel as zp
 
 from .apptest_page import DASHBOARD, fresh_caches, run_page  # noqa: F401 - fresh_caches: autouse fixture
@@ -80,7 +81,7 @@ def _page_with_zones(monkeypatch, data_dir, zones) -> AppTest:
     monkeypatch.setenv("LUNARMAP_DATA_DIR", str(data_dir))
     monkeypatch.delenv("LUNARMAP_SITES_FILE", raising=False)
     at = AppTest.from_file(DASHBOARD, default_timeout=90)
-    at.session_state[zp.K_ZONES] = list(zones)
+    at.session_state[zs.K_ZONES] = list(zones)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -156,7 +157,7 @@ def test_exact_circle_from_a_site_with_a_built_in_rule_gets_the_rule_radius_and_
     at.text_input(key="zc_owner").set_value("ISRO")
     at.button(key="FormSubmitter:zone_circle_form-Add circle zone").click()
     at.run()
-    zones = at.session_state[zp.K_ZONES]
+    zones = at.session_state[zs.K_ZONES]
     assert len(zones) == 1
     z = zones[0]
     assert (z.owner, z.radius_km, z.shape) == ("ISRO", 2.0, "circle")
@@ -174,7 +175,7 @@ def test_exact_circle_with_a_bad_radius_is_refused_with_the_reason(monkeypatch, 
     at.number_input(key="zc_radius").set_value(radius)
     at.button(key="FormSubmitter:zone_circle_form-Add circle zone").click()
     at.run()
-    assert at.session_state[zp.K_ZONES] == []
+    assert at.session_state[zs.K_ZONES] == []
     texts = [w.value for w in _plain(at.warning)]
     assert any("The circle zone was not added" in t and message in t for t in texts), texts
 
@@ -196,7 +197,7 @@ def test_exact_polygon_off_the_moon_and_bad_lines_are_refused(monkeypatch, tmp_p
     at.button(key="FormSubmitter:zone_polygon_form-Add polygon zone").click()
     at.run()
     assert any("line 2" in w.value for w in _plain(at.warning))
-    assert at.session_state[zp.K_ZONES] == []
+    assert at.session_state[zs.K_ZONES] == []
 
 
 def test_self_intersecting_polygon_is_refused_then_its_repair_can_be_added(monkeypatch, tmp_path):
@@ -204,11 +205,11 @@ def test_self_intersecting_polygon_is_refused_then_its_repair_can_be_added(monke
     at.text_area(key="zp_vertices").set_value("0, -88\n90, -88\n0, -87\n90, -87")
     at.button(key="FormSubmitter:zone_polygon_form-Add polygon zone").click()
     at.run()
-    assert at.session_state[zp.K_ZONES] == []
+    assert at.session_state[zs.K_ZONES] == []
     assert any("crosses itself" in w.value and "nothing was changed" in w.value for w in _plain(at.warning))
     at.button(key="zone_repair_accept").click()
     at.run()
-    zones = at.session_state[zp.K_ZONES]
+    zones = at.session_state[zs.K_ZONES]
     assert len(zones) >= 1 and all("(repaired)" in z.rule for z in zones)
 
 
@@ -216,28 +217,28 @@ def test_saved_scenario_opens_from_its_link_in_another_session_and_unsaved_zones
         monkeypatch, tmp_path, scenario_store_in_tmp):
     a = circle_zone("Rim A", "NASA", 0.0, -89.7, 10.0)
     at = _page_with_zones(monkeypatch, tmp_path, [a])
-    at.text_input(key=zp.K_SCENARIO_NAME).set_value("Rim <b>plan</b>")
+    at.text_input(key=zs.K_SCENARIO_NAME).set_value("Rim <b>plan</b>")
     at.button(key="scenario_save").click()
     at.run()
     saved = ScenarioStore(scenario_store_in_tmp).list()
     assert [(s.name, s.zone_count) for s in saved] == [("Rim <b>plan</b>", 1)]
     sid = saved[0].id
-    assert at.query_params[zp.QUERY_KEY] == [sid] or at.query_params[zp.QUERY_KEY] == sid
+    assert at.query_params[zs.QUERY_KEY] == [sid] or at.query_params[zs.QUERY_KEY] == sid
     # a new session with the link sees the saved zones; one without it sees none
     other = AppTest.from_file(DASHBOARD, default_timeout=90)
-    other.query_params[zp.QUERY_KEY] = sid
+    other.query_params[zs.QUERY_KEY] = sid
     other.run()
-    assert [z.name for z in other.session_state[zp.K_ZONES]] == ["Rim A"]
-    assert other.session_state[zp.K_ZONES][0].area_km2 == pytest.approx(a.area_km2, rel=1e-9)
+    assert [z.name for z in other.session_state[zs.K_ZONES]] == ["Rim A"]
+    assert other.session_state[zs.K_ZONES][0].area_km2 == pytest.approx(a.area_km2, rel=1e-9)
     fresh = AppTest.from_file(DASHBOARD, default_timeout=90)
     fresh.run()
-    assert fresh.session_state[zp.K_ZONES] == []
+    assert fresh.session_state[zs.K_ZONES] == []
 
 
 def test_a_link_to_a_missing_scenario_says_so_and_keeps_the_page(monkeypatch, tmp_path):
     monkeypatch.setenv("LUNARMAP_DATA_DIR", str(tmp_path))
     at = AppTest.from_file(DASHBOARD, default_timeout=90)
-    at.query_params[zp.QUERY_KEY] = "nope"
+    at.query_params[zs.QUERY_KEY] = "nope"
     at.run()
     assert not at.exception
     assert any("could not be opened" in w.value and "no saved scenario has id 'nope'" in w.value for w in _plain(at.warning))

@@ -1,0 +1,176 @@
+"""Saved scenarios in the page: save, open, rename, delete, links (``?scenario=ID``) and downloads.
+
+Storage is :class:`lunarmap.scenarios.ScenarioStore` (one GeoPackage, one SQLite
+transaction per change), shared by every browser session of this server.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import streamlit as st
+
+from lunarmap.errors import LunarmapError
+from lunarmap.scenarios import scenario_gpkg_bytes
+from lunarmap.zonecheck import report_rows
+from lunarmap.zones import Zone, ZoneReport, zones_to_geojson
+
+from .page import md_text
+from .zone_state import (
+    K_QUERY_OPENED,
+    K_SCENARIO,
+    K_SCENARIO_NAME,
+    QUERY_KEY,
+    current_zones,
+    fingerprint,
+    notice,
+    set_zones,
+    store,
+)
+
+__all__ = ["open_scenario", "open_from_query", "scenarios_part", "downloads"]
+
+
+def open_scenario(sid: str, replace_query: bool = True) -> None:
+    """Replace this session's zones by a saved scenario's (Undo brings the previous ones back)."""
+    try:
+        db = store()
+        info = db.info(sid)
+        zones = db.load(sid)
+    except LunarmapError as err:
+        notice(f"The scenario could not be opened: {err}")
+        return
+    set_zones(zones, f"Opened the scenario {info.name!r} ({len(zones)} zones).")
+    st.session_state[K_SCENARIO] = {"id": sid, "name": info.name, "fingerprint": fingerprint(zones)}
+    st.session_state[K_SCENARIO_NAME] = info.name
+    if replace_query:
+        st.query_params[QUERY_KEY] = sid
+
+
+def open_from_query() -> None:
+    """Open the scenario named in the page's ``?scenario=ID`` once per session."""
+    sid = st.query_params.get(QUERY_KEY)
+    if not sid or st.session_state.get(K_QUERY_OPENED) == sid:
+        return
+    st.session_state[K_QUERY_OPENED] = sid
+    if (st.session_state.get(K_SCENARIO) or {}).get("id") != sid:
+        open_scenario(sid, replace_query=False)
+
+
+def _save(as_new: bool) -> None:
+    name = str(st.session_state.get(K_SCENARIO_NAME) or "").strip()
+    zones = current_zones()
+    current = st.session_state.get(K_SCENARIO)
+    sid = None if as_new or current is None else current["id"]
+    try:
+        sid = store().save(name, zones, scenario_id=sid)
+    except LunarmapError as err:
+        notice(f"The scenario was not saved: {err}")
+        return
+    st.session_state[K_SCENARIO] = {"id": sid, "name": name, "fingerprint": fingerprint(zones)}
+    st.session_state[K_QUERY_OPENED] = sid
+    st.query_params[QUERY_KEY] = sid
+    notice(f"Saved {name!r} ({len(zones)} zones). Its link opens it in any browser session.", "success")
+
+
+def _scenario_link(sid: str) -> str:
+    base = getattr(st.context, "url", None) or ""
+    return f"{base}?{QUERY_KEY}={sid}"
+
+
+def scenarios_part() -> None:
+    """Save (or save as new), the open scenario's link, and the saved list with open, rename and delete."""
+    st.subheader("Scenarios")
+    current = st.session_state.get(K_SCENARIO)
+    zones = current_zones()
+    if current:
+        dirty = current["fingerprint"] != fingerprint(zones)
+        st.markdown(f"Open: **{md_text(current['name'])}**" + (" · unsaved changes" if dirty else " · saved"))
+        st.code(_scenario_link(current["id"]), language=None)
+    else:
+        st.caption("These zones are in this browser session only until you save them as a scenario.")
+    st.session_state.setdefault(K_SCENARIO_NAME, current["name"] if current else "")
+    c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+    c1.text_input("Scenario name", key=K_SCENARIO_NAME, placeholder="e.g. Shackleton rim, 2028")
+    c2.button("Save", key="scenario_save", type="primary", on_click=_save, args=(False,), disabled=not zones,
+              help="Save these zones (replacing the open scenario's zones, if one is open)")
+    c3.button("Save as new", key="scenario_save_new", on_click=_save, args=(True,), disabled=not zones)
+    try:
+        saved = store().list()
+    except LunarmapError as err:
+        st.warning(f"The scenario database cannot be read: {md_text(err)}")
+        return
+    if not saved:
+        st.caption("No saved scenarios yet.")
+        return
+    ids = [s.id for s in saved]
+    by_id = {s.id: s for s in saved}
+    st.selectbox("Saved scenarios", ids, key="scenario_pick",
+                        format_func=lambda i: f"{by_id[i].name} · {by_id[i].zone_count} zones · saved "
+                                              f"{by_id[i].saved_utc.replace('T', ' ').replace('Z', ' UTC')}")
+    c4, c5, c6 = st.columns([1, 2, 1], vertical_alignment="bottom")
+    c4.button("Open", key="scenario_open", on_click=lambda: open_scenario(st.session_state.get("scenario_pick")),
+              help="Replace the zones here by the saved ones (Undo brings these back)")
+    c5.text_input("New name", key="scenario_new_name")
+
+    def rename() -> None:   # reads the widgets' current values (a callback runs before the script)
+        sid, name = st.session_state.get("scenario_pick"), str(st.session_state.get("scenario_new_name") or "")
+        try:
+            store().rename(sid, name)
+        except LunarmapError as err:
+            notice(f"The scenario was not renamed: {err}")
+            return
+        cur = st.session_state.get(K_SCENARIO)
+        if cur and cur["id"] == sid:
+            st.session_state[K_SCENARIO] = {**cur, "name": name.strip()}
+        notice(f"Renamed to {name.strip()!r}.", "success")
+
+    c6.button("Rename", key="scenario_rename", on_click=rename)
+    confirm = st.checkbox("I want to delete the chosen saved scenario", key="scenario_delete_confirm")
+
+    def delete() -> None:
+        sid = st.session_state.get("scenario_pick")
+        try:
+            name = store().info(sid).name
+            store().delete(sid)
+        except LunarmapError as err:
+            notice(f"The scenario was not deleted: {err}")
+            return
+        cur = st.session_state.get(K_SCENARIO)
+        if cur and cur["id"] == sid:
+            st.session_state[K_SCENARIO] = None
+            st.query_params.pop(QUERY_KEY, None)
+        st.session_state["scenario_delete_confirm"] = False
+        notice(f"Deleted the saved scenario {name!r} (the zones on the map stay until you remove them).", "info")
+
+    st.button("Delete saved scenario", key="scenario_delete", on_click=delete, disabled=not confirm)
+
+
+def downloads(zones: list[Zone], report: ZoneReport | None) -> None:
+    """Download buttons: the zones as GeoJSON and GeoPackage, the conflict report as CSV (made on click)."""
+    zones = list(zones)
+    if not zones:
+        return
+    name = str(st.session_state.get(K_SCENARIO_NAME) or "").strip() or "zones"
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "zones"
+
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Zones as GeoJSON", key="zones_dl_geojson", file_name=f"{stem}.geojson",
+                       mime="application/geo+json",
+                       data=lambda: json.dumps(zones_to_geojson(zones, name), ensure_ascii=False, indent=1))
+    c2.download_button("Zones as GeoPackage", key="zones_dl_gpkg", file_name=f"{stem}.gpkg",
+                       mime="application/geopackage+sqlite3", data=lambda: scenario_gpkg_bytes(name, zones))
+    if report is not None:
+        def report_csv() -> str:
+            zone_rows, pair_rows = report_rows(report)
+            frames = [pd.DataFrame(zone_rows).assign(kind="zone"), pd.DataFrame(pair_rows).assign(kind="overlap")]
+            return pd.concat(frames, ignore_index=True).to_csv(index=False)
+
+        c3.download_button("Conflict report (CSV)", key="zones_dl_report", file_name=f"{stem}-conflicts.csv",
+                           mime="text/csv", data=report_csv)
+    st.caption("GeoJSON: lon/lat (IAU_2015:30100) with the lunar CRS named in the file; zones round the pole are "
+               "written as polar caps. GeoPackage: polygons in IAU_2015:30135 metres, readable by QGIS and GDAL.")
+
+

@@ -1,0 +1,108 @@
+"""Session state of the keep-out zones: the zones being worked on, Undo, notices, the open scenario.
+
+Everything here lives in one browser session's ``st.session_state``; nothing
+reaches another session until it is saved as a scenario (:mod:`lunarmap.scenarios`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import shapely
+import streamlit as st
+
+from lunarmap.scenarios import ScenarioStore
+from lunarmap.zones import SelfIntersectionError, Zone
+
+__all__ = [
+    "K_ZONES", "K_ZONES_UNDO", "K_ZONE_NOTICE", "K_ZONE_REPAIR", "K_SCENARIO", "K_QUERY_OPENED", "K_NEW_OWNER",
+    "K_NEW_PURPOSE", "K_SCENARIO_NAME", "K_ANALYSIS", "QUERY_KEY", "DEFAULT_OWNER", "store", "init_zone_state",
+    "current_zones", "fingerprint", "set_zones", "notice", "next_name", "new_meta", "new_owner", "refuse_polygon",
+]
+
+K_ZONES = "zones"                  # list[Zone]: this session's zones (unsaved work lives only here)
+K_ZONES_UNDO = "zones_undo"        # list[list[Zone]]: earlier states, newest last
+K_ZONE_NOTICE = "zone_notice"      # {"level": "warning"|"success"|"info", "text": str} from the last action
+K_ZONE_REPAIR = "zone_repair"      # a refused self-intersecting polygon and its offered repair
+K_SCENARIO = "zone_scenario"       # {"id", "name", "fingerprint"} of the open saved scenario, or None
+K_QUERY_OPENED = "zone_query_opened"
+K_NEW_OWNER = "zone_new_owner"
+K_NEW_PURPOSE = "zone_new_purpose"
+K_SCENARIO_NAME = "zone_scenario_name"
+K_ANALYSIS = "zone_analysis"
+QUERY_KEY = "scenario"
+DEFAULT_OWNER = "Party A"
+_UNDO_DEPTH = 30
+
+def store() -> ScenarioStore:
+    """The scenario database (``LUNARMAP_SCENARIO_DB`` or the user data folder)."""
+    return ScenarioStore()
+
+
+def init_zone_state() -> None:
+    """Session-state defaults (each key declared once, above)."""
+    st.session_state.setdefault(K_ZONES, [])
+    st.session_state.setdefault(K_ZONES_UNDO, [])
+    st.session_state.setdefault(K_ZONE_NOTICE, None)
+    st.session_state.setdefault(K_ZONE_REPAIR, None)
+    st.session_state.setdefault(K_SCENARIO, None)
+    st.session_state.setdefault(K_NEW_OWNER, DEFAULT_OWNER)
+    st.session_state.setdefault(K_NEW_PURPOSE, "")
+
+
+def current_zones() -> list[Zone]:
+    """This session's zones (a copy of the list)."""
+    return list(st.session_state.get(K_ZONES, []))
+
+
+def fingerprint(zones: list[Zone]) -> str:
+    """A digest of everything saved about the zones (to tell saved from unsaved)."""
+    h = hashlib.sha1()
+    for z in zones:
+        h.update(repr((z.id, z.name, z.owner, z.purpose, z.start, z.end, z.rule, z.shape, z.centre_lonlat,
+                       z.radius_km)).encode())
+        h.update(shapely.to_wkb(z.geometry_polar))
+    return h.hexdigest()
+
+
+def set_zones(zones: list[Zone], notice: str | None = None, level: str = "success") -> None:
+    """Replace the zones, keeping the previous state for Undo."""
+    undo = list(st.session_state.get(K_ZONES_UNDO, []))
+    undo.append(current_zones())
+    st.session_state[K_ZONES_UNDO] = undo[-_UNDO_DEPTH:]
+    st.session_state[K_ZONES] = list(zones)
+    st.session_state[K_ZONE_NOTICE] = {"level": level, "text": notice} if notice else None
+
+
+def notice(text: str, level: str = "warning") -> None:
+    """Show ``text`` at the top of the zones section on the next rerun."""
+    st.session_state[K_ZONE_NOTICE] = {"level": level, "text": text}
+
+
+def next_name(zones: list[Zone]) -> str:
+    """"Zone N": the first number not taken."""
+    used = {z.name for z in zones}
+    n = len(zones) + 1
+    while f"Zone {n}" in used:
+        n += 1
+    return f"Zone {n}"
+
+
+def new_meta() -> dict[str, Any]:
+    """Attributes given to zones drawn next (purpose from the section's field)."""
+    return {"purpose": st.session_state.get(K_NEW_PURPOSE, "")}
+
+
+def new_owner() -> str:
+    """The owner given to zones drawn next."""
+    return str(st.session_state.get(K_NEW_OWNER) or "").strip()
+
+
+def refuse_polygon(err: SelfIntersectionError, name: str, owner: str, meta: dict[str, Any]) -> None:
+    """Keep a refused self-intersecting polygon's repair on offer, and say why it was refused."""
+    st.session_state[K_ZONE_REPAIR] = {"name": name, "owner": owner, "meta": meta, "repaired": err.repaired,
+                                       "message": str(err)}
+    notice(str(err))
+
+
