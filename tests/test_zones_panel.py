@@ -19,6 +19,7 @@ from lunarmap.geodesy import area_km2, cap_area_km2, distance_m, lens_area_km2
 from lunarmap.scenarios import ScenarioStore
 from lunarmap.sites import load_sites
 from lunarmap.zones import SelfIntersectionError, ZoneError, analyse_zones, circle_zone
+from lunarmap_ui import zone_forms
 from lunarmap_ui import zone_state as zs
 from lunarmap_ui import zones_panel as zp
 
@@ -71,9 +72,9 @@ def test_moving_a_circle_keeps_its_radius_and_resizing_measures_the_new_edge():
 
 
 def test_parse_vertices_names_the_bad_line():
-    assert zp.parse_vertices("10, -89\n\n20 -88.5\n-30;-88") == [(10.0, -89.0), (20.0, -88.5), (-30.0, -88.0)]
+    assert zone_forms.parse_vertices("10, -89\n\n20 -88.5\n-30;-88") == [(10.0, -89.0), (20.0, -88.5), (-30.0, -88.0)]
     with pytest.raises(ValueError, match=r"line 2 \('10 east'\) is not 'longitude, latitude'"):
-        zp.parse_vertices("1, -89\n10 east")
+        zone_forms.parse_vertices("1, -89\n10 east")
 
 
 # ----------------------------------------------------------------- the page
