@@ -22,10 +22,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pydeck as pdk
 import streamlit as st
 
-from lunarmap import layers as L
 from lunarmap.crs import SOUTH_POLAR_CODE, lonlat_to_polar, polar_to_lonlat
 from lunarmap.errors import LunarmapError
 from lunarmap.geodesy import area_km2, distance_m
@@ -175,17 +173,22 @@ class ZonesView:
     psr_status: str
 
 
-def _analysis(zones: list[Zone], catalog: SiteCatalog, data_dir: Path) -> tuple[ZoneReport | None, str]:
-    if not zones:
-        return None, ""
+def _analysis(zones: list[Zone], catalog: SiteCatalog, data_dir: Path) -> tuple:
+    """(report, PSR status, map pieces) of the zones; recomputed only when the zones change."""
     key = (fingerprint(zones), str(catalog.path), str(data_dir))
     cached = st.session_state.get(K_ANALYSIS)
     if cached and cached[0] == key:
-        return cached[1], cached[2]
-    measure, total, status = psr_measure(data_dir)
-    report = analyse_zones(zones, list(catalog), psr_km2=measure, psr_total_km2=total)
-    st.session_state[K_ANALYSIS] = (key, report, status)
-    return report, status
+        return cached[1]
+    report, status = None, ""
+    if zones:
+        try:
+            measure, total, status = psr_measure(data_dir)
+            report = analyse_zones(zones, list(catalog), psr_km2=measure, psr_total_km2=total)
+        except LunarmapError as err:
+            report, status = None, f"the analysis failed: {err}"
+    result = (report, status, map_pieces(zones, report))
+    st.session_state[K_ANALYSIS] = (key, result)
+    return result
 
 
 def _owner_colours(zones: list[Zone]) -> dict[str, tuple[int, int, int]]:
@@ -197,8 +200,9 @@ def _owner_colours(zones: list[Zone]) -> dict[str, tuple[int, int, int]]:
     return owners
 
 
-def _ring(geom) -> list[list[float]]:
-    return np.round(np.asarray(geom.exterior.coords)[:-1, :2], 2).tolist()
+def _ring(geom, decimals: int) -> list[list[float]]:
+    xy = np.round(np.asarray(geom.exterior.coords)[:-1, :2], decimals)
+    return (xy.astype(int) if decimals == 0 else xy).tolist()
 
 
 def map_pieces(zones: list[Zone], report: ZoneReport | None) -> tuple[list[dict], list[dict], list[dict]]:
@@ -223,7 +227,9 @@ def map_pieces(zones: list[Zone], report: ZoneReport | None) -> tuple[list[dict]
         if z.shape == "circle" and z.centre_lonlat:
             cx, cy = lonlat_to_polar(*z.centre_lonlat)
             centre = [round(float(cx), 2), round(float(cy), 2)]
-        ring = _ring(z.geometry_polar)
+        # circles: the drawn ring to the metre (display only; edits send the centre and edge);
+        # polygons: vertices to 0.1 m, as they come back from an edit
+        ring = _ring(z.geometry_polar, 0 if centre is not None else 1)
         out.append({"id": z.id, "name": z.name, "owner": z.owner, "lines": lines,
                     "kind": "circle" if centre is not None else "polygon", "ring": ring, "center": centre,
                     "radius_m": z.radius_km * 1000.0 if centre is not None else None,
@@ -238,14 +244,14 @@ def map_pieces(zones: list[Zone], report: ZoneReport | None) -> tuple[list[dict]
                 if poly.geom_type != "Polygon":
                     continue
                 rgb = _CONFLICT_RGB if p.conflict else _SAME_OWNER_RGB
-                rows.append({"polygon": np.round(np.asarray(poly.exterior.coords)[:, :2], 2).tolist(),
+                rows.append({"polygon": np.rint(np.asarray(poly.exterior.coords)[:, :2]).astype(int).tolist(),
                              "name": f"{names[p.a]} ∩ {names[p.b]}", "fill": list(rgb) + [110],
                              "line": list(rgb) + [255]})
-        layer = pdk.Layer("PolygonLayer", id="zone-overlaps", data=rows, get_polygon="polygon",
-                          get_fill_color="fill", get_line_color="line", get_line_width=2.5, stroked=True,
-                          filled=True, pickable=False, line_width_units=pdk.types.String("pixels"),
-                          coordinate_system=pdk.types.String("cartesian"))
-        overlays = L.layer_dicts([layer])
+        # the deck.gl JSON of a PolygonLayer in map metres, written directly (what pydeck would produce)
+        overlays = [{"@@type": "PolygonLayer", "id": "zone-overlaps", "data": rows, "coordinateSystem": "cartesian",
+                     "getPolygon": "@@=polygon", "getFillColor": "@@=fill", "getLineColor": "@@=line",
+                     "getLineWidth": 2.5, "lineWidthUnits": "pixels", "stroked": True, "filled": True,
+                     "pickable": False}]
     owners = {}
     for z in zones:
         owners.setdefault(z.owner.strip().casefold(), z.owner)
@@ -265,11 +271,7 @@ def prepare_zones(catalog: SiteCatalog, data_dir: Path) -> ZonesView:
     init_zone_state()
     scenario_panel.open_from_query()
     zones = current_zones()
-    try:
-        report, status = _analysis(zones, catalog, data_dir)
-    except LunarmapError as err:
-        report, status = None, f"the analysis failed: {err}"
-    map_zones, overlays, legend = map_pieces(zones, report)
+    report, status, (map_zones, overlays, legend) = _analysis(zones, catalog, data_dir)
     return ZonesView(tuple(zones), report, map_zones, overlays, legend, status)
 
 

@@ -147,7 +147,8 @@ def test_map_pieces_highlight_the_overlap_and_flag_both_zones():
     (layer,) = overlays
     assert layer["id"] == "zone-overlaps" and len(layer["data"]) == 1
     lens = Polygon(layer["data"][0]["polygon"])
-    assert float(area_km2(lens)) == pytest.approx(report.pairs[0].overlap_km2, rel=1e-6)
+    # drawn to the metre: the highlighted lens has the analysed overlap's area to 1e-4
+    assert float(area_km2(lens)) == pytest.approx(report.pairs[0].overlap_km2, rel=1e-4)
     assert legend[0]["title"] == "Keep-out zones"
 
 
