@@ -1,0 +1,124 @@
+"""Keep-out zones in the dashboard, in a real browser: draw, see the conflicts, save, reopen from the link.
+
+Also: a second browser context (another user) does not see zones that were
+drawn and not saved. Runs on the shared synthetic-data app (``app_url``): the
+zones, their geometry and the scenario store do not need the rasters.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from lunarmap.zones import zones_from_geojson
+
+from .test_draw_browser import MapFrame
+
+pytestmark = pytest.mark.browser
+
+
+def _open(context, url):
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(url)
+    pg.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=40_000)
+    pg.wait_for_timeout(300)
+    pg.errors = errors
+    return pg
+
+
+def _zone_count(pg, n: int, timeout_s: float = 20) -> None:
+    deadline = time.monotonic() + timeout_s
+    root = pg.locator(".lm-root")
+    while time.monotonic() < deadline:
+        if root.get_attribute("data-zone-count") == str(n) and root.get_attribute("data-held") == "0":
+            return
+        pg.wait_for_timeout(100)
+    raise AssertionError(f"the map shows {root.get_attribute('data-zone-count')} zones, expected {n}")
+
+
+def _text(pg, pattern: str, timeout_ms: int = 20_000):
+    loc = pg.get_by_text(re.compile(pattern)).first
+    loc.wait_for(state="visible", timeout=timeout_ms)
+    return loc
+
+
+def _geojson_download(pg):
+    with pg.expect_download(timeout=20_000) as dl:
+        pg.get_by_role("button", name="Zones as GeoJSON").click()
+    return zones_from_geojson(open(dl.value.path(), "rb").read())
+
+
+def _set_owner(pg, owner: str) -> None:
+    box = pg.get_by_role("textbox", name="Owner of new zones")
+    box.fill(owner)
+    box.press("Enter")
+    pg.wait_for_timeout(400)
+
+
+def test_draw_check_save_and_reopen_from_the_link(browser, app_url, screenshots_dir):
+    context = browser.new_context(viewport={"width": 1400, "height": 1300})
+    pg = _open(context, app_url)
+    frame = MapFrame(pg)
+    pole = frame.to_screen(0.0, 0.0)
+    # a circle round the pole, dragged out 40 px (about 200 km at the opening zoom), by the default owner
+    pg.get_by_role("button", name="Circle (C)").click()
+    pg.mouse.move(*pole)
+    pg.mouse.down()
+    pg.mouse.move(pole[0] + 40, pole[1], steps=5)
+    pg.mouse.up()
+    _zone_count(pg, 1)
+    _text(pg, r"Added Zone 1 \(")
+    # a square overlapping it, by another owner: a conflict
+    _set_owner(pg, "Party B")
+    pg.get_by_role("button", name="Polygon (G)").click()
+    cx, cy = pole[0] + 45, pole[1] + 5
+    square = [(cx - 20, cy - 20), (cx + 20, cy - 20), (cx + 20, cy + 20), (cx - 20, cy + 20)]
+    for pt in square:
+        pg.mouse.click(*pt)
+        pg.wait_for_timeout(80)
+    pg.mouse.click(square[0][0] + 2, square[0][1] + 2)
+    _zone_count(pg, 2)
+    _text(pg, r"1 conflict: zones of different owners share area")
+    pg.mouse.move(5, 5)
+    pg.wait_for_timeout(400)
+    pg.locator(".lm-root").screenshot(path=str(screenshots_dir / "zones-drawn-conflict.png"))
+    drawn = _geojson_download(pg)
+    assert [(z.name, z.owner, z.shape) for z in drawn] == [("Zone 1", "Party A", "circle"),
+                                                           ("Zone 2", "Party B", "polygon")]
+
+    # another user (a second browser context) sees none of these unsaved zones
+    other_ctx = browser.new_context(viewport={"width": 1400, "height": 1300})
+    other = _open(other_ctx, app_url)
+    _zone_count(other, 0)
+    _text(other, r"No zones yet")
+    other_ctx.close()
+
+    # save, and the page's URL becomes the scenario's link
+    name = pg.get_by_role("textbox", name="Scenario name")
+    name.fill("Rim plan <b>A</b>")
+    name.press("Enter")
+    pg.wait_for_timeout(300)
+    pg.get_by_role("button", name="Save", exact=True).click()
+    _text(pg, r"Saved 'Rim plan <b>A</b>' \(2 zones\)")
+    pg.wait_for_function("() => location.search.includes('scenario=')", timeout=10_000)
+    link = pg.url
+    assert re.search(r"[?&]scenario=[0-9a-f]{12}$", link), link
+
+    # reload from the link in a fresh context: the same zones, the same conflict
+    ctx2 = browser.new_context(viewport={"width": 1400, "height": 1300})
+    again = _open(ctx2, link)
+    _zone_count(again, 2)
+    _text(again, r"Opened the scenario 'Rim plan <b>A</b>' \(2 zones\)")
+    _text(again, r"1 conflict")
+    again.locator(".lm-root").screenshot(path=str(screenshots_dir / "zones-reopened-from-link.png"))
+    reopened = _geojson_download(again)
+    assert [(z.id, z.name, z.owner) for z in reopened] == [(z.id, z.name, z.owner) for z in drawn]
+    for a, b in zip(reopened, drawn, strict=True):
+        assert a.area_km2 == pytest.approx(b.area_km2, rel=1e-9)
+    assert not pg.errors and not again.errors, (pg.errors, again.errors)
+    ctx2.close()
+    context.close()
