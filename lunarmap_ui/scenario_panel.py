@@ -93,7 +93,7 @@ def scenarios_part() -> None:
         st.caption("These zones are in this browser session only until you save them as a scenario.")
     st.session_state.setdefault(K_SCENARIO_NAME, current["name"] if current else "")
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
-    c1.text_input("Scenario name", key=K_SCENARIO_NAME, placeholder="e.g. Shackleton rim, 2028")
+    c1.text_input("Scenario name", key=K_SCENARIO_NAME, placeholder="e.g. Rim plan 2028")
     c2.button("Save", key="scenario_save", type="primary", on_click=_save, args=(False,), disabled=not zones,
               help="Save these zones (replacing the open scenario's zones, if one is open)")
     c3.button("Save as new", key="scenario_save_new", on_click=_save, args=(True,), disabled=not zones)

@@ -17,7 +17,7 @@ from lunarmap.zones import SelfIntersectionError, Zone
 
 __all__ = [
     "K_ZONES", "K_ZONES_UNDO", "K_ZONE_NOTICE", "K_ZONE_REPAIR", "K_SCENARIO", "K_QUERY_OPENED", "K_NEW_OWNER",
-    "K_NEW_PURPOSE", "K_SCENARIO_NAME", "K_ANALYSIS", "QUERY_KEY", "DEFAULT_OWNER", "store", "init_zone_state",
+    "K_NEW_PURPOSE", "K_SCENARIO_NAME", "K_ANALYSIS", "K_ACK", "QUERY_KEY", "DEFAULT_OWNER", "store", "init_zone_state",
     "current_zones", "fingerprint", "set_zones", "notice", "next_name", "new_meta", "new_owner", "refuse_polygon",
 ]
 
@@ -31,6 +31,7 @@ K_NEW_OWNER = "zone_new_owner"
 K_NEW_PURPOSE = "zone_new_purpose"
 K_SCENARIO_NAME = "zone_scenario_name"
 K_ANALYSIS = "zone_analysis"
+K_ACK = "zone_ack"                 # seq of the last map draw/edit/delete handled (sent back to the map as "ack")
 QUERY_KEY = "scenario"
 DEFAULT_OWNER = "Party A"
 _UNDO_DEPTH = 30

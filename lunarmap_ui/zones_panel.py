@@ -43,6 +43,7 @@ from . import scenario_panel, zone_forms
 from .map_component import trigger_value
 from .page import K_MAP, md_text
 from .zone_state import (
+    K_ACK,
     K_ANALYSIS,
     K_NEW_OWNER,
     K_NEW_PURPOSE,
@@ -116,6 +117,7 @@ def on_draw() -> None:
     value = trigger_value(K_MAP, "draw")
     if not value:
         return
+    st.session_state[K_ACK] = value.get("seq")
     zones = current_zones()
     name, owner, meta = next_name(zones), new_owner(), new_meta()
     try:
@@ -135,6 +137,7 @@ def on_edit() -> None:
     value = trigger_value(K_MAP, "edit")
     if not value:
         return
+    st.session_state[K_ACK] = value.get("seq")
     zones = current_zones()
     idx = next((i for i, z in enumerate(zones) if z.id == value.get("id")), None)
     if idx is None:
@@ -154,6 +157,7 @@ def on_delete() -> None:
     value = trigger_value(K_MAP, "delete")
     if not value:
         return
+    st.session_state[K_ACK] = value.get("seq")
     zones = current_zones()
     gone = [z for z in zones if z.id == value.get("id")]
     if gone:
@@ -168,6 +172,7 @@ class ZonesView:
     zones: tuple[Zone, ...]
     report: ZoneReport | None
     map_zones: list[dict]
+    ack: int | None
     overlays: list[dict]
     legend: list[dict]
     psr_status: str
@@ -272,7 +277,7 @@ def prepare_zones(catalog: SiteCatalog, data_dir: Path) -> ZonesView:
     scenario_panel.open_from_query()
     zones = current_zones()
     report, status, (map_zones, overlays, legend) = _analysis(zones, catalog, data_dir)
-    return ZonesView(tuple(zones), report, map_zones, overlays, legend, status)
+    return ZonesView(tuple(zones), report, map_zones, st.session_state.get(K_ACK), overlays, legend, status)
 
 
 # ----------------------------------------------------------------- the section

@@ -39,7 +39,7 @@ def test_page__spec_is_orthographic_cartesian_and_holds_the_catalogue(monkeypatc
     at = _run(monkeypatch, write_display_data(tmp_path))
     data = _map(at)
     spec = data["spec"]
-    assert data["protocol"] == 1 and data["mode"] == "pan"
+    assert data["protocol"] == 2 and data["mode"] == "pan"
     assert [v["@@type"] for v in spec["views"]] == ["OrthographicView"]
     assert spec["views"][0]["flipY"] is False
     assert all(x["coordinateSystem"] == "cartesian" for x in spec["layers"])

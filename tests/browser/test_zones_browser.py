@@ -46,10 +46,25 @@ def _text(pg, pattern: str, timeout_ms: int = 20_000):
     return loc
 
 
+def _idle(pg) -> None:
+    """Wait until the app is not running a script (Streamlit's status widget gone)."""
+    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    pg.wait_for_timeout(200)
+
+
 def _geojson_download(pg):
-    with pg.expect_download(timeout=20_000) as dl:
-        pg.get_by_role("button", name="Zones as GeoJSON").click()
-    return zones_from_geojson(open(dl.value.path(), "rb").read())
+    button = pg.get_by_role("button", name="Zones as GeoJSON")
+    for attempt in range(2):   # a click that lands while the app reruns is lost; try once more
+        _idle(pg)
+        button.scroll_into_view_if_needed()
+        try:
+            with pg.expect_download(timeout=10_000) as dl:
+                button.click()
+            return zones_from_geojson(open(dl.value.path(), "rb").read())
+        except Exception:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _set_owner(pg, owner: str) -> None:
