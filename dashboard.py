@@ -130,7 +130,8 @@ def main() -> None:
                                    st.session_state.get(page.K_VIEW),
                                    compare_panel.radius_circle_layers(catalog) + sunlit_panel.sunlit_overlays()
                                    + zones.overlays,
-                                   legend_extra=sunlit_panel.sunlit_legend() + zones.legend, zones=zones.map_zones,
+                                   legend_extra=sunlit_panel.sunlit_legend() + zones.legend,
+                                   zones=zones.map_zones, ack=zones.ack,
                                    tools={"draw": True, "region": True, "regionLabel": sunlit_panel.REGION_LABEL})
         page.render_map(data, on_draw=zones_panel.on_draw, on_edit=zones_panel.on_edit, on_delete=zones_panel.on_delete,
                         on_region=sunlit_panel.on_region_request)
@@ -150,4 +151,6 @@ def main() -> None:
     page.about_data(state.layers)
 
 
-main()
+# guarded: worker processes of the sunlit-% map (multiprocessing "spawn") import this file as __mp_main__
+if __name__ == "__main__":
+    main()
