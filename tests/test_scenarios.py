@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 
 from lunarmap.crs import lunar_crs_code
 from lunarmap.errors import ScenarioError
-from lunarmap.scenarios import ScenarioStore, default_store_path
+from lunarmap.scenarios import ScenarioStore, default_store_path, scenario_from_gpkg_bytes, scenario_gpkg_bytes
 from lunarmap.zones import circle_zone, polygon_zone
 
 from .conftest import PROJECT_ROOT
@@ -107,3 +108,36 @@ def test_save_killed_midway_leaves_previous_scenario_intact(store):
     after = ScenarioStore(store.path)
     assert after.info(sid).name == "before"
     assert [z.name for z in after.load(sid)] == ["Shackleton rim", "Haworth"]
+
+
+def test_one_scenario_as_geopackage_bytes_round_trips_and_gdal_reads_it(tmp_path):
+    original = zones()
+    data = scenario_gpkg_bytes("Export <test>", original)
+    path = tmp_path / "export.gpkg"
+    path.write_bytes(data)
+    gdf = gpd.read_file(path, layer="zones", engine="pyogrio")
+    assert lunar_crs_code(gdf.crs) == "IAU_2015:30135" and list(gdf["name"]) == ["Shackleton rim", "Haworth"]
+    name, back = scenario_from_gpkg_bytes(data)
+    assert name == "Export <test>"
+    for a, b in zip(back, original, strict=True):
+        assert (a.id, a.name, a.owner, a.purpose, a.start, a.end, a.rule, a.shape, a.radius_km) == \
+               (b.id, b.name, b.owner, b.purpose, b.start, b.end, b.rule, b.shape, b.radius_km)
+        assert a.geometry_polar.equals_exact(b.geometry_polar, 1e-9)
+
+
+@pytest.mark.parametrize("payload, message", [
+    (b'{"type": "FeatureCollection"}', "is not a GeoPackage (it is not an SQLite database)"),
+    (b"SQLite format 3\x00" + b"\x00" * 200, "is not a readable GeoPackage"),
+    (b"SQLite format 3\x00" + b"\x00" * (10 * 1024 * 1024), "scenario files are limited to 10 MB"),
+])
+def test_geopackage_import_refusals(payload, message):
+    with pytest.raises(ScenarioError, match=re.escape(message)):
+        scenario_from_gpkg_bytes(payload, "'up.gpkg'")
+
+
+def test_geopackage_without_scenario_tables_is_refused(tmp_path):
+    path = tmp_path / "other.gpkg"
+    gpd.GeoDataFrame({"a": [1]}, geometry=[circle_zone("z", "o", 0, -89, 1).geometry_polar],
+                     crs="IAU_2015:30135").to_file(path, driver="GPKG", engine="pyogrio")
+    with pytest.raises(ScenarioError, match="without lunarmap scenario tables"):
+        scenario_from_gpkg_bytes(path.read_bytes(), "'other.gpkg'")

@@ -21,6 +21,7 @@ from lunarmap.zones import (
     circle_zone,
     point_in_zones,
     polygon_zone,
+    with_attributes,
     zones_from_geojson,
     zones_to_geojson,
 )
@@ -201,3 +202,19 @@ def test_foreign_geojson_is_read_as_lonlat_with_owner_default():
     # 20 degrees of longitude along ~60.5 S by 1 degree of latitude, across the 180 meridian.
     width_km = distance_m(170, -60.5, 180, -60.5) / 1000 * 2
     assert z.area_km2 == pytest.approx(width_km * 30.32, rel=0.01)
+
+
+def test_with_attributes_checks_edits_like_new_zones():
+    z = circle_zone("Rim", "NASA", 0.0, -89.0, 5.0)
+    edited = with_attributes(z, owner="CNSA", start="2027-01-01", end="2028-01-01", purpose="base")
+    assert (edited.owner, edited.start, edited.end, edited.purpose, edited.id) == ("CNSA", "2027-01-01", "2028-01-01",
+                                                                                    "base", z.id)
+    assert edited.geometry_polar is z.geometry_polar
+    with pytest.raises(ZoneError, match=r"zone 'Rim': owner is empty; give the owner"):
+        with_attributes(z, owner="  ")
+    with pytest.raises(ZoneError, match=r"zone 'Rim': start date '1/2/2027' is not a date; use YYYY-MM-DD"):
+        with_attributes(z, start="1/2/2027")
+    with pytest.raises(ZoneError, match=r"end 2026-01-01 is before start 2027-01-01"):
+        with_attributes(z, start="2027-01-01", end="2026-01-01")
+    with pytest.raises(ZoneError, match=r"\['shape'\] cannot be edited"):
+        with_attributes(z, shape="polygon")
