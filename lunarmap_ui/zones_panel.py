@@ -434,11 +434,16 @@ def zones_section(catalog: SiteCatalog, data_dir: Path, view: ZonesView) -> None
     c1.text_input("Owner of new zones", key=K_NEW_OWNER, help="The party claiming the zones you draw next")
     c2.text_input("Purpose of new zones", key=K_NEW_PURPOSE)
     c3.button("Undo", key="zones_undo_button", on_click=_undo, disabled=not st.session_state.get(K_ZONES_UNDO))
-    _show_notice()
-    _repair_offer()
-    _conflict_tables(view, catalog)
-    with st.expander("Add a zone exactly, or import zones", expanded=False):
-        t1, t2, t3 = st.tabs(["Circle", "Polygon", "Import file"])
+    # fixed containers: what appears inside them does not shift the widgets below (an open form stays open)
+    with st.container():
+        _show_notice()
+    with st.container():
+        _repair_offer()
+    with st.container():
+        _conflict_tables(view, catalog)
+    with st.expander("Add a zone exactly, or import zones", expanded=False, key="zone_entry_expander",
+                     on_change="rerun"):
+        t1, t2, t3 = st.tabs(["Circle", "Polygon", "Import file"], key="zone_entry_tab", on_change="rerun")
         with t1:
             zone_forms.circle_form(catalog)
         with t2:

@@ -137,3 +137,32 @@ def test_draw_check_save_and_reopen_from_the_link(browser, app_url, screenshots_
     assert not pg.errors and not again.errors, (pg.errors, again.errors)
     ctx2.close()
     context.close()
+
+
+def test_import_refuses_a_bad_file_with_the_reason_then_takes_a_good_one(browser, app_url, tmp_path):
+    context = browser.new_context(viewport={"width": 1400, "height": 1300})
+    pg = _open(context, app_url)
+    pg.get_by_text("Add a zone exactly, or import zones").click()
+    _idle(pg)
+    pg.get_by_role("tab", name="Import file").click()
+    _idle(pg)
+    bad = tmp_path / "notes.geojson"
+    bad.write_text("<script>alert(1)</script> not json")
+    upload = pg.locator("[data-testid='stFileUploaderDropzoneInput']")
+    upload.set_input_files(str(bad))
+    pg.get_by_text("notes.geojson").first.wait_for(state="visible", timeout=10_000)
+    pg.get_by_role("button", name="Import zones").click()
+    _text(pg, r"Nothing was imported from 'notes.geojson': the file is not GeoJSON: it does not parse as JSON")
+    _zone_count(pg, 0)
+    good = tmp_path / "zones.geojson"
+    good.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+                    '{"name": "Imported <i>cap</i>", "owner": "ESA"}, "geometry": {"type": "Polygon", "coordinates": '
+                    '[[[10, -85], [20, -85], [20, -84], [10, -84], [10, -85]]]}}]}')
+    upload.set_input_files(str(good))
+    pg.get_by_text("zones.geojson").first.wait_for(state="visible", timeout=10_000)
+    pg.get_by_role("button", name="Import zones").click()
+    _text(pg, r"Imported 1 zone\(s\) from 'zones.geojson'")
+    _zone_count(pg, 1)
+    assert pg.locator("i", has_text="cap").count() == 0   # file text shown as text, never as HTML
+    assert not pg.errors, pg.errors
+    context.close()
