@@ -139,6 +139,7 @@ def main() -> None:
     with right:
         page.selection_panel(catalog, root)
         page.click_readout(root)
+        zones_panel.zones_summary(zones)
     with notice:
         if not state.layers:
             offer_data_setup(state, root)

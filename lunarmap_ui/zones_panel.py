@@ -63,7 +63,7 @@ from .zone_state import (
 )
 
 __all__ = ["ZonesView", "zone_from_drawing", "zone_after_edit", "map_pieces", "prepare_zones", "on_draw", "on_edit",
-           "on_delete", "zones_section"]
+           "on_delete", "zones_summary", "zones_section"]
 
 #: Zone colours, one per owner in order of first appearance (RGB).
 _OWNER_COLOURS = ((64, 196, 255), (255, 140, 64), (170, 120, 255), (80, 220, 120), (255, 90, 190),
@@ -278,6 +278,26 @@ def prepare_zones(catalog: SiteCatalog, data_dir: Path) -> ZonesView:
     zones = current_zones()
     report, status, (map_zones, overlays, legend) = _analysis(zones, catalog, data_dir)
     return ZonesView(tuple(zones), report, map_zones, st.session_state.get(K_ACK), overlays, legend, status)
+
+
+def zones_summary(view: ZonesView) -> None:
+    """A short summary beside the map: how many zones, and each conflict with its overlap area."""
+    st.subheader("Keep-out zones")
+    if not view.zones:
+        st.caption("None yet: draw with the map's Circle or Polygon tool (details in Keep-out zones below).")
+        return
+    total = sum(z.area_km2 for z in view.zones)
+    lines = [f"{len(view.zones)} zone{'s' if len(view.zones) != 1 else ''}, {total:,.1f} km² in all (sphere)"]
+    if view.report is not None:
+        names = {z.id: z.name for z in view.zones}
+        conflicts = view.report.conflicts
+        lines.append(f"**{len(conflicts)} conflict{'s' if len(conflicts) != 1 else ''}**" if conflicts
+                     else "no conflicts")
+        for p in conflicts[:5]:
+            lines.append(f"{md_text(names[p.a])} × {md_text(names[p.b])}: {p.overlap_km2:,.2f} km²")
+        if len(conflicts) > 5:
+            lines.append(f"… and {len(conflicts) - 5} more (table below)")
+    st.markdown("  \n".join(lines))
 
 
 # ----------------------------------------------------------------- the section

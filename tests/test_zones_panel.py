@@ -131,6 +131,8 @@ def test_page_flags_an_overlap_of_different_owners_as_a_conflict_with_the_lens_a
     assert pairs["Overlap (km²)"].iloc[0] == pytest.approx(lens_area_km2(10, 10, d_km), rel=2e-3)
     assert pairs["Conflict"].iloc[0] == "yes: different owners"
     assert any("1 conflict" in e.value for e in at.error)
+    summary = [m.value for m in _plain(at.markdown) if "zones," in m.value]
+    assert summary and "2 zones" in summary[0] and "1 conflict" in summary[0] and "Rim A × Rim B" in summary[0]
 
 
 def test_map_pieces_highlight_the_overlap_and_flag_both_zones():
