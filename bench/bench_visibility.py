@@ -2,7 +2,8 @@
 
 Budgets (issue "Sun and Earth visibility"): horizon of one site under 1 s; visibility of
 10 sites over 365 days at 1-hour steps under 5 s; sunlit-% grid of 100 x 100 km at 1 km
-spacing over one month at 2-hour steps under 60 s. Elevation from the data folder
+spacing over one month at 2-hour steps under 60 s (the region grid at 2 deg azimuth, and the
+dashboard's map layer at its 3 deg azimuth step with the image). Elevation from the data folder
 (LUNARMAP_DATA_DIR, default data/rasters; or give a folder as the first argument, e.g.
 ../shared/lunar-data). Run: python bench/bench_visibility.py [DATA_DIR]
 """
@@ -21,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lunarmap.ephemeris import moon_frame_vectors  # noqa: E402
 from lunarmap.horizon import horizon_profile  # noqa: E402
 from lunarmap.sites import load_sites  # noqa: E402
+from lunarmap.sunlit_map import MAP_AZIMUTH_STEP_DEG, choose_spacing_km, clip_view, png_bytes, sunlit_image  # noqa: E402
 from lunarmap.visibility import region_visibility, site_visibility, time_window  # noqa: E402
 
 
@@ -47,13 +49,29 @@ def main() -> None:
     report(f"visibility of {len(sites)} sites, 365 days hourly ({times.size} steps)", time.perf_counter() - t0, 5.0,
            f"[sunlit {min(r.sunlit_fraction for r in results):.0%}..{max(r.sunlit_fraction for r in results):.0%}]")
 
+    view = clip_view(-50_000, -50_000, 50_000, 50_000)   # the same square; the map layer below uses it too
+    assert view.equals(box(-50_000, -50_000, 50_000, 50_000))
     calls = []
     t0 = time.perf_counter()
-    r = region_visibility(box(-50_000, -50_000, 50_000, 50_000), "2025-01-01", days=30, step_hours=2,
+    r = region_visibility(view, "2025-01-01", days=30, step_hours=2,
                           spacing_km=1.0, data_dir=data_dir, progress=lambda done, total: calls.append(done))
     report(f"sunlit-% grid 100 x 100 km at 1 km around the pole ({r.n_points} points, 30 days / 2 h)",
            time.perf_counter() - t0, 60.0,
            f"[mean sunlit {r.sunlit_fraction.mean():.1%}, {len(calls)} progress calls]")
+
+    # the dashboard's sunlit-% layer for a 100 x 100 km view: clip, spacing, grid at the map's azimuth step, PNG
+    calls = []
+    t0 = time.perf_counter()
+    spacing = choose_spacing_km(view)
+    m = region_visibility(view, "2025-01-01", days=30, step_hours=2, spacing_km=spacing, data_dir=data_dir,
+                          azimuth_step_deg=MAP_AZIMUTH_STEP_DEG, progress=lambda done, total: calls.append(done))
+    png = png_bytes(sunlit_image(m, view))
+    assert np.array_equal(m.lon_deg, r.lon_deg), "the same grid points"
+    diff = np.abs(m.sunlit_fraction - r.sunlit_fraction) * 100
+    report(f"sunlit-% map layer 100 x 100 km view ({m.n_points} points every {spacing:g} km, "
+           f"{MAP_AZIMUTH_STEP_DEG:g} deg azimuth, 30 days / 2 h, PNG)", time.perf_counter() - t0, 60.0,
+           f"[{len(png) / 1000:.0f} kB PNG; vs 2 deg: mean |diff| {diff.mean():.2f} points of %, "
+           f"95th pct {np.percentile(diff, 95):.2f}, max {diff.max():.2f}]")
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ __all__ = [
     "longest_run",
     "site_visibility",
     "region_visibility",
+    "region_grid_projection",
 ]
 
 SUN_BELOW, SUN_PARTLY, SUN_FULLY = 0, 1, 2
@@ -266,6 +267,15 @@ def site_visibility(
     return _evaluate(horizon, vectors, step_hours)
 
 
+def region_grid_projection(geom_polar: BaseGeometry) -> str:
+    """PROJ string of the plane the region grid is laid out in: azimuthal equidistant about the region's centroid.
+
+    Grid nodes are at whole multiples of the spacing in this plane's metres.
+    """
+    clon, clat = centroid_lonlat(geom_polar)
+    return f"+proj=aeqd +lat_0={clat} +lon_0={clon} +R={MOON_RADIUS_M:.0f} +units=m +no_defs"
+
+
 def _grid_in(geom_polar: BaseGeometry, spacing_km: float) -> tuple[np.ndarray, np.ndarray]:
     """Lon/lat of grid points inside a region, on a square grid with true ground spacing at the region's centre.
 
@@ -276,8 +286,7 @@ def _grid_in(geom_polar: BaseGeometry, spacing_km: float) -> tuple[np.ndarray, n
         raise GeometryError("region must be a non-empty Polygon or MultiPolygon in IAU_2015:30135 metres.")
     if not np.isfinite(spacing_km) or spacing_km <= 0:
         raise GeometryError(f"spacing_km must be a positive number of kilometres (got {spacing_km!r}).")
-    clon, clat = centroid_lonlat(geom_polar)
-    aeqd = f"+proj=aeqd +lat_0={clat} +lon_0={clon} +R={MOON_RADIUS_M:.0f} +units=m +no_defs"
+    aeqd = region_grid_projection(geom_polar)
     to_aeqd = transformer("IAU_2015:30135", aeqd)
     ring = shapely.get_coordinates(shapely.segmentize(geom_polar, 1_000.0))
     ax, ay = to_aeqd.transform(ring[:, 0], ring[:, 1])
@@ -318,11 +327,16 @@ def _region_horizons(lon: np.ndarray, lat: np.ndarray, kwargs: dict, workers: in
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         futures = {pool.submit(_horizon_batch, job): i for i, job in enumerate(jobs)}
         parts: list[list[Horizon]] = [[] for _ in jobs]
-        for fut in as_completed(futures):
-            parts[futures[fut]] = fut.result()
-            done += len(parts[futures[fut]])
-            if progress is not None:
-                progress(done, n)
+        try:
+            for fut in as_completed(futures):
+                parts[futures[fut]] = fut.result()
+                done += len(parts[futures[fut]])
+                if progress is not None:
+                    progress(done, n)
+        except BaseException:
+            # stop at once (e.g. progress raised to cancel): drop the batches not started yet
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     return [h for part in parts for h in part]
 
 
@@ -349,7 +363,10 @@ def region_visibility(
     window, and the relief bounding the ray length is taken from the elevation
     data within reach of the region (sampled every 2.5 km, widened by 500 m)
     instead of the whole Moon's. Large grids run in ``workers`` processes
-    (default: the CPU count). ``progress(done, total)`` reports points finished.
+    (default: the CPU count). ``progress(done, total)`` reports points finished
+    (first ``(0, total)`` once the grid and the Sun/Earth caps are ready);
+    an exception raised in it stops the computation (batches not started are
+    dropped) and propagates.
     """
     lon, lat = _grid_in(geom_polar, spacing_km)
     times = time_window(start, days=days, end=end, step_hours=step_hours)
@@ -362,6 +379,8 @@ def region_visibility(
     reach = float(np.max(distance_m(clon, clat, lon, lat))) + horizon_max_distance_m(0.0)
     relief = local_relief_range_m(clon, clat, reach, sampler)
     kwargs = dict(mast_m=mast_m, sampler=sampler, azimuth_step_deg=azimuth_step_deg, relief_range_m=relief, cap_deg=cap)
+    if progress is not None:
+        progress(0, lon.size)
     horizons = _region_horizons(lon, lat, kwargs, workers if workers is not None else (os.cpu_count() or 1), progress)
     results = [_evaluate(h, vectors, step_hours) for h in horizons]
     px, py = lonlat_to_polar(lon, lat)

@@ -25,6 +25,8 @@ from lunarmap.compare import (
     distance_matrix_km,
     overlap_matrix,
     sites_lonlat,
+    sites_visibility,
+    with_visibility,
 )
 from lunarmap.errors import LunarmapError
 from lunarmap.export import FORMATS, export_bytes, timestamp_text
@@ -32,6 +34,7 @@ from lunarmap.geodesy import geodesic_circle
 from lunarmap.sites import SiteCatalog
 
 from .page import K_SELECTED, md_text
+from .visibility_panel import chosen_window
 
 __all__ = [
     "K_COMPARE_IDS", "K_COMPARE_RADIUS", "DEFAULT_COMPARE_IDS", "MIN_RADIUS_KM", "DOWNLOADS",
@@ -46,7 +49,9 @@ MIN_RADIUS_KM = 0.1
 #: Download buttons: (format, label, MIME type); file names are ``lunarmap-comparison<suffix>``.
 DOWNLOADS = (("csv", "CSV", "text/csv"), ("geojson", "GeoJSON", "application/geo+json"),
              ("gpkg", "GeoPackage", "application/geopackage+sqlite3"))
-_UNITS = (("_km2", "km²"), ("_pct", "%"), ("_deg", "°"), ("_km", "km"), ("_m", "m"))
+_UNITS = (("_km2", "km²"), ("_pct", "%"), ("_deg", "°"), ("_km", "km"), ("_m", "m"), ("_h", "h"))
+#: The Sun/Earth columns, shown after "side" (their window comes from the visibility section's inputs).
+_VISIBILITY_SHOWN = ("sunlit_pct", "earth_visible_pct", "longest_darkness_h", "needs_relay")
 _CIRCLE_RGB = (255, 220, 60)
 
 
@@ -75,11 +80,12 @@ class CompareResult:
     overlap_pairs: pd.DataFrame
     overlap_definition: str
     downloads: dict[str, bytes]
+    visibility_problem: str | None = None
 
 
 @st.cache_data(show_spinner="Comparing sites…", max_entries=32)
 def _compare(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str, ...], radius_km: float,
-             data_dir: str) -> CompareResult:
+             data_dir: str, window: tuple[str, float, float, float]) -> CompareResult:
     sites = _catalog.select(list(ids))
     distances = distance_matrix_km(sites)
     overlaps = overlap_matrix(sites, radius_km)
@@ -88,10 +94,17 @@ def _compare(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str, ...], radi
     except LunarmapError as err:
         return CompareResult(None, {}, (), str(err), distances, overlaps.area_km2, overlaps.pairs,
                              overlaps.definition, {})
+    start, days, step_hours, mast_m = window
+    vis_problem = None
+    try:
+        comp = with_visibility(comp, sites_visibility(sites, start, days=days, step_hours=step_hours, mast_m=mast_m,
+                                                      data_dir=data_dir))
+    except LunarmapError as err:
+        vis_problem = str(err)
     stamp = timestamp_text()
     downloads = {fmt: export_bytes(comp, fmt, stamp) for fmt, _, _ in DOWNLOADS}
     return CompareResult(comp.table, dict(comp.columns), comp.notes, None, distances, overlaps.area_km2,
-                         overlaps.pairs, overlaps.definition, downloads)
+                         overlaps.pairs, overlaps.definition, downloads, vis_problem)
 
 
 def init_compare_state(catalog: SiteCatalog) -> None:
@@ -141,7 +154,14 @@ def radius_circle_layers(catalog: SiteCatalog) -> list[dict]:
 
 def _display_table(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
-    out.columns = [column_label(c) for c in table.columns]
+    if "needs_relay" in out.columns:
+        out["needs_relay"] = np.where(out["needs_relay"].astype(bool), "yes", "no")
+    shown = [c for c in _VISIBILITY_SHOWN if c in out.columns]
+    if shown and "side" in out.columns:
+        rest = [c for c in out.columns if c not in shown]
+        at = rest.index("side") + 1
+        out = out[rest[:at] + shown + rest[at:]]
+    out.columns = [column_label(c) for c in out.columns]
     return out
 
 
@@ -215,12 +235,24 @@ def compare_section(catalog: SiteCatalog, data_dir: Path | str) -> None:
     if radius is None:
         st.warning(f"The radius must be more than 0 and at most {MAX_RADIUS_KM:g} km.")
         return
-    res = _compare(catalog, str(catalog.path), ids, radius, str(data_dir))
+    window = chosen_window()
+    res = _compare(catalog, str(catalog.path), ids, radius, str(data_dir), window)
     if res.table is None:
         st.warning(f"Site table not available: {md_text(res.problem)}")
     else:
         config = {column_label(c): st.column_config.Column(help=d) for c, d in res.columns.items()}
+        config.update({column_label(c): st.column_config.NumberColumn(help=res.columns[c], format=f)
+                       for c, f in (("sunlit_pct", "%.1f"), ("earth_visible_pct", "%.1f"),
+                                    ("longest_darkness_h", "%.0f")) if c in res.columns})
         st.dataframe(_display_table(res.table), hide_index=True, width="stretch", column_config=config)
+        start, days, step, mast = window
+        if res.visibility_problem:
+            st.warning(f"Sunlight and Earth columns not available: {md_text(res.visibility_problem)}")
+        else:
+            st.caption(f"Sunlit, Earth visible, longest darkness and needs relay: window {md_text(start)} + "
+                       f"{days:g} d every {step:g} h, sensor {mast:g} m above the ground (set under Sunlight and "
+                       "Earth visibility below); regions at their centre point; terrain horizons from the 10 km "
+                       "LOLA grid (5 m where the Shoemaker DEM covers).")
         with st.expander("Column definitions", expanded=False):
             st.dataframe(pd.DataFrame({"column": [column_label(c) for c in res.columns], "name": list(res.columns),
                                        "definition": list(res.columns.values())}),

@@ -26,7 +26,7 @@ from .page import K_SELECTED, md_text
 __all__ = [
     "DEFAULT_VISIBILITY_IDS", "DEFAULT_START", "DEFAULT_DAYS", "MAX_DAYS", "DEFAULT_STEP_HOURS", "DEFAULT_MAST_M",
     "K_VIS_START", "K_VIS_DAYS", "K_VIS_STEP", "K_VIS_MAST", "K_VIS_RUN", "K_VIS_INPUTS", "K_VIS_SITE",
-    "COLUMNS", "visibility_sites", "compute_visibility", "visibility_table", "horizon_chart", "visibility_section",
+    "COLUMNS", "chosen_window", "visibility_sites", "compute_visibility", "visibility_table", "horizon_chart", "visibility_section",
 ]
 
 DEFAULT_VISIBILITY_IDS = ("chang-e-4", "chang-e-6", "chandrayaan-3")
@@ -55,6 +55,22 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 
 #: Inputs of one computation: ((site id, lon, lat), ...), start ISO date, days, step hours, mast m, data folder.
 Inputs = tuple[tuple[tuple[str, float, float], ...], str, float, float, float, str]
+
+
+def chosen_window() -> tuple[str, float, float, float]:
+    """(start ISO date, days, step hours, mast m) of this section's inputs, or the defaults before they are drawn.
+
+    Other sections (the comparison table, the sunlit-% map) use the same window.
+    """
+    start = st.session_state.get(K_VIS_START, DEFAULT_START)
+    start = start if isinstance(start, dt.date) else DEFAULT_START
+    values = []
+    for key, default in ((K_VIS_DAYS, DEFAULT_DAYS), (K_VIS_STEP, DEFAULT_STEP_HOURS), (K_VIS_MAST, DEFAULT_MAST_M)):
+        try:
+            values.append(float(st.session_state.get(key, default)))
+        except (TypeError, ValueError):
+            values.append(float(default))
+    return (start.isoformat(), *values)
 
 
 def visibility_sites(catalog: SiteCatalog) -> list[str]:
@@ -132,6 +148,8 @@ def visibility_section(catalog: SiteCatalog, data_dir: Path) -> None:
     st.caption("Sites: " + ", ".join(md_text(catalog[i].name) for i in ids)
                + (" (select sites on the map to change)" if ids else ""))
     start, days, step, mast = _inputs_widgets()
+    st.caption("These inputs also set the Sun and Earth columns of the comparison table above and the map's "
+               "sunlit-% layer.")
     inputs: Inputs = (tuple((i, *catalog[i].lonlat) for i in ids), start.isoformat(), days, step, mast,
                       str(data_dir))
     if st.button("Compute visibility", key=K_VIS_RUN, type="primary", disabled=not ids):

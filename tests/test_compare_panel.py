@@ -108,3 +108,40 @@ def test_section__an_empty_choice_asks_for_sites_and_draws_no_circles(monkeypatc
 
 class _Pole:
     lonlat = (0.0, -90.0)
+
+
+@pytest.mark.realdata
+def test_section__sun_and_earth_columns_for_the_default_selection_follow_the_visibility_window(monkeypatch,
+                                                                                               prepared_data_dir):
+    from lunarmap.compare import sites_lonlat
+    from lunarmap.visibility import site_visibility
+    from lunarmap_ui.visibility_panel import DEFAULT_START
+
+    at = _run(monkeypatch, prepared_data_dir)
+    table = _frame_with_column(at, "sunlit (%)")
+    cols = list(table.columns)
+    new = ["sunlit (%)", "earth visible (%)", "longest darkness (h)", "needs relay"]
+    assert cols[cols.index("side") + 1: cols.index("side") + 5] == new, "shown next to the side of the Moon"
+    t = table.set_index("id")
+    assert list(t["needs relay"]) == ["yes", "yes", "no", "no"]   # Chang'e 4/6 far side; Chandrayaan-3, ILRS
+    assert t.loc["chandrayaan-3", "earth visible (%)"] > 90 and t.loc["chang-e-4", "earth visible (%)"] == 0
+    # the library's numbers for the default window (2027-01-01 + 30 d every 2 h, 2 m mast); regions at their centre
+    sites = load_sites().select(list(cp.DEFAULT_COMPARE_IDS))
+    for site, lon, lat in zip(sites, *sites_lonlat(sites), strict=True):
+        ref = site_visibility(lon, lat, DEFAULT_START.isoformat(), days=30, step_hours=2.0, mast_m=2.0,
+                              data_dir=prepared_data_dir)
+        assert t.loc[site.id, "sunlit (%)"] == pytest.approx(100 * ref.sunlit_fraction)
+        assert t.loc[site.id, "earth visible (%)"] == pytest.approx(100 * ref.earth_fraction)
+        assert t.loc[site.id, "longest darkness (h)"] == pytest.approx(ref.longest_dark_h)
+    assert 250 <= t.loc["chang-e-4", "longest darkness (h)"] <= 370, "a lunar night is about 14 days"
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    assert any("2027-01-01 + 30 d every 2 h" in c and "centre point" in c for c in captions)
+    defs = next(f for f in _frames(at) if "definition" in f.columns)
+    assert defs.set_index("name").loc["needs_relay", "definition"].startswith("True when Earth's centre is never")
+    # a shorter window set in the visibility section (drawn further down) changes the columns
+    at.number_input(key="vis_days").set_value(5)
+    at.run()
+    assert not at.exception, at.exception
+    t5 = _frame_with_column(at, "sunlit (%)").set_index("id")
+    assert (t5["longest darkness (h)"] <= 5 * 24).all()
+    assert any("2027-01-01 + 5 d every 2 h" in c.value.replace("\\", "") for c in at.caption)

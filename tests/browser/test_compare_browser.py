@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lunarmap.compare import COLUMN_DEFINITIONS
+from lunarmap.compare import COLUMN_DEFINITIONS, VISIBILITY_COLUMNS
 from lunarmap.crs import MOON_RADIUS_M
 from lunarmap.sites import load_sites
 from lunarmap_ui.compare_panel import DEFAULT_COMPARE_IDS
@@ -44,7 +44,8 @@ def test_csv_download__has_the_compared_sites_and_units_in_the_header(page, scre
     text = Path(download.path()).read_text(encoding="utf-8")
     assert f"{MOON_RADIUS_M:.0f}" in "\n".join(line for line in text.splitlines() if line.startswith("#"))
     table = pd.read_csv(io.StringIO(text), comment="#")
-    assert list(table.columns) == list(COLUMN_DEFINITIONS)
+    assert list(table.columns) == list(COLUMN_DEFINITIONS) + list(VISIBILITY_COLUMNS)
+    assert list(table["needs_relay"]) == [True, True, False, False]
     assert {"lon_deg", "lat_deg", "pole_distance_km", "elevation_m", "slope_deg", "psr_area_in_radius_km2"} <= set(
         table.columns), "units in the header"
     assert list(table["id"]) == list(DEFAULT_COMPARE_IDS)

@@ -31,7 +31,7 @@ def test_compute__draws_the_horizon_plot_in_the_section(browser, real_app_url, s
         _set_number(page, "Days", "7")
         _set_number(page, "Step (h)", "6.00")
         button.click()
-        page.get_by_text("Needs relay", exact=False).first.wait_for(timeout=60_000)
+        page.get_by_text("Longest without Earth", exact=False).first.wait_for(state="attached", timeout=60_000)
         page.wait_for_function(f"document.querySelectorAll(\"[data-testid='stVegaLiteChart']\").length > {before}",
                                timeout=30_000)
         chart = charts.last
@@ -45,6 +45,81 @@ def test_compute__draws_the_horizon_plot_in_the_section(browser, real_app_url, s
         # the chart sits below the section's heading and its table
         heading = page.get_by_role("heading", name="Sunlight and Earth visibility").bounding_box()
         assert heading is not None and chart.bounding_box()["y"] > heading["y"]
+        assert not errors, errors
+    finally:
+        page.close()
+
+
+def test_sunlit_map__the_region_button_computes_the_layer_for_a_small_view(browser, real_app_url, screenshots_dir):
+    """Fly to a small crater, press the map's "Sunlit % here" button: a progress bar, then the layer and its legend."""
+    from lunarmap_ui.sunlit_panel import REGION_LABEL
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(real_app_url)
+        page.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=60_000)
+        button = page.locator(".lm-tool-region")
+        if button.count() == 0:
+            pytest.skip("the map component has no region button (trigger 'region') yet")
+        _set_number(page, "Days", "5")          # the visibility window the layer uses: short, so the test is quick
+        _set_number(page, "Step (h)", "6.00")
+        search = page.get_by_label("Find a site or IAU feature")
+        search.fill("Shackleton")
+        search.press("Enter")
+        page.wait_for_timeout(2_500)              # the fly-to
+        button.wait_for(state="visible", timeout=10_000)
+        assert button.inner_text().strip() == REGION_LABEL
+        button.click()
+        progress = page.locator("[data-testid='stProgress']")
+        progress.first.wait_for(timeout=30_000)
+        assert "Sunlit-% map" in progress.first.inner_text()
+        page.screenshot(path=str(screenshots_dir / "sunlit-progress.png"))
+        # the rest of the page keeps working while the job runs: the visibility section computes meanwhile
+        page.get_by_role("button", name="Compute visibility").click()
+        page.get_by_text("Longest without Earth", exact=False).first.wait_for(state="attached", timeout=60_000)
+        assert progress.count() >= 1, "the job is still running (it takes several seconds)"
+        legend = page.locator(".lm-legend-title", has_text="Sunlit")
+        legend.first.wait_for(timeout=120_000)
+        note = page.locator(".lm-legend-note", has_text="km apart").first.inner_text()
+        assert "2027-01-01 00:00 to 2027-01-06 00:00 UTC every 6 h" in note and "1 km apart" in note, note
+        assert page.get_by_text("points every 1 km", exact=False).count() >= 1
+        page.wait_for_timeout(1_500)
+        page.locator(".lm-root").scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshots_dir / "sunlit-layer.png"))
+        assert not errors, errors
+    finally:
+        page.close()
+
+
+def test_sunlit_map__cancel_stops_the_job_and_leaves_no_layer(browser, real_app_url, screenshots_dir):
+    """Over the opening (large) view the job runs long enough to be cancelled from the status panel."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(real_app_url)
+        page.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=60_000)
+        button = page.locator(".lm-tool-region")
+        if button.count() == 0:
+            pytest.skip("the map component has no region button (trigger 'region') yet")
+        button.click()
+        page.locator("[data-testid='stProgress']").first.wait_for(timeout=30_000)
+        said = page.get_by_text("Cancelling ...").or_(page.get_by_text("The sunlit-% computation was cancelled."))
+        for _ in range(5):   # the status panel redraws every second: a click may land on a button being replaced
+            page.get_by_role("button", name="Cancel").click(timeout=10_000)
+            try:
+                said.first.wait_for(timeout=3_000)
+                break
+            except Exception:  # noqa: BLE001 - playwright's TimeoutError: click again
+                continue
+        page.get_by_text("The sunlit-% computation was cancelled.").wait_for(timeout=90_000)
+        page.wait_for_timeout(2_000)   # the page rerun that follows (polling stops)
+        assert page.get_by_text("Cancelling ...").count() == 0
+        assert page.locator("[data-testid='stProgress']").count() == 0
+        assert page.locator(".lm-legend-title", has_text="Sunlit").count() == 0
+        page.screenshot(path=str(screenshots_dir / "sunlit-cancelled.png"))
         assert not errors, errors
     finally:
         page.close()
