@@ -157,9 +157,9 @@ def _display_table(table: pd.DataFrame) -> pd.DataFrame:
     if "needs_relay" in out.columns:
         out["needs_relay"] = np.where(out["needs_relay"].astype(bool), "yes", "no")
     shown = [c for c in _VISIBILITY_SHOWN if c in out.columns]
-    if shown and "side" in out.columns:
+    if shown and "name" in out.columns:   # right after the name: visible without scrolling the wide table
         rest = [c for c in out.columns if c not in shown]
-        at = rest.index("side") + 1
+        at = rest.index("name") + 1
         out = out[rest[:at] + shown + rest[at:]]
     out.columns = [column_label(c) for c in out.columns]
     return out
@@ -244,6 +244,8 @@ def compare_section(catalog: SiteCatalog, data_dir: Path | str) -> None:
         config.update({column_label(c): st.column_config.NumberColumn(help=res.columns[c], format=f)
                        for c, f in (("sunlit_pct", "%.1f"), ("earth_visible_pct", "%.1f"),
                                     ("longest_darkness_h", "%.0f")) if c in res.columns})
+        if "name" in res.columns:
+            config[column_label("name")] = st.column_config.Column(help=res.columns["name"], pinned=True)
         st.dataframe(_display_table(res.table), hide_index=True, width="stretch", column_config=config)
         start, days, step, mast = window
         if res.visibility_problem:

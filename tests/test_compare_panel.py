@@ -121,7 +121,7 @@ def test_section__sun_and_earth_columns_for_the_default_selection_follow_the_vis
     table = _frame_with_column(at, "sunlit (%)")
     cols = list(table.columns)
     new = ["sunlit (%)", "earth visible (%)", "longest darkness (h)", "needs relay"]
-    assert cols[cols.index("side") + 1: cols.index("side") + 5] == new, "shown next to the side of the Moon"
+    assert cols[cols.index("name") + 1: cols.index("name") + 5] == new, "shown right after the name"
     t = table.set_index("id")
     assert list(t["needs relay"]) == ["yes", "yes", "no", "no"]   # Chang'e 4/6 far side; Chandrayaan-3, ILRS
     assert t.loc["chandrayaan-3", "earth visible (%)"] > 90 and t.loc["chang-e-4", "earth visible (%)"] == 0
