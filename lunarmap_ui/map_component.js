@@ -876,10 +876,13 @@ function editedShape(g, px, m) {
     return { ring: geodesicRing(center, r), center, radius_m: r, edge: null };
   }
   const base = polygonVertices(z);
-  let vertices;
-  if (g.handle === "vertex") vertices = base.map((p, i) => (i === g.index ? m : p));
-  else vertices = base.map((p) => [p[0] + dx, p[1] + dy]);
-  return { ring: vertices, vertices };
+  if (g.handle === "vertex") {
+    const edited = base.map((p, i) => (i === g.index ? m : p));
+    return { ring: edited, vertices: edited };
+  }
+  // a moved body: the preview is translated on the map; Python moves the zone on the sphere (same true area)
+  const vertices = base.map((p) => [p[0] + dx, p[1] + dy]);
+  return { ring: vertices, vertices, move: { from: g.downM, to: m } };
 }
 
 function editMove(st, px, m) {
@@ -901,7 +904,9 @@ function editUp(st) {
     const edge = g.handle === "edge" ? g.shape.edge : null;
     send(st, "edit", { id: z.id, kind: "circle", center: g.shape.center, edge, radius_m: edge ? g.shape.radius_m : null });
   } else {
-    send(st, "edit", { id: z.id, kind: "polygon", vertices: g.shape.vertices });
+    const payload = { id: z.id, kind: "polygon", vertices: g.shape.vertices };
+    if (g.shape.move) payload.move = g.shape.move;
+    send(st, "edit", payload);
   }
   hold(st);
 }

@@ -43,7 +43,7 @@ Message protocol (version :data:`PROTOCOL`)
     draw:   {"kind": "circle", "center": [x, y], "edge": [x, y], "radius_m": float, "seq"}
             {"kind": "polygon", "vertices": [[x, y], ...], "seq"}
     edit:   {"id", "kind": "circle", "center": [x, y], "edge": [x, y] | None, "radius_m": float | None, "seq"}
-            {"id", "kind": "polygon", "vertices": [[x, y], ...], "seq"}
+            {"id", "kind": "polygon", "vertices": [[x, y], ...], "move": {"from": [x, y], "to": [x, y]}?, "seq"}
     delete: {"id", "seq"}
     region: {"x0", "y0", "x1", "y1", "zoom", "seq"}
 
@@ -51,7 +51,9 @@ Message protocol (version :data:`PROTOCOL`)
   zone gives ``picked = {"layer": "zones", "id": zone id}``). ``draw`` and
   ``edit`` ``radius_m`` is the great-circle distance from centre to edge on
   the sphere R = 1,737,400 m; an ``edit`` circle with ``edge`` None was moved
-  and keeps its radius. ``edit`` comes when a move, vertex drag or radius drag
+  and keeps its radius; a polygon moved as a whole carries ``move`` (where the
+  drag started and ended), so it can be moved on the sphere rather than
+  translated on the map. ``edit`` comes when a move, vertex drag or radius drag
   ends; polygon vertices form an open ring. ``region`` gives the bounds of the
   view. Handle each in its ``on_<name>`` callback of :func:`lunar_map` (run
   before the script), reading :func:`trigger_value`.

@@ -43,8 +43,10 @@ def open_scenario(sid: str, replace_query: bool = True) -> None:
         notice(f"The scenario could not be opened: {err}")
         return
     set_zones(zones, f"Opened the scenario {info.name!r} ({len(zones)} zones).")
-    st.session_state[K_SCENARIO] = {"id": sid, "name": info.name, "fingerprint": fingerprint(zones)}
+    st.session_state[K_SCENARIO] = {"id": sid, "name": info.name, "fingerprint": fingerprint(zones),
+                                     "saved_utc": info.saved_utc}
     st.session_state[K_SCENARIO_NAME] = info.name
+    st.session_state["scenario_pick"] = sid
     if replace_query:
         st.query_params[QUERY_KEY] = sid
 
@@ -65,12 +67,16 @@ def _save(as_new: bool) -> None:
     current = st.session_state.get(K_SCENARIO)
     sid = None if as_new or current is None else current["id"]
     try:
-        sid = store().save(name, zones, scenario_id=sid)
+        db = store()
+        # refused if another session saved this scenario after this one opened or saved it
+        sid = db.save(name, zones, scenario_id=sid, expect_saved_utc=None if sid is None else current.get("saved_utc"))
+        stamp = db.info(sid).saved_utc
     except LunarmapError as err:
         notice(f"The scenario was not saved: {err}")
         return
-    st.session_state[K_SCENARIO] = {"id": sid, "name": name, "fingerprint": fingerprint(zones)}
+    st.session_state[K_SCENARIO] = {"id": sid, "name": name, "fingerprint": fingerprint(zones), "saved_utc": stamp}
     st.session_state[K_QUERY_OPENED] = sid
+    st.session_state["scenario_pick"] = sid
     st.query_params[QUERY_KEY] = sid
     notice(f"Saved {name!r} ({len(zones)} zones). Its link opens it in any browser session.", "success")
 
@@ -107,6 +113,8 @@ def scenarios_part() -> None:
         return
     ids = [s.id for s in saved]
     by_id = {s.id: s for s in saved}
+    if current and current["id"] in ids and st.session_state.get("scenario_pick") not in ids:
+        st.session_state["scenario_pick"] = current["id"]     # rename/delete act on the open one by default
     st.selectbox("Saved scenarios", ids, key="scenario_pick",
                         format_func=lambda i: f"{by_id[i].name} · {by_id[i].zone_count} zones · saved "
                                               f"{by_id[i].saved_utc.replace('T', ' ').replace('Z', ' UTC')}")
@@ -124,7 +132,8 @@ def scenarios_part() -> None:
             return
         cur = st.session_state.get(K_SCENARIO)
         if cur and cur["id"] == sid:
-            st.session_state[K_SCENARIO] = {**cur, "name": name.strip()}
+            st.session_state[K_SCENARIO] = {**cur, "name": name.strip(), "saved_utc": store().info(sid).saved_utc}
+            st.session_state[K_SCENARIO_NAME] = name.strip()   # the next Save keeps the new name
         notice(f"Renamed to {name.strip()!r}.", "success")
 
     c6.button("Rename", key="scenario_rename", on_click=rename)

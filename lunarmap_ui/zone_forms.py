@@ -17,7 +17,6 @@ from lunarmap.errors import LunarmapError
 from lunarmap.scenarios import scenario_from_gpkg_bytes
 from lunarmap.sites import SiteCatalog
 from lunarmap.zones import (
-    MAX_IMPORT_BYTES,
     SIZING_RULES,
     SelfIntersectionError,
     circle_zone,
@@ -169,11 +168,12 @@ def import_form() -> None:
     try:
         if up.name.lower().endswith(".gpkg"):
             _, imported = scenario_from_gpkg_bytes(data, label)
-        else:
-            if len(data) > MAX_IMPORT_BYTES:
-                raise LunarmapError(f"{label} is {len(data) / 1e6:.1f} MB; zone files are limited to 10 MB. "
-                                    "Split it or simplify the polygons.")
+        else:   # zones_from_geojson refuses files over 10 MB before parsing them
             imported = zones_from_geojson(data, default_owner=owner)
+    except SelfIntersectionError as err:
+        refuse_polygon(err, "Imported zone", owner or DEFAULT_OWNER, {"rule": f"imported from {label}"})
+        notice(f"Nothing was imported from {label}: {err}")
+        st.rerun()
     except LunarmapError as err:
         notice(f"Nothing was imported from {label}: {err}")
         st.rerun()

@@ -18,11 +18,11 @@ from lunarmap.zones import SelfIntersectionError, Zone
 __all__ = [
     "K_ZONES", "K_ZONES_UNDO", "K_ZONE_NOTICE", "K_ZONE_REPAIR", "K_SCENARIO", "K_QUERY_OPENED", "K_NEW_OWNER",
     "K_NEW_PURPOSE", "K_SCENARIO_NAME", "K_ANALYSIS", "K_ACK", "QUERY_KEY", "DEFAULT_OWNER", "store", "init_zone_state",
-    "current_zones", "fingerprint", "set_zones", "notice", "next_name", "new_meta", "new_owner", "refuse_polygon",
+    "current_zones", "fingerprint", "set_zones", "undo", "K_TABLE_VERSION", "notice", "next_name", "new_meta", "new_owner", "refuse_polygon",
 ]
 
 K_ZONES = "zones"                  # list[Zone]: this session's zones (unsaved work lives only here)
-K_ZONES_UNDO = "zones_undo"        # list[list[Zone]]: earlier states, newest last
+K_ZONES_UNDO = "zones_undo"        # list[(zones, open scenario)]: earlier states, newest last
 K_ZONE_NOTICE = "zone_notice"      # {"level": "warning"|"success"|"info", "text": str} from the last action
 K_ZONE_REPAIR = "zone_repair"      # a refused self-intersecting polygon and its offered repair
 K_SCENARIO = "zone_scenario"       # {"id", "name", "fingerprint"} of the open saved scenario, or None
@@ -70,10 +70,27 @@ def fingerprint(zones: list[Zone]) -> str:
 def set_zones(zones: list[Zone], notice: str | None = None, level: str = "success") -> None:
     """Replace the zones, keeping the previous state for Undo."""
     undo = list(st.session_state.get(K_ZONES_UNDO, []))
-    undo.append(current_zones())
+    undo.append((current_zones(), st.session_state.get(K_SCENARIO)))
     st.session_state[K_ZONES_UNDO] = undo[-_UNDO_DEPTH:]
     st.session_state[K_ZONES] = list(zones)
     st.session_state[K_ZONE_NOTICE] = {"level": level, "text": notice} if notice else None
+
+
+def undo() -> bool:
+    """Go back one step: the zones and which saved scenario was open (so Save targets the right one)."""
+    stack = list(st.session_state.get(K_ZONES_UNDO, []))
+    if not stack:
+        return False
+    zones, scenario = stack.pop()
+    st.session_state[K_ZONES] = zones
+    st.session_state[K_SCENARIO] = scenario
+    if scenario is not None:
+        st.session_state[K_SCENARIO_NAME] = scenario["name"]
+    st.session_state[K_ZONES_UNDO] = stack
+    return True
+
+
+K_TABLE_VERSION = "zone_table_version"   # bumped after each table edit: a fresh editor, no stale edits replayed
 
 
 def notice(text: str, level: str = "warning") -> None:
@@ -96,8 +113,8 @@ def new_meta() -> dict[str, Any]:
 
 
 def new_owner() -> str:
-    """The owner given to zones drawn next."""
-    return str(st.session_state.get(K_NEW_OWNER) or "").strip()
+    """The owner given to zones drawn next (the default owner when the field is empty: a drawing is never lost)."""
+    return str(st.session_state.get(K_NEW_OWNER) or "").strip() or DEFAULT_OWNER
 
 
 def refuse_polygon(err: SelfIntersectionError, name: str, owner: str, meta: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 import streamlit as st
 
 from lunarmap.crs import SOUTH_POLAR_CODE, lonlat_to_polar, polar_to_lonlat
@@ -47,9 +48,9 @@ from .zone_state import (
     K_ANALYSIS,
     K_NEW_OWNER,
     K_NEW_PURPOSE,
+    K_TABLE_VERSION,
     K_ZONE_NOTICE,
     K_ZONE_REPAIR,
-    K_ZONES,
     K_ZONES_UNDO,
     current_zones,
     fingerprint,
@@ -60,6 +61,7 @@ from .zone_state import (
     notice,
     refuse_polygon,
     set_zones,
+    undo,
 )
 
 __all__ = ["ZonesView", "zone_from_drawing", "zone_after_edit", "map_pieces", "prepare_zones", "on_draw", "on_edit",
@@ -285,9 +287,11 @@ def zones_summary(view: ZonesView) -> None:
     st.subheader("Keep-out zones")
     if not view.zones:
         st.caption("None yet: draw with the map's Circle or Polygon tool (details in Keep-out zones below).")
+        _summary_notice()
         return
-    total = sum(z.area_km2 for z in view.zones)
-    lines = [f"{len(view.zones)} zone{'s' if len(view.zones) != 1 else ''}, {total:,.1f} km² in all (sphere)"]
+    union = shapely.union_all([z.geometry_polar for z in view.zones])
+    total = float(area_km2(union))     # overlaps counted once
+    lines = [f"{len(view.zones)} zone{'s' if len(view.zones) != 1 else ''}, covering {total:,.1f} km² (sphere)"]
     if view.report is not None:
         names = {z.id: z.name for z in view.zones}
         conflicts = view.report.conflicts
@@ -298,6 +302,16 @@ def zones_summary(view: ZonesView) -> None:
         if len(conflicts) > 5:
             lines.append(f"… and {len(conflicts) - 5} more (table below)")
     st.markdown("  \n".join(lines))
+    _summary_notice()
+
+
+def _summary_notice() -> None:
+    """The last zone action's message beside the map too (a refusal is not missed), with Undo at hand."""
+    note = st.session_state.get(K_ZONE_NOTICE)
+    if note:
+        getattr(st, note["level"])(md_text(note["text"]))
+    st.button("Undo the last zone change", key="zones_undo_summary", on_click=_undo,
+              disabled=not st.session_state.get(K_ZONES_UNDO))
 
 
 # ----------------------------------------------------------------- the section
@@ -343,10 +357,7 @@ def _repair_offer() -> None:
 
 
 def _undo() -> None:
-    undo = list(st.session_state.get(K_ZONES_UNDO, []))
-    if undo:
-        st.session_state[K_ZONES] = undo.pop()
-        st.session_state[K_ZONES_UNDO] = undo
+    if undo():
         notice("Undone.", "info")
 
 
@@ -366,17 +377,24 @@ def _zone_table(view: ZonesView, catalog: SiteCatalog) -> pd.DataFrame:
                      "PSR in zone (km²)": s.psr_km2 if s else None,
                      "PSR share of zone (%)": _pct(s.psr_share_of_zone) if s else None,
                      "Share of all PSR (%)": _pct(s.psr_share_of_all) if s else None,
-                     "Sites inside": ", ".join(inside)})
+                     "Sites inside, regions overlapping": ", ".join(inside),
+                     "PSR note": s.psr_note if s else ""})
     return pd.DataFrame(rows)
 
 
 _EDITABLE = {"Zone": "name", "Owner": "owner", "Purpose": "purpose", "Start": "start", "End": "end", "Rule": "rule"}
 
 
+def _table_key() -> str:
+    return f"zone_table_editor_{st.session_state.get(K_TABLE_VERSION, 0)}"
+
+
 def _apply_table_edits() -> None:
-    state = st.session_state.get("zone_table_editor") or {}
+    """Apply the table's valid edits and deletions; refused edits are named and the zone keeps its values."""
+    state = st.session_state.get(_table_key()) or {}
+    st.session_state[K_TABLE_VERSION] = st.session_state.get(K_TABLE_VERSION, 0) + 1   # next run: a fresh editor
     zones = current_zones()
-    changed = False
+    refused, applied = [], 0
     for row, edits in (state.get("edited_rows") or {}).items():
         i = int(row)
         if i >= len(zones):
@@ -384,16 +402,15 @@ def _apply_table_edits() -> None:
         changes = {_EDITABLE[c]: ("" if v is None else v) for c, v in edits.items() if c in _EDITABLE}
         try:
             zones[i] = with_attributes(zones[i], **changes)
-            changed = True
+            applied += 1
         except LunarmapError as err:
-            notice(f"The edit was not applied (the zone keeps its values): {err}")
-            return
-    deleted = sorted(int(r) for r in (state.get("deleted_rows") or []))
-    if deleted:
-        zones = [z for i, z in enumerate(zones) if i not in set(deleted)]
-        changed = True
-    if changed:
+            refused.append(str(err))
+    deleted = {int(r) for r in (state.get("deleted_rows") or [])}
+    zones = [z for i, z in enumerate(zones) if i not in deleted]
+    if applied or deleted:
         set_zones(zones, "Zone table updated." + (" Undo brings deleted zones back." if deleted else ""))
+    if refused:
+        notice("Not applied (those zones keep their values): " + " ".join(refused))
 
 
 def _conflict_tables(view: ZonesView, catalog: SiteCatalog) -> None:
@@ -405,7 +422,7 @@ def _conflict_tables(view: ZonesView, catalog: SiteCatalog) -> None:
     table = _zone_table(view, catalog)
     num = st.column_config.NumberColumn
     st.data_editor(
-        table, key="zone_table_editor", hide_index=True, width="stretch", num_rows="delete",
+        table, key=_table_key(), hide_index=True, width="stretch", num_rows="delete",
         on_change=_apply_table_edits,
         disabled=[c for c in table.columns if c not in _EDITABLE],
         column_config={"Radius (km)": num(format="%.3f"), "Area (km²)": num(format="%.2f"),
@@ -420,7 +437,8 @@ def _conflict_tables(view: ZonesView, catalog: SiteCatalog) -> None:
         return
     total = report.psr_total_km2
     psr_note = (f"PSR areas come from the 60 m PSR grid (all PSR in it: {total:,.0f} km² on the sphere; it covers "
-                "about 85° S to the pole, so zones outside that show no PSR figure)." if np.isfinite(total)
+                "about 85° S to the pole: zones outside it have no PSR figure, zones partly outside count only the "
+                "covered part, as the PSR note says)." if np.isfinite(total)
                 else f"PSR areas are not available: {view.psr_status}")
     st.caption("Name, owner, purpose, dates and rule can be edited in the table; select rows and press Delete "
                "to remove zones. " + psr_note)

@@ -22,6 +22,7 @@ from lunarmap.zones import SelfIntersectionError, ZoneError, analyse_zones, circ
 from lunarmap_ui import zone_forms
 from lunarmap_ui import zone_state as zs
 from lunarmap_ui import zones_panel as zp
+from lunarmap_ui.page import K_MAP as K_MAP_KEY
 
 from .apptest_page import DASHBOARD, fresh_caches, run_page  # noqa: F401 - fresh_caches: autouse fixture
 
@@ -261,3 +262,62 @@ def test_rename_and_delete_a_saved_scenario(monkeypatch, tmp_path, scenario_stor
     at.button(key="scenario_delete").click()
     at.run()
     assert store.list() == []
+
+
+# ----------------------------------------------------------------- callbacks, in Streamlit's bare mode
+@pytest.fixture
+def session():
+    """A clean st.session_state (bare mode) with the zone defaults."""
+    import streamlit as st
+
+    for k in list(st.session_state.keys()):
+        del st.session_state[k]
+    zs.init_zone_state()
+    yield st.session_state
+    for k in list(st.session_state.keys()):
+        del st.session_state[k]
+
+
+def test_table_edits_apply_the_valid_rows_name_the_refused_and_start_a_fresh_editor(session):
+    a, b = circle_zone("A", "NASA", 0.0, -89.0, 5.0), circle_zone("B", "NASA", 90.0, -89.0, 5.0)
+    session[zs.K_ZONES] = [a, b]
+    key = zp._table_key()
+    session[key] = {"edited_rows": {0: {"Start": "soon"}, 1: {"Owner": "CNSA", "Purpose": "base"}},
+                    "deleted_rows": []}
+    zp._apply_table_edits()
+    zones = session[zs.K_ZONES]
+    assert [(z.owner, z.start, z.purpose) for z in zones] == [("NASA", None, ""), ("CNSA", None, "base")]
+    assert "start date 'soon' is not a date" in session[zs.K_ZONE_NOTICE]["text"]
+    assert zp._table_key() != key            # the refused edit is not replayed by the next edit
+    session[zp._table_key()] = {"edited_rows": {}, "deleted_rows": [0]}
+    zp._apply_table_edits()
+    assert [z.name for z in session[zs.K_ZONES]] == ["B"]
+    zp._undo()
+    assert [z.name for z in session[zs.K_ZONES]] == ["A", "B"]
+
+
+def test_undo_after_opening_a_scenario_also_restores_which_scenario_is_open(session, scenario_store_in_tmp):
+    from lunarmap_ui import scenario_panel
+
+    mine = circle_zone("mine", "NASA", 0.0, -89.0, 5.0)
+    sid = ScenarioStore(scenario_store_in_tmp).save("B", [circle_zone("b1", "CNSA", 0.0, -88.0, 5.0)])
+    session[zs.K_ZONES] = [mine]
+    scenario_panel.open_scenario(sid, replace_query=False)
+    assert session[zs.K_SCENARIO]["id"] == sid and [z.name for z in session[zs.K_ZONES]] == ["b1"]
+    zp._undo()
+    assert session[zs.K_SCENARIO] is None and [z.name for z in session[zs.K_ZONES]] == ["mine"]
+
+
+def test_a_drawing_with_the_owner_field_emptied_gets_the_default_owner(session):
+    session[zs.K_NEW_OWNER] = "   "
+    session[K_MAP_KEY] = {"draw": {"kind": "circle", "center": _xy(0.0, -90.0), "edge": _xy(0.0, -89.9), "seq": 3}}
+    zp.on_draw()
+    (zone,) = session[zs.K_ZONES]
+    assert zone.owner == zs.DEFAULT_OWNER and session[zs.K_ACK] == 3
+
+
+def test_a_refused_drawing_is_acknowledged_and_explained(session):
+    session[K_MAP_KEY] = {"draw": {"kind": "polygon", "vertices": [_xy(0, -88), _xy(90, -88)], "seq": 7}}
+    zp.on_draw()
+    assert session[zs.K_ZONES] == [] and session[zs.K_ACK] == 7
+    assert "at least 3 distinct vertices" in session[zs.K_ZONE_NOTICE]["text"]
