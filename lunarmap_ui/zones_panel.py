@@ -401,7 +401,13 @@ def _apply_table_edits() -> None:
             continue
         changes = {_EDITABLE[c]: ("" if v is None else v) for c, v in edits.items() if c in _EDITABLE}
         try:
-            zones[i] = with_attributes(zones[i], **changes)
+            z = with_attributes(zones[i], **changes)
+            if "Radius (km)" in edits and z.shape == "circle" and z.centre_lonlat:
+                if edits["Radius (km)"] is None:
+                    raise LunarmapError(f"zone {z.name!r}: the radius is empty; type the radius in km.")
+                z = circle_zone(z.name, z.owner, *z.centre_lonlat, float(edits["Radius (km)"]), id=z.id,
+                                purpose=z.purpose, start=z.start, end=z.end, rule=z.rule)
+            zones[i] = z
             applied += 1
         except LunarmapError as err:
             refused.append(str(err))
@@ -424,7 +430,7 @@ def _conflict_tables(view: ZonesView, catalog: SiteCatalog) -> None:
     st.data_editor(
         table, key=_table_key(), hide_index=True, width="stretch", num_rows="delete",
         on_change=_apply_table_edits,
-        disabled=[c for c in table.columns if c not in _EDITABLE],
+        disabled=[c for c in table.columns if c not in _EDITABLE and c != "Radius (km)"],
         column_config={"Radius (km)": num(format="%.3f"), "Area (km²)": num(format="%.2f"),
                        "PSR in zone (km²)": num(format="%.3f"), "PSR share of zone (%)": num(format="%.2f"),
                        "Share of all PSR (%)": num(format="%.3f"),
@@ -440,8 +446,8 @@ def _conflict_tables(view: ZonesView, catalog: SiteCatalog) -> None:
                 "about 85° S to the pole: zones outside it have no PSR figure, zones partly outside count only the "
                 "covered part, as the PSR note says)." if np.isfinite(total)
                 else f"PSR areas are not available: {view.psr_status}")
-    st.caption("Name, owner, purpose, dates and rule can be edited in the table; select rows and press Delete "
-               "to remove zones. " + psr_note)
+    st.caption("Name, owner, purpose, dates, rule and a circle's radius can be edited in the table; select rows and "
+               "press Delete to remove zones. " + psr_note)
     names = {z.id: z.name for z in zones}
     pairs = [{"Zone A": names[p.a], "Zone B": names[p.b], "Overlap (km²)": p.overlap_km2,
               "Share of A (%)": 100 * p.share_of_a, "Share of B (%)": 100 * p.share_of_b,

@@ -282,11 +282,13 @@ def test_table_edits_apply_the_valid_rows_name_the_refused_and_start_a_fresh_edi
     a, b = circle_zone("A", "NASA", 0.0, -89.0, 5.0), circle_zone("B", "NASA", 90.0, -89.0, 5.0)
     session[zs.K_ZONES] = [a, b]
     key = zp._table_key()
-    session[key] = {"edited_rows": {0: {"Start": "soon"}, 1: {"Owner": "CNSA", "Purpose": "base"}},
+    session[key] = {"edited_rows": {0: {"Start": "soon"}, 1: {"Owner": "CNSA", "Purpose": "base", "Radius (km)": 2.0}},
                     "deleted_rows": []}
     zp._apply_table_edits()
     zones = session[zs.K_ZONES]
     assert [(z.owner, z.start, z.purpose) for z in zones] == [("NASA", None, ""), ("CNSA", None, "base")]
+    assert (zones[1].id, zones[1].radius_km, zones[1].centre_lonlat) == (b.id, 2.0, b.centre_lonlat)
+    assert zones[1].area_km2 == pytest.approx(cap_area_km2(2.0), rel=1e-3)
     assert "start date 'soon' is not a date" in session[zs.K_ZONE_NOTICE]["text"]
     assert zp._table_key() != key            # the refused edit is not replayed by the next edit
     session[zp._table_key()] = {"edited_rows": {}, "deleted_rows": [0]}
