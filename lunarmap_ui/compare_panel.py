@@ -184,6 +184,12 @@ def _heat_map(matrix: pd.DataFrame, value: str, title: str) -> alt.LayerChart:
     return rect + text
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _heat_map_spec(matrix: pd.DataFrame, value: str, title: str) -> dict:
+    """The heat map as a Vega-Lite spec, built once per matrix (building it costs ~20 ms a rerun otherwise)."""
+    return _heat_map(matrix, value, title).to_dict()
+
+
 def _chart_px(res: CompareResult) -> int:
     return 110 + 32 * len(res.distances_km)
 
@@ -193,13 +199,14 @@ def _matrices(res: CompareResult) -> None:
     with left:
         st.markdown("**Distance between sites (km, geodesic)**")
         st.dataframe(res.distances_km.round(1), width="stretch")
-        st.altair_chart(_heat_map(res.distances_km, "distance_km", "km"), width="stretch", height=_chart_px(res))
+        st.vega_lite_chart(_heat_map_spec(res.distances_km, "distance_km", "km"), width="stretch",
+                           height=_chart_px(res))
         st.caption(md_text(res.distances_km.attrs.get("definition", "")))
     with right:
         st.markdown("**Overlap area (km² on the sphere)**")
         st.dataframe(res.overlap_area_km2.round(2), width="stretch")
         off_diagonal = res.overlap_area_km2.mask(np.eye(len(res.overlap_area_km2), dtype=bool))
-        st.altair_chart(_heat_map(off_diagonal, "overlap_km2", "km²"), width="stretch", height=_chart_px(res))
+        st.vega_lite_chart(_heat_map_spec(off_diagonal, "overlap_km2", "km²"), width="stretch", height=_chart_px(res))
         st.caption(md_text(res.overlap_definition) + " \\(left blank in the heat map\\)\\.")
     pairs = res.overlap_pairs.copy()
     pairs.columns = [column_label(c) for c in pairs.columns]
