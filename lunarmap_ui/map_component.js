@@ -434,8 +434,11 @@ function isPoint(p) {
 function cleanZones(list) {
   const out = [];
   for (const z of Array.isArray(list) ? list : []) {
-    if (!z || z.id === undefined || z.id === null || !Array.isArray(z.ring)) continue;
-    const ring = z.ring.filter(isPoint);
+    if (!z || z.id === undefined || z.id === null) continue;
+    // a circle may come without its ring: it is drawn as the geodesic circle of its centre and radius
+    const derived = z.kind === "circle" && isPoint(z.center) && z.radius_m > 0 && !Array.isArray(z.ring);
+    if (!derived && !Array.isArray(z.ring)) continue;
+    const ring = derived ? geodesicRing(z.center, z.radius_m, 360) : z.ring.filter(isPoint);
     if (ring.length < 3) continue;
     out.push({ ...z, id: String(z.id), ring, kind: z.kind === "circle" ? "circle" : "polygon" });
   }

@@ -28,8 +28,9 @@ Message protocol (version :data:`PROTOCOL`)
   ``tools.draw`` shows the Pan / Circle / Polygon / Edit / Delete buttons,
   ``tools.region`` a button (labelled ``tools.regionLabel``) that reports the
   view. ``zones`` are drawn above rasters and overlays, below sites and
-  regions: ``ring`` is the open outline in IAU_2015:30135 metres (circles
-  already densified), ``vertices`` the polygon as drawn, ``lines`` the tooltip
+  regions: ``ring`` is the open outline in IAU_2015:30135 metres (a circle
+  may leave it None: the browser draws the geodesic circle of ``center`` and
+  ``radius_m`` with 360 vertices), ``vertices`` the polygon as drawn, ``lines`` the tooltip
   text, ``conflict`` a red outline. ``selectedZone`` selects a zone whenever
   it changes (e.g. from a table); otherwise the selection lives in the browser.
   ``ack`` is the ``seq`` of the last draw/edit/delete Python has handled: a
@@ -104,9 +105,10 @@ def _tools(tools: Mapping[str, Any] | None) -> dict[str, Any]:
 def _zones(zones: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for z in zones:
-        if "id" not in z or "ring" not in z:
-            raise ValueError(f"a zone needs at least 'id' and 'ring' (got keys {sorted(z)})")
         kind = z.get("kind", "polygon")
+        circle = kind == "circle" and z.get("center") is not None and (z.get("radius_m") or 0) > 0
+        if "id" not in z or (z.get("ring") is None and not circle):
+            raise ValueError(f"a zone needs 'id' and 'ring' (a circle: or 'center' and 'radius_m'; got keys {sorted(z)})")
         if kind not in ("circle", "polygon"):
             raise ValueError(f"zone {z['id']!r}: kind must be 'circle' or 'polygon' (got {kind!r})")
         out.append({**z, "id": str(z["id"]), "kind": kind})

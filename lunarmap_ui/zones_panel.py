@@ -207,9 +207,8 @@ def _owner_colours(zones: list[Zone]) -> dict[str, tuple[int, int, int]]:
     return owners
 
 
-def _ring(geom, decimals: int) -> list[list[float]]:
-    xy = np.round(np.asarray(geom.exterior.coords)[:-1, :2], decimals)
-    return (xy.astype(int) if decimals == 0 else xy).tolist()
+def _ring(geom) -> list[list[float]]:
+    return np.round(np.asarray(geom.exterior.coords)[:-1, :2], 1).tolist()
 
 
 def map_pieces(zones: list[Zone], report: ZoneReport | None) -> tuple[list[dict], list[dict], list[dict]]:
@@ -234,9 +233,9 @@ def map_pieces(zones: list[Zone], report: ZoneReport | None) -> tuple[list[dict]
         if z.shape == "circle" and z.centre_lonlat:
             cx, cy = lonlat_to_polar(*z.centre_lonlat)
             centre = [round(float(cx), 2), round(float(cy), 2)]
-        # circles: the drawn ring to the metre (display only; edits send the centre and edge);
+        # circles: no ring (the browser draws the geodesic circle of centre and radius: 5 kB less per zone);
         # polygons: vertices to 0.1 m, as they come back from an edit
-        ring = _ring(z.geometry_polar, 0 if centre is not None else 1)
+        ring = None if centre is not None else _ring(z.geometry_polar)
         out.append({"id": z.id, "name": z.name, "owner": z.owner, "lines": lines,
                     "kind": "circle" if centre is not None else "polygon", "ring": ring, "center": centre,
                     "radius_m": z.radius_km * 1000.0 if centre is not None else None,

@@ -31,12 +31,15 @@ def test_tools_zones_and_selection_are_passed_through():
     assert data["tools"] == {"draw": True, "region": True, "regionLabel": "Sunlit % of view"}
     assert data["zones"][0]["id"] == "7" and data["zones"][0]["ring"] == ZONE["ring"]
     assert data["selectedZone"] == "7"
+    ringless = {**ZONE, "ring": None, "center": [0.0, 0.0], "radius_m": 1000.0}
+    assert mc.map_data(SPEC, VIEW, [], deck_url="x", zones=[ringless])["zones"][0]["ring"] is None
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"mode": "lasso"}, "mode must be one of ('pan', 'circle', 'polygon', 'edit') (got 'lasso')"),
     ({"tools": {"measure": True}}, "tools has an unknown key 'measure'; use ['draw', 'region', 'regionLabel']"),
-    ({"zones": [{"id": "a"}]}, "a zone needs at least 'id' and 'ring' (got keys ['id'])"),
+    ({"zones": [{"id": "a"}]}, "a zone needs 'id' and 'ring' (a circle: or 'center' and 'radius_m'; got keys ['id'])"),
+    ({"zones": [{"id": "a", "kind": "circle", "center": [0, 0]}]}, "a zone needs 'id' and 'ring'"),
     ({"zones": [{**ZONE, "kind": "ellipse"}]}, "zone 7: kind must be 'circle' or 'polygon' (got 'ellipse')"),
 ])
 def test_bad_arguments_are_refused(kwargs, message):
