@@ -29,7 +29,7 @@ from .static_files import publish
 __all__ = [
     "K_MAP", "K_SELECTED", "K_CLICK", "K_VIEW", "K_SEARCH", "K_SEARCH_RESULT", "MAP_HEIGHT_PX",
     "DataState", "md_text", "load_data_state", "layer_controls", "render_map", "selection_panel",
-    "click_readout", "search_box", "about_data", "init_state",
+    "click_readout", "search_box", "about_data", "init_state", "fly_to",
 ]
 
 K_MAP = "lunar_map"
@@ -302,9 +302,9 @@ def _places(_catalog: SiteCatalog, catalog_key: str, data_dir: str) -> tuple[tup
         return sites, str(err)
 
 
-def _fly_to(place: Place) -> None:
-    width_km = place.diameter_km * 3.0 if math.isfinite(place.diameter_km) else 150.0
-    target = L.view_for_point(place.lon_deg, place.lat_deg, max(width_km, 40.0), MAP_HEIGHT_PX)
+def fly_to(lon_deg: float, lat_deg: float, width_km: float) -> None:
+    """Move the map (on the next render) to a point, showing about ``width_km`` across."""
+    target = L.view_for_point(lon_deg, lat_deg, width_km, MAP_HEIGHT_PX)
     nonce = (st.session_state.get(K_VIEW) or {}).get("nonce", 0) + 1
     st.session_state[K_VIEW] = {**target.as_dict(), "nonce": nonce}
 
@@ -320,7 +320,8 @@ def search_box(catalog: SiteCatalog, data_dir: Path) -> None:
             return
         best = found[0]
         try:
-            _fly_to(best)
+            fly_to(best.lon_deg, best.lat_deg,
+                   max(best.diameter_km * 3.0 if math.isfinite(best.diameter_km) else 150.0, 40.0))
         except LunarmapError as err:
             st.session_state[K_SEARCH_RESULT] = {"error": str(err), "others": [p.name for p in found[1:]]}
             return

@@ -27,7 +27,7 @@ import streamlit as st
 
 from lunarmap.crs import SOUTH_POLAR_CODE, lonlat_to_polar, polar_to_lonlat
 from lunarmap.errors import LunarmapError
-from lunarmap.geodesy import area_km2, distance_m
+from lunarmap.geodesy import area_km2, centroid_lonlat, distance_m
 from lunarmap.sites import SiteCatalog
 from lunarmap.zonecheck import psr_measure
 from lunarmap.zones import (
@@ -42,7 +42,7 @@ from lunarmap.zones import (
 
 from . import scenario_panel, zone_forms
 from .map_component import trigger_value
-from .page import K_MAP, md_text
+from .page import K_MAP, fly_to, md_text
 from .zone_state import (
     K_ACK,
     K_ANALYSIS,
@@ -175,6 +175,7 @@ class ZonesView:
     report: ZoneReport | None
     map_zones: list[dict]
     ack: int | None
+    selected: str | None
     overlays: list[dict]
     legend: list[dict]
     psr_status: str
@@ -278,7 +279,9 @@ def prepare_zones(catalog: SiteCatalog, data_dir: Path) -> ZonesView:
     scenario_panel.open_from_query()
     zones = current_zones()
     report, status, (map_zones, overlays, legend) = _analysis(zones, catalog, data_dir)
-    return ZonesView(tuple(zones), report, map_zones, st.session_state.get(K_ACK), overlays, legend, status)
+    selected = st.session_state.get(K_SHOW_ZONE)
+    selected = selected if any(z.id == selected for z in zones) else None
+    return ZonesView(tuple(zones), report, map_zones, st.session_state.get(K_ACK), selected, overlays, legend, status)
 
 
 def zones_summary(view: ZonesView) -> None:
@@ -311,6 +314,23 @@ def _summary_notice() -> None:
         getattr(st, note["level"])(md_text(note["text"]))
     st.button("Undo the last zone change", key="zones_undo_summary", on_click=_undo,
               disabled=not st.session_state.get(K_ZONES_UNDO))
+
+
+K_SHOW_ZONE = "zone_show_on_map"
+
+
+def _show_zone() -> None:
+    """Select the chosen zone on the map and fly there."""
+    zone = next((z for z in current_zones() if z.id == st.session_state.get(K_SHOW_ZONE)), None)
+    if zone is None:
+        return
+    lon, lat = centroid_lonlat(zone.geometry_polar)
+    minx, miny, maxx, maxy = zone.geometry_polar.bounds
+    width_km = max(maxx - minx, maxy - miny) / 1000.0 * 1.6
+    try:
+        fly_to(lon, lat, max(width_km, 2.0))
+    except LunarmapError as err:
+        notice(f"The map cannot show {zone.name}: {err}")
 
 
 # ----------------------------------------------------------------- the section
@@ -436,6 +456,9 @@ def _conflict_tables(view: ZonesView, catalog: SiteCatalog) -> None:
                        "Start": st.column_config.TextColumn(help="YYYY-MM-DD"),
                        "End": st.column_config.TextColumn(help="YYYY-MM-DD")},
     )
+    names = {z.id: z.name for z in zones}
+    st.selectbox("Show on the map", list(names), key=K_SHOW_ZONE, index=None, format_func=lambda i: names[i],
+                 placeholder="Choose a zone to select it on the map and fly to it", on_change=_show_zone)
     report = view.report
     if report is None:
         st.caption(md_text(view.psr_status))

@@ -323,3 +323,14 @@ def test_a_refused_drawing_is_acknowledged_and_explained(session):
     zp.on_draw()
     assert session[zs.K_ZONES] == [] and session[zs.K_ACK] == 7
     assert "at least 3 distinct vertices" in session[zs.K_ZONE_NOTICE]["text"]
+
+
+def test_show_on_the_map_flies_to_the_zone_and_selects_it(monkeypatch, tmp_path):
+    far = circle_zone("Far", "NASA", 120.0, -80.0, 30.0)
+    at = _page_with_zones(monkeypatch, tmp_path, [circle_zone("Near", "NASA", 0.0, -89.0, 5.0), far])
+    at.selectbox(key=zp.K_SHOW_ZONE).set_value(far.id)
+    at.run()
+    view = at.session_state["map_view"]
+    assert view["target"][:2] == pytest.approx(_xy(120.0, -80.0), abs=50.0)   # the circle's centre, to 50 m
+    assert view["nonce"] >= 1
+    assert at.session_state[zp.K_SHOW_ZONE] == far.id
