@@ -49,6 +49,7 @@ __all__ = [
     "comparison_gpkg",
     "export_bytes",
     "write_comparison",
+    "csv_safe",
 ]
 
 #: Export formats and their file suffixes.
@@ -231,3 +232,18 @@ def write_comparison(comp: Comparison, path: str | os.PathLike[str], fmt: str | 
                 f"use one of {', '.join(FORMATS.values())} or pass fmt= ({', '.join(FORMATS)})."
             )
     return write_bytes(export_bytes(comp, fmt, timestamp), p)
+
+
+#: First characters that make a spreadsheet read a CSV cell as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A CSV cell value that spreadsheets show as text: text starting with = + - @ tab or CR gets a leading '.
+
+    Numbers, None and other text are returned unchanged (only text cells can
+    carry a formula; a negative number stays a number).
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

@@ -16,7 +16,8 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,7 +27,7 @@ from pyproj import CRS
 
 from .crs import SOUTH_POLAR_CODE
 from .errors import ScenarioError
-from .zones import MAX_IMPORT_BYTES, Zone
+from .zones import MAX_IMPORT_BYTES, Zone, _circle_meta, polygon_zone
 
 __all__ = ["ScenarioInfo", "ScenarioStore", "default_store_path", "scenario_gpkg_bytes", "scenario_from_gpkg_bytes"]
 
@@ -45,7 +46,13 @@ def default_store_path() -> Path:
 
 @dataclass(frozen=True)
 class ScenarioInfo:
-    """A saved scenario's id, name, zone count and last-saved time (UTC, ISO 8601)."""
+    """A saved scenario's id, name, zone count and last-saved time (UTC, ISO 8601).
+
+    ``saved_utc`` is the stored text as it is: microseconds
+    (``2026-11-23T14:00:00.123456Z``) for saves by this version, whole seconds
+    for older ones. It changes on every save, so it identifies a saved state
+    (see ``expect_saved_utc`` in :meth:`ScenarioStore.save`).
+    """
 
     id: str
     name: str
@@ -105,7 +112,17 @@ class ScenarioStore:
                             "VALUES ('scenarios', 'attributes', 'scenarios', 'lunarmap saved scenarios')")
         finally:
             con.close()
-        os.replace(tmp, self.path)
+        # Never replace a database another process created meanwhile: link the new file in only if the
+        # name is free, else keep the existing one.
+        try:
+            os.link(tmp, self.path)
+        except FileExistsError:
+            pass
+        except OSError:  # no hard links on this file system: create-if-absent is the best that is left
+            if not self.path.exists():
+                os.replace(tmp, self.path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -123,14 +140,22 @@ class ScenarioStore:
 
     # --- operations -----------------------------------------------------------------------------
 
-    def save(self, name: str, zones: Iterable[Zone], scenario_id: str | None = None) -> str:
-        """Save zones under ``name`` (a new scenario, or replace ``scenario_id``'s zones). Returns the id."""
+    def save(self, name: str, zones: Iterable[Zone], scenario_id: str | None = None,
+             expect_saved_utc: str | None = None) -> str:
+        """Save zones under ``name`` (a new scenario, or replace ``scenario_id``'s zones). Returns the id.
+
+        ``expect_saved_utc`` is the ``saved_utc`` of the scenario as it was
+        opened (:meth:`info`); with ``scenario_id``, the save is refused, and
+        nothing changes, if the scenario was saved since (by another session).
+        The check and the save are one transaction. Each save gets a new
+        ``saved_utc`` (microseconds; never the same as the one it replaces).
+        """
         name = (name or "").strip()
         if not name:
             raise ScenarioError("a scenario needs a name; type one before saving.")
         zones = list(zones)
         sid = scenario_id or uuid.uuid4().hex[:12]
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        now = datetime.now(UTC)
         rows = [
             (z.id, sid, i, z.name, z.owner, z.purpose, z.start, z.end, z.rule, z.shape,
              z.centre_lonlat[0] if z.centre_lonlat else None, z.centre_lonlat[1] if z.centre_lonlat else None,
@@ -140,9 +165,19 @@ class ScenarioStore:
         cols = ", ".join(f'"{c}"' for c in _ZONE_COLUMNS) + ", geom"
         marks = ", ".join("?" for _ in range(len(_ZONE_COLUMNS) + 1))
         with self._connect() as con, con:
-            if scenario_id is not None and con.execute(
-                    "SELECT 1 FROM scenarios WHERE scenario_id=?", (sid,)).fetchone() is None:
+            con.execute("BEGIN IMMEDIATE")  # hold the write lock from the check to the commit
+            stored = con.execute("SELECT saved_utc FROM scenarios WHERE scenario_id=?", (sid,)).fetchone()
+            if scenario_id is not None and stored is None:
                 raise ScenarioError(f"no saved scenario has id {sid!r}; save it as a new scenario instead.")
+            if scenario_id is not None and expect_saved_utc is not None and stored[0] != expect_saved_utc:
+                raise ScenarioError(
+                    f"the scenario {name!r} was changed in another session at {stored[0]} (after you opened it); "
+                    "nothing was saved. Use Save as new, or open it again to see the other changes."
+                )
+            stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            while stored is not None and stamp == stored[0]:  # two saves in one microsecond
+                now += timedelta(microseconds=1)
+                stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             con.execute("DELETE FROM zones WHERE scenario_id=?", (sid,))
             con.execute("INSERT INTO scenarios (scenario_id, name, saved_utc) VALUES (?, ?, ?) "
                         "ON CONFLICT(scenario_id) DO UPDATE SET name=excluded.name, saved_utc=excluded.saved_utc",
@@ -249,7 +284,50 @@ def scenario_from_gpkg_bytes(data: bytes, label: str = "the file") -> tuple[str,
         infos = store.list()
         if not infos:
             raise ScenarioError(f"{label} holds no saved scenario.")
-        zones = [z for info in reversed(infos) for z in store.load(info.id)]
+        cols = ", ".join(f'"{c}"' for c in _ZONE_COLUMNS) + ", geom"
+        zones: list[Zone] = []
+        seen: set[str] = set()
+        for info in reversed(infos):
+            with store._connect() as con:
+                rows = con.execute(f"SELECT {cols} FROM zones WHERE scenario_id=? ORDER BY position",
+                                   (info.id,)).fetchall()
+            for row in rows:
+                z = _imported_zone(row, info.name, label)
+                if z.id in seen:  # e.g. "Save as new" copies of one scenario in the same file
+                    z = replace(z, id=uuid.uuid4().hex[:12])
+                seen.add(z.id)
+                zones.append(z)
         if not zones:
             raise ScenarioError(f"{label}: the scenario {infos[-1].name!r} has no zones.")
         return infos[-1].name, zones
+
+
+def _imported_zone(row: tuple, scenario: str, label: str) -> Zone:
+    """One zone row of an imported GeoPackage, checked like a zone read from GeoJSON; ScenarioError if bad."""
+    rec = dict(zip(_ZONE_COLUMNS, row[:-1], strict=True))
+    name = rec["name"] if isinstance(rec["name"], str) and rec["name"].strip() else f"#{rec['position']}"
+    where = f"{label}: zone {name!r} of scenario {scenario!r}"
+    try:
+        if row[-1] is None:
+            raise ScenarioError(f"{where} has no geometry; draw it again or remove it in the source.")
+        geom = _from_gpkg_blob(bytes(row[-1]))
+        if geom is None or geom.is_empty or geom.geom_type != "Polygon":
+            kind = "empty" if geom is None or geom.is_empty else f"a {geom.geom_type}"
+            raise ScenarioError(f"{where} is {kind}, not one polygon; lunarmap zones are single polygons: split "
+                                "multipart zones into separate zones.")
+        if geom.interiors:
+            n = len(geom.interiors)
+            raise ScenarioError(f"{where} has {n} hole{'s' if n != 1 else ''}; lunarmap zones are single outlines: "
+                                "remove the holes or split the zone into parts.")
+        props = {"shape": rec["shape"], "radius_km": rec["radius_km"], "centre_lon_deg": rec["centre_lon_deg"],
+                 "centre_lat_deg": rec["centre_lat_deg"]}
+        meta = {k: rec[k] for k in ("purpose", "start", "end", "rule")}
+        meta.update(_circle_meta(props, geom))
+        if isinstance(rec["zone_id"], str) and rec["zone_id"].strip():
+            meta["id"] = rec["zone_id"]
+        return polygon_zone(rec["name"], rec["owner"], list(geom.exterior.coords), crs=SOUTH_POLAR_CODE, **meta)
+    except ScenarioError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a damaged row must give a clear refusal, not a traceback
+        raise ScenarioError(f"{where} cannot be imported ({err}); fix it in the source or export it again "
+                            "from lunarmap.") from err

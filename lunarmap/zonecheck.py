@@ -17,12 +17,13 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from .errors import DataMissingError, RasterError
+from .export import csv_safe
 from .paths import data_dir as _data_dir
 from .psr import PsrStats, psr_area_in, psr_area_in_many
 from .sites import load_sites
 from .zones import PsrFunction, ZoneReport, analyse_zones, zones_from_geojson
 
-__all__ = ["psr_measure", "check_zones", "report_rows", "register_cli"]
+__all__ = ["psr_measure", "check_zones", "report_rows", "csv_text", "register_cli"]
 
 _NO_DATA_NOTE = "no PSR data: the 60 m PSR grid covers only the polar cap poleward of about 85 S"
 _CACHE_SIZE = 4096
@@ -97,7 +98,11 @@ def _num(value: float, digits: int = 3) -> float | None:
 
 
 def report_rows(report: ZoneReport) -> tuple[list[dict], list[dict]]:
-    """The report as plain rows: one per zone, one per overlapping pair (for tables, CSV and JSON)."""
+    """The report as plain rows: one per zone, one per overlapping pair (for tables, CSV and JSON).
+
+    Text is as entered (names and owners may start with = + - @); write CSV
+    with :func:`csv_text`, which makes such cells safe for spreadsheets.
+    """
     names = {z.id: z.name for z in report.zones}
     zones = [
         {"zone": z.name, "owner": z.owner, "area_km2": _num(z.area_km2), "psr_km2": _num(z.psr_km2),
@@ -107,10 +112,27 @@ def report_rows(report: ZoneReport) -> tuple[list[dict], list[dict]]:
     ]
     pairs = [
         {"zone_a": names[p.a], "zone_b": names[p.b], "overlap_km2": _num(p.overlap_km2),
-         "share_of_a": _num(p.share_of_a, 5), "share_of_b": _num(p.share_of_b, 5), "conflict": p.conflict}
+         "share_of_a": _num(p.share_of_a, 5), "share_of_b": _num(p.share_of_b, 5),
+         "periods_overlap": p.periods_overlap, "conflict": p.conflict}
         for p in report.pairs
     ]
     return zones, pairs
+
+
+def csv_text(zone_rows: list[dict], pair_rows: list[dict]) -> str:
+    """Zone and pair rows (:func:`report_rows`) as one CSV table with a ``kind`` column (zone / overlap).
+
+    Text cells that a spreadsheet would run as a formula get a leading ' (see
+    :func:`lunarmap.export.csv_safe`); numbers are written as they are.
+    """
+    buf = io.StringIO()
+    zone_cols = list(zone_rows[0]) if zone_rows else []
+    pair_cols = ["zone_a", "zone_b", "overlap_km2", "share_of_a", "share_of_b", "periods_overlap", "conflict"]
+    w = csv.DictWriter(buf, fieldnames=["kind", *zone_cols, *pair_cols], lineterminator="\n")
+    w.writeheader()
+    w.writerows({"kind": "zone", **{k: csv_safe(v) for k, v in r.items()}} for r in zone_rows)
+    w.writerows({"kind": "overlap", **{k: csv_safe(v) for k, v in r.items()}} for r in pair_rows)
+    return buf.getvalue()
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -127,13 +149,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
                "zones": zone_rows, "overlaps": pair_rows, "conflicts": sum(p["conflict"] for p in pair_rows)}
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     elif args.format == "csv":
-        buf = io.StringIO()
-        cols = ["kind", *zone_rows[0].keys(), "zone_a", "zone_b", "overlap_km2", "share_of_a", "share_of_b", "conflict"]
-        w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
-        w.writeheader()
-        w.writerows({"kind": "zone", **r} for r in zone_rows)
-        w.writerows({"kind": "overlap", **r} for r in pair_rows)
-        print(buf.getvalue(), end="")
+        print(csv_text(zone_rows, pair_rows), end="")
     else:
         print(format_table(zone_rows, list(zone_rows[0])))
         print()
@@ -142,7 +158,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         else:
             print("No zones share area.")
         n = sum(p["conflict"] for p in pair_rows)
-        print(f"\n{n} conflict{'s' if n != 1 else ''} (overlapping zones of different owners). Method: {report.method}.")
+        print(f"\n{n} conflict{'s' if n != 1 else ''} (overlapping zones of different owners whose periods overlap). Method: {report.method}.")
     return 0
 
 

@@ -22,12 +22,13 @@ from typing import Any
 
 import numpy as np
 import shapely
+from pyproj import CRS
 from shapely.geometry import Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from .crs import LONLAT_CODE, SOUTH_POLAR_CODE, polar_to_lonlat, transformer
-from .errors import ZoneError
-from .geodesy import area_km2, geodesic_circle, to_polar, validate_lonlat
+from .crs import LONLAT_CODE, MOON_RADIUS_M, SOUTH_POLAR_CODE, lunar_crs_code, polar_to_lonlat, transformer
+from .errors import LunarmapError, ZoneError
+from .geodesy import area_km2, cap_area_km2, check_radius_km, geodesic_circle, to_polar, validate_lonlat
 from .sites import Site
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "with_attributes",
     "with_geometry",
     "point_in_zones",
+    "moved_zone",
 ]
 
 MAX_RADIUS_KM = 500.0
@@ -58,6 +60,10 @@ MAX_IMPORT_BYTES = 10 * 1024 * 1024
 #: so vertices are read back without densifying in lon/lat (exact round trip).
 EDGES_MEMBER = "lunarmap_edges"
 EDGES_POLAR = "straight in IAU_2015:30135"
+#: Distance from the pole to the equator on the south polar stereographic map (m): 2 R.
+_EQUATOR_RHO_M = 2.0 * MOON_RADIUS_M
+_NORTH_HINT = ("lunarmap maps the southern hemisphere from the south pole. Did you swap longitude and latitude? "
+               "Give 'longitude, latitude'.")
 
 
 @dataclass(frozen=True)
@@ -175,9 +181,37 @@ def _make(name: str, owner: str, geom: Polygon, meta: dict[str, Any]) -> Zone:
     )
 
 
+def _refuse_north(name: str, lat_deg: Any) -> None:
+    """ZoneError if any latitude is north of the equator (zones lie in the southern hemisphere)."""
+    lat = np.asarray(lat_deg, dtype=float)
+    if lat.size and np.nanmax(lat) > 0.0:
+        raise ZoneError(f"zone {name!r}: latitude {float(np.nanmax(lat)):g} is north of the equator; {_NORTH_HINT}")
+
+
+def _refuse_north_polar(name: str, xy: np.ndarray) -> None:
+    """ZoneError if any IAU_2015:30135 point lies beyond the equator (farther than 2 R from the pole)."""
+    rho = np.hypot(xy[:, 0], xy[:, 1])
+    if rho.size and np.nanmax(rho) > _EQUATOR_RHO_M:
+        i = int(np.nanargmax(rho))
+        _refuse_north(name, polar_to_lonlat(xy[i, 0], xy[i, 1])[1])
+
+
 def circle_zone(name: str, owner: str, lon_deg: float, lat_deg: float, radius_km: float, **meta: Any) -> Zone:
-    """A geodesic circle zone of ``radius_km`` (0 < r <= 500) around a lon/lat centre."""
+    """A geodesic circle zone of ``radius_km`` (0 < r <= 500) around a lon/lat centre.
+
+    The whole circle must lie in the southern hemisphere (centre latitude plus
+    the radius in degrees, r / R, at most 0).
+    """
     validate_lonlat(lon_deg, lat_deg, f"zone {name!r} centre")
+    _refuse_north(name, lat_deg)
+    r_km = check_radius_km(radius_km, MAX_RADIUS_KM)
+    reach = float(lat_deg) + np.degrees(r_km * 1_000.0 / MOON_RADIUS_M)
+    if reach > 0.0:
+        raise ZoneError(
+            f"zone {name!r}: a {r_km:g} km circle around latitude {float(lat_deg):g} reaches latitude {reach:.4f}, "
+            "north of the equator; lunarmap maps the southern hemisphere from the south pole. Move the centre "
+            "south or make the radius smaller."
+        )
     geom = geodesic_circle(lon_deg, lat_deg, radius_km, max_km=MAX_RADIUS_KM)
     meta.update(shape="circle", centre_lonlat=(float(lon_deg), float(lat_deg)), radius_km=float(radius_km))
     return _make(name, owner, geom, meta)
@@ -187,8 +221,9 @@ def polygon_zone(name: str, owner: str, vertices: Sequence[Sequence[float]], crs
     """A polygon zone from vertices in lon/lat degrees (``crs=IAU_2015:30100``) or polar metres (30135).
 
     Edges are straight on the south polar map. Refuses fewer than 3 distinct
-    vertices, coordinates outside the Moon's ranges, and self-intersecting
-    rings (offering the repaired shape in the error's ``repaired``).
+    vertices, coordinates outside the Moon's ranges, vertices north of the
+    equator (before any geometry work), and self-intersecting rings (offering
+    the repaired shape in the error's ``repaired``).
     """
     try:
         pts = np.asarray(vertices, dtype=float).reshape(-1, 2)
@@ -196,12 +231,14 @@ def polygon_zone(name: str, owner: str, vertices: Sequence[Sequence[float]], crs
         raise ZoneError(f"zone {name!r}: vertices must be pairs of numbers (got {vertices!r}).") from None
     if crs == LONLAT_CODE:
         validate_lonlat(pts[:, 0], pts[:, 1], f"zone {name!r}")
+        _refuse_north(name, pts[:, 1])
         xs, ys = transformer(LONLAT_CODE, SOUTH_POLAR_CODE).transform(pts[:, 0], pts[:, 1])
         pts = np.column_stack([xs, ys])
     elif crs != SOUTH_POLAR_CODE:
         raise ZoneError(f"zone {name!r}: crs must be {LONLAT_CODE} or {SOUTH_POLAR_CODE} (got {crs!r}).")
     if not np.all(np.isfinite(pts)):
         raise ZoneError(f"zone {name!r}: vertices contain a non-finite number; give finite coordinates.")
+    _refuse_north_polar(name, pts)
     if len(pts) > 1 and np.allclose(pts[0], pts[-1], atol=1e-6):
         pts = pts[:-1]
     distinct = np.unique(np.round(pts, 3), axis=0)
@@ -244,6 +281,12 @@ def polygon_zone(name: str, owner: str, vertices: Sequence[Sequence[float]], crs
 
 
 # --- GeoJSON -------------------------------------------------------------------------------------
+
+
+def _unit(lon_deg: np.ndarray, lat_deg: np.ndarray) -> np.ndarray:
+    """Unit vectors (..., 3) of lon/lat degrees on the sphere."""
+    lon, lat = np.radians(lon_deg), np.radians(lat_deg)
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
 
 
 def _ring_to_lonlat(ring_xy: np.ndarray, contains_pole: bool) -> list[list[float]]:
@@ -317,12 +360,123 @@ def _lonlat_ring_to_polar(geom: BaseGeometry, exact: bool, what: str) -> BaseGeo
     return to_polar(geom, what, densify_deg=None if exact else 0.05)
 
 
+#: A vertex closer than this (m) to the straight map segment between its neighbours adds nothing to the shape.
+_COLLINEAR_M = 1e-3
+
+
+def _drop_collinear(ring: np.ndarray) -> np.ndarray:
+    """An open ring (no repeated closing vertex) without the vertices lying on straight map edges (within 1 mm).
+
+    Undoes the 1 km densifying of :func:`zones_to_geojson`: walking from a
+    corner, a vertex is dropped while every vertex since the last kept one is
+    within 1 mm of the segment from that kept vertex to the next vertex.
+    """
+    n = len(ring)
+    if n <= 3:
+        return ring
+
+    def off_line(a: np.ndarray, b: np.ndarray, pts: np.ndarray) -> np.ndarray:
+        d = b - a
+        length = float(np.hypot(*d))
+        if length == 0.0:
+            return np.hypot(*(pts - a).T)
+        t = np.clip(((pts - a) @ d) / length ** 2, 0.0, 1.0)
+        return np.hypot(*(pts - (a + t[:, None] * d)).T)
+
+    prev, nxt = np.roll(ring, 1, axis=0), np.roll(ring, -1, axis=0)
+    dev = np.array([off_line(prev[i], nxt[i], ring[i:i + 1])[0] for i in range(n)])
+    start = int(np.argmax(dev))
+    if dev[start] <= _COLLINEAR_M:
+        return ring
+    ring = np.roll(ring, -start, axis=0)
+    closed = np.vstack([ring, ring[:1]])
+    keep = [0]
+    for i in range(1, n):
+        anchor = closed[keep[-1]]
+        if np.all(off_line(anchor, closed[i + 1], closed[keep[-1] + 1: i + 1]) <= _COLLINEAR_M):
+            continue
+        keep.append(i)
+    return ring[keep]
+
+
+def _ring_centre(ring_xy: np.ndarray) -> np.ndarray:
+    """Unit vector of the length-weighted centre of a closed map ring's outline on the sphere."""
+    lon, lat = polar_to_lonlat(ring_xy[:, 0], ring_xy[:, 1])
+    v = _unit(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    mid, w = (v[1:] + v[:-1]) / 2.0, np.linalg.norm(v[1:] - v[:-1], axis=1)
+    c = (mid * w[:, None]).sum(axis=0)
+    return c / np.linalg.norm(c)
+
+
+def _circle_meta(props: dict[str, Any], polar: Polygon) -> dict[str, Any]:
+    """Circle attributes from a file's properties, only when they describe this geometry; else {}.
+
+    The radius and centre must be valid numbers, the area must be the spherical
+    cap's to 1e-3, the outline's centre (length-weighted, on the sphere) within
+    1% of the radius of the stated centre and every vertex at the radius to 1%;
+    anything else is imported as a polygon.
+    """
+    if props.get("shape") != "circle":
+        return {}
+    try:
+        radius = float(props.get("radius_km"))
+        lon, lat = float(props.get("centre_lon_deg")), float(props.get("centre_lat_deg"))
+    except (TypeError, ValueError):
+        return {}
+    if not (np.isfinite([radius, lon, lat]).all() and 0.0 < radius <= MAX_RADIUS_KM
+            and -180.0 <= lon < 360.0 and -90.0 <= lat <= 0.0):
+        return {}
+    if abs(area_km2(polar) / cap_area_km2(radius) - 1.0) > 1e-3:
+        return {}
+    ring = np.asarray(polar.exterior.coords)
+    stated = _unit(np.array(lon), np.array(lat))
+    off_m = float(np.arccos(np.clip(_ring_centre(ring) @ stated, -1.0, 1.0))) * MOON_RADIUS_M
+    if off_m > 0.01 * radius * 1_000.0:
+        return {}
+    # Round, too: every vertex at the radius (to 1%), so an equal-area square around the centre stays a polygon.
+    vlon, vlat = polar_to_lonlat(ring[:, 0], ring[:, 1])
+    dist_m = np.arccos(np.clip(_unit(np.asarray(vlon), np.asarray(vlat)) @ stated, -1.0, 1.0)) * MOON_RADIUS_M
+    if np.max(np.abs(dist_m / (radius * 1_000.0) - 1.0)) > 0.01:
+        return {}
+    return {"shape": "circle", "radius_km": radius, "centre_lonlat": (lon, lat)}
+
+
+def _file_crs(doc: dict[str, Any], label: str) -> str:
+    """The lunar CRS code a GeoJSON ``crs`` member names (default lon/lat), or ZoneError."""
+    member = doc.get("crs")
+    if member is None:
+        return LONLAT_CODE
+    inner = member.get("properties") if isinstance(member, dict) else None
+    name = inner.get("name") if isinstance(inner, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        raise ZoneError(f"{label} has a 'crs' member lunarmap cannot read ({member!r}); remove it, or export in "
+                        f"{LONLAT_CODE} (Moon lon/lat).")
+    try:
+        code = lunar_crs_code(name)
+    except Exception:  # noqa: BLE001 - any failure to parse the name means "not recognised"
+        code = None
+    if code is None:
+        try:
+            CRS.from_user_input(name)
+        except Exception:  # noqa: BLE001
+            raise ZoneError(f"{label} names a CRS lunarmap cannot read ({name!r}); export in {LONLAT_CODE} "
+                            "(Moon lon/lat).") from None
+        raise ZoneError(f"{label} is in {name}, not lunar lon/lat; export in {LONLAT_CODE} (Moon lon/lat).")
+    return code
+
+
 def zones_from_geojson(data: bytes | str | Path | dict[str, Any], default_owner: str = "") -> list[Zone]:
     """Read zones from GeoJSON (bytes, text, a path or a parsed dict); refuses bad files clearly.
 
     Non-lunarmap files are read as RFC 7946 lon/lat with edges straight in
-    lon/lat (densified before projecting). Files over 10 MB, files that are not
-    GeoJSON, and files with no polygons are refused.
+    lon/lat (densified before projecting); a ``crs`` member naming
+    IAU_2015:30135 means polar metres with straight map edges, any other
+    non-lunar CRS is refused. Files over 10 MB, files that are not GeoJSON,
+    files with no polygons, polygons with holes and vertices north of the
+    equator are refused. lunarmap's own files (``lunarmap_edges``) come back
+    exactly: the points added to densify edges are dropped and zone ids are
+    kept (a repeated id gets a new one). Circle attributes are kept only when
+    they match the geometry. Every refusal is a :class:`ZoneError`.
     """
     label = "the file"
     if isinstance(data, Path):
@@ -338,46 +492,95 @@ def zones_from_geojson(data: bytes | str | Path | dict[str, Any], default_owner:
             doc = json.loads(data)
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             raise ZoneError(f"{label} is not GeoJSON: it does not parse as JSON ({err}). Export the zones as GeoJSON and try again.") from err
+        except RecursionError:
+            raise ZoneError(f"{label} is not GeoJSON lunarmap can read: it is nested too deeply.") from None
     else:
         doc = data
     if not isinstance(doc, dict) or doc.get("type") not in ("FeatureCollection", "Feature"):
         raise ZoneError(f"{label} is not GeoJSON: it needs \"type\": \"FeatureCollection\" (or \"Feature\").")
     features = doc.get("features", []) if doc["type"] == "FeatureCollection" else [doc]
+    if not isinstance(features, list):
+        raise ZoneError(f"{label}: 'features' is not a list; a zone file needs a list of Polygon features.")
     if doc.get("body", "Moon") != "Moon":
         raise ZoneError(f"{label} says body {doc.get('body')!r}; only Moon zones can be imported.")
+    code = _file_crs(doc, label)
     exact = doc.get(EDGES_MEMBER) == EDGES_POLAR
     zones: list[Zone] = []
-    for i, feat in enumerate(features if isinstance(features, list) else []):
+    seen_ids: set[str] = set()
+    for i, feat in enumerate(features):
         if not isinstance(feat, dict) or not feat.get("geometry"):
             continue
-        props = feat.get("properties") or {}
+        props = feat.get("properties")
+        if props is None:
+            props = {}
+        if not isinstance(props, dict):
+            raise ZoneError(f"{label}: feature #{i} has 'properties' that are not an object ({type(props).__name__}); "
+                            "give the properties as a JSON object of name, owner, ...")
         name = str(props.get("name") or props.get("id") or f"zone {i + 1}")
         try:
-            geom = shape(feat["geometry"])
-        except (ValueError, TypeError, AttributeError, KeyError, IndexError, shapely.errors.ShapelyError) as err:
-            raise ZoneError(f"{label}: feature #{i} ({name!r}) has an unreadable geometry ({err}).") from err
-        polys = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type == "Polygon" and not g.is_empty]
-        for j, poly in enumerate(polys):
-            part = name if len(polys) == 1 else f"{name} ({j + 1})"
-            if not exact and not poly.is_valid:
-                polygon_zone(part, "x", list(poly.exterior.coords))  # raises SelfIntersectionError with repair
-            polar = _lonlat_ring_to_polar(poly, exact, f"zone {part!r}")
-            if polar.geom_type != "Polygon":
-                raise ZoneError(f"{label}: zone {part!r} does not form one polygon on the polar map; split it into separate features.")
-            ring = list(polar.exterior.coords)
-            meta = {k: props.get(k) for k in ("purpose", "start", "end", "rule")}
-            if props.get("shape") == "circle" and props.get("radius_km"):
-                meta.update(shape="circle", radius_km=float(props["radius_km"]),
-                            centre_lonlat=(float(props["centre_lon_deg"]), float(props["centre_lat_deg"])))
-            if exact and props.get("id") and len(polys) == 1:
-                meta["id"] = str(props["id"])
-            owner = props.get("owner") or default_owner
-            if not str(owner).strip():
-                raise ZoneError(f"{label}: zone {part!r} has no owner; add an 'owner' property or choose a default owner.")
-            zones.append(polygon_zone(part, str(owner), ring, crs=SOUTH_POLAR_CODE, **meta))
+            zones.extend(_feature_zones(feat, props, name, label, i, code, exact, default_owner, seen_ids))
+        except ZoneError as err:
+            if type(err) is ZoneError and not str(err).startswith(label):
+                raise ZoneError(f"{label}: {err}") from err
+            raise
+        except LunarmapError as err:
+            raise ZoneError(f"{label}: {err}") from err
+        except Exception as err:  # noqa: BLE001 - an odd file must give a clear refusal, not a traceback
+            raise ZoneError(f"{label}: feature #{i} ({name!r}) could not be read ({type(err).__name__}: {err}); "
+                            "check its geometry and properties.") from err
     if not zones:
         raise ZoneError(f"{label} has no polygons; a zone file needs Polygon or MultiPolygon features.")
     return zones
+
+
+def _feature_zones(feat: dict[str, Any], props: dict[str, Any], name: str, label: str, i: int, code: str,
+                   exact: bool, default_owner: str, seen_ids: set[str]) -> list[Zone]:
+    """The zones of one GeoJSON feature (one per polygon part)."""
+    try:
+        geom = shape(feat["geometry"])
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, shapely.errors.ShapelyError) as err:
+        raise ZoneError(f"{label}: feature #{i} ({name!r}) has an unreadable geometry ({err}).") from err
+    polys = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type == "Polygon" and not g.is_empty]
+    polar_file = code == SOUTH_POLAR_CODE
+    out = []
+    for j, poly in enumerate(polys):
+        part = name if len(polys) == 1 else f"{name} ({j + 1})"
+        coords = shapely.get_coordinates(poly)
+        if not np.all(np.isfinite(coords)):
+            raise ZoneError(f"{label}: zone {part!r} has a non-finite coordinate; give finite coordinates.")
+        if polar_file:
+            _refuse_north_polar(part, coords)
+        else:
+            validate_lonlat(coords[:, 0], coords[:, 1], f"zone {part!r}")
+            _refuse_north(part, coords[:, 1])
+        if poly.interiors:
+            n = len(poly.interiors)
+            raise ZoneError(f"{label}: zone {part!r} has {n} hole{'s' if n != 1 else ''}; lunarmap zones are single "
+                            "outlines: remove the holes or split the zone into parts.")
+        if polar_file:
+            polar = poly
+        else:
+            if not exact and not poly.is_valid:
+                polygon_zone(part, "x", list(poly.exterior.coords))  # raises SelfIntersectionError with repair
+            polar = _lonlat_ring_to_polar(poly, exact, f"zone {part!r}")
+        if polar.geom_type != "Polygon":
+            raise ZoneError(f"{label}: zone {part!r} does not form one polygon on the polar map; split it into separate features.")
+        ring = np.asarray(polar.exterior.coords)[:-1]
+        if exact:
+            ring = _drop_collinear(ring)
+        meta: dict[str, Any] = {k: props.get(k) for k in ("purpose", "start", "end", "rule")}
+        meta.update(_circle_meta(props, Polygon(ring)))
+        zid = props.get("id")
+        if exact and zid and len(polys) == 1:
+            zid = str(zid)
+            meta["id"] = zid if zid not in seen_ids else uuid.uuid4().hex[:12]
+        owner = props.get("owner") or default_owner
+        if not str(owner).strip():
+            raise ZoneError(f"{label}: zone {part!r} has no owner; add an 'owner' property or choose a default owner.")
+        z = polygon_zone(part, str(owner), ring, crs=SOUTH_POLAR_CODE, **meta)
+        seen_ids.add(z.id)
+        out.append(z)
+    return out
 
 
 # --- conflict analysis ---------------------------------------------------------------------------
@@ -385,7 +588,13 @@ def zones_from_geojson(data: bytes | str | Path | dict[str, Any], default_owner:
 
 @dataclass(frozen=True)
 class ZonePair:
-    """Two zones that share area: how much, what share of each, and whether owners differ."""
+    """Two zones that share area: how much, what share of each, whether their periods overlap, and conflict.
+
+    ``periods_overlap`` is True when the two zones exist on at least one common
+    day (start and end dates inclusive; a missing start means "since always", a
+    missing end "until further notice", so it is never unknown). ``conflict`` is
+    True when the owners differ and the periods overlap.
+    """
 
     a: str
     b: str
@@ -394,6 +603,7 @@ class ZonePair:
     share_of_b: float
     conflict: bool
     geometry_polar: BaseGeometry = field(repr=False)
+    periods_overlap: bool = True
 
 
 @dataclass(frozen=True)
@@ -422,7 +632,7 @@ class ZoneReport:
 
     @property
     def conflicts(self) -> tuple[ZonePair, ...]:
-        """Overlapping pairs of zones with different owners."""
+        """Overlapping pairs of zones with different owners whose periods overlap."""
         return tuple(p for p in self.pairs if p.conflict)
 
 
@@ -430,6 +640,13 @@ class ZoneReport:
 _MIN_OVERLAP_KM2 = 1e-6
 
 PsrFunction = Callable[[BaseGeometry], tuple[float, str]]
+
+
+def _periods_overlap(a: Zone, b: Zone) -> bool:
+    """True if the zones exist on a common day (dates inclusive; a missing start or end is open-ended)."""
+    lo = max(a.start or "", b.start or "")          # ISO dates compare as text; "" is before every date
+    hi = min(a.end or "9999-12-31", b.end or "9999-12-31")
+    return lo <= hi
 
 
 def analyse_zones(
@@ -443,7 +660,12 @@ def analyse_zones(
     ``psr_km2(geometry_polar) -> (km2, note)`` measures the PSR area of a zone
     (NaN where there is no PSR data); ``psr_total_km2`` is all PSR area in the
     data, for each zone's share of it. Zones of different owners that share
-    area (not merely touch) are flagged as conflicts.
+    area (not merely touch) and exist at the same time are flagged as conflicts.
+    Time periods: a zone exists from its start to its end date, both days
+    included; no start means it has always existed, no end that it lasts until
+    further notice. Zones whose periods have no day in common never exist at
+    the same time, so they do not conflict (their shared area is still listed,
+    with ``periods_overlap`` False).
     """
     geoms = np.array([z.geometry_polar for z in zones], dtype=object)
     tree = shapely.STRtree(geoms)
@@ -461,9 +683,11 @@ def analyse_zones(
         if a_km2 < _MIN_OVERLAP_KM2:
             continue
         za, zb = zones[i], zones[j]
+        together = _periods_overlap(za, zb)
         pairs.append(ZonePair(
             a=za.id, b=zb.id, overlap_km2=a_km2, share_of_a=a_km2 / za.area_km2, share_of_b=a_km2 / zb.area_km2,
-            conflict=za.owner.strip().casefold() != zb.owner.strip().casefold(), geometry_polar=inter,
+            conflict=together and za.owner.strip().casefold() != zb.owner.strip().casefold(), geometry_polar=inter,
+            periods_overlap=together,
         ))
     sites = list(sites)
     summaries = []
@@ -487,7 +711,9 @@ def analyse_zones(
     return ZoneReport(
         zones=tuple(summaries), pairs=tuple(pairs), psr_total_km2=psr_total_km2,
         method="overlaps intersected in IAU_2015:30135 metres; areas on the IAU 2015 Moon sphere "
-               "(south polar Lambert equal-area); contact without shared area is not an overlap",
+               "(south polar Lambert equal-area); contact without shared area is not an overlap; a conflict is an "
+               "overlap of zones of different owners whose periods (start to end date, both included; no start or "
+               "no end = open-ended) have a day in common",
     )
 
 
@@ -510,6 +736,7 @@ def with_geometry(zone: Zone, geometry_polar: Polygon) -> Zone:
     """The same zone with a new (edited) polygon; a circle becomes a polygon."""
     if not isinstance(geometry_polar, Polygon) or not geometry_polar.is_valid or geometry_polar.is_empty:
         raise ZoneError(f"zone {zone.name!r}: the edited shape is not a valid polygon; undo the last edit.")
+    _refuse_north_polar(zone.name, shapely.get_coordinates(geometry_polar))
     return replace(zone, geometry_polar=geometry_polar, shape="polygon", centre_lonlat=None, radius_km=None)
 
 
@@ -517,3 +744,58 @@ def point_in_zones(zones: Sequence[Zone], x_m: float, y_m: float) -> list[str]:
     """Ids of zones containing a map point (for selecting a zone by clicking)."""
     p = Point(x_m, y_m)
     return [z.id for z in zones if z.geometry_polar.covers(p)]
+
+
+def _rotation(p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
+    """The 3x3 rotation about the axis p0 x p1 that takes unit vector p0 to unit vector p1 (Rodrigues)."""
+    axis = np.cross(p0, p1)
+    s, c = float(np.linalg.norm(axis)), float(np.clip(p0 @ p1, -1.0, 1.0))
+    if s < 1e-15:
+        return np.eye(3)
+    k = axis / s
+    kx = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
+    return np.eye(3) + s * kx + (1.0 - c) * (kx @ kx)
+
+
+def moved_zone(zone: Zone, from_xy: Sequence[float], to_xy: Sequence[float]) -> Zone:
+    """The zone moved on the sphere so that the map point ``from_xy`` lands on ``to_xy`` (both IAU_2015:30135 m).
+
+    The move is the rigid rotation of the sphere about the axis p0 x p1 (p0, p1
+    the unit vectors of the two points), applied to every vertex, so the zone
+    keeps its true size and shape wherever it goes (a shift in map metres would
+    not: the map's scale changes with latitude). Edges stay straight on the map
+    between the moved vertices. A circle keeps its radius around the moved
+    centre. Id and attributes are kept; a zone that would reach north of the
+    equator is refused.
+    """
+    to_lonlat = transformer(SOUTH_POLAR_CODE, LONLAT_CODE)
+    to_polar_ = transformer(LONLAT_CODE, SOUTH_POLAR_CODE)
+    try:
+        ends = np.asarray([from_xy, to_xy], dtype=float).reshape(2, 2)
+    except (TypeError, ValueError):
+        raise ZoneError(f"zone {zone.name!r}: the move needs two map points (x, y) in metres "
+                        f"(got {from_xy!r} and {to_xy!r}).") from None
+    if not np.all(np.isfinite(ends)):
+        raise ZoneError(f"zone {zone.name!r}: the move's map points must be finite numbers; move the zone again.")
+    lon, lat = to_lonlat.transform(ends[:, 0], ends[:, 1])
+    p0, p1 = _unit(np.asarray(lon), np.asarray(lat))
+    if float(p0 @ p1) < -1.0 + 1e-12:
+        raise ZoneError(f"zone {zone.name!r}: the move goes to the opposite side of the Moon, where its direction "
+                        "is undefined; move the zone in two steps.")
+    rot = _rotation(p0, p1)
+
+    def rotate(lon_deg: np.ndarray, lat_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        v = _unit(np.asarray(lon_deg, dtype=float), np.asarray(lat_deg, dtype=float)) @ rot.T
+        return np.degrees(np.arctan2(v[..., 1], v[..., 0])), np.degrees(np.arcsin(np.clip(v[..., 2], -1.0, 1.0)))
+
+    attrs = {"id": zone.id, "purpose": zone.purpose, "start": zone.start, "end": zone.end, "rule": zone.rule}
+    if zone.shape == "circle" and zone.centre_lonlat is not None and zone.radius_km is not None:
+        clon, clat = rotate(*zone.centre_lonlat)
+        return circle_zone(zone.name, zone.owner, float(clon), float(clat), zone.radius_km, **attrs)
+    ring = np.asarray(zone.geometry_polar.exterior.coords)[:-1]
+    vlon, vlat = to_lonlat.transform(ring[:, 0], ring[:, 1])
+    mlon, mlat = rotate(vlon, vlat)
+    _refuse_north(zone.name, mlat)
+    xs, ys = to_polar_.transform(mlon, mlat)
+    return polygon_zone(zone.name, zone.owner, np.column_stack([xs, ys]), crs=SOUTH_POLAR_CODE,
+                        shape=zone.shape, **attrs)

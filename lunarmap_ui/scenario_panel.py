@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import re
 
-import pandas as pd
 import streamlit as st
 
 from lunarmap.errors import LunarmapError
 from lunarmap.scenarios import scenario_gpkg_bytes
-from lunarmap.zonecheck import report_rows
+from lunarmap.zonecheck import csv_text, report_rows
 from lunarmap.zones import Zone, ZoneReport, zones_to_geojson
 
 from .page import md_text
@@ -172,10 +171,8 @@ def downloads(zones: list[Zone], report: ZoneReport | None) -> None:
     c2.download_button("Zones as GeoPackage", key="zones_dl_gpkg", file_name=f"{stem}.gpkg",
                        mime="application/geopackage+sqlite3", data=lambda: scenario_gpkg_bytes(name, zones))
     if report is not None:
-        def report_csv() -> str:
-            zone_rows, pair_rows = report_rows(report)
-            frames = [pd.DataFrame(zone_rows).assign(kind="zone"), pd.DataFrame(pair_rows).assign(kind="overlap")]
-            return pd.concat(frames, ignore_index=True).to_csv(index=False)
+        def report_csv() -> str:   # formula-like text cells are written as text (csv_text)
+            return csv_text(*report_rows(report))
 
         c3.download_button("Conflict report (CSV)", key="zones_dl_report", file_name=f"{stem}-conflicts.csv",
                            mime="text/csv", data=report_csv)

@@ -36,6 +36,7 @@ from lunarmap.zones import (
     ZoneReport,
     analyse_zones,
     circle_zone,
+    moved_zone,
     polygon_zone,
     with_attributes,
 )
@@ -111,6 +112,9 @@ def zone_after_edit(zone: Zone, value: dict[str, Any]) -> Zone:
         centre = _xy(value["center"])
         radius = zone.radius_km if value.get("edge") is None else _radius_km(centre, _xy(value["edge"]))
         return _circle_from(zone.name, zone.owner, centre, float(radius), **meta)
+    move = value.get("move")
+    if isinstance(move, dict) and "from" in move and "to" in move:   # moved whole: a rotation of the sphere
+        return moved_zone(zone, _xy(move["from"]), _xy(move["to"]))
     return polygon_zone(zone.name, zone.owner, value["vertices"], crs=SOUTH_POLAR_CODE, **meta)
 
 
@@ -266,7 +270,7 @@ def map_pieces(zones: list[Zone], report: ZoneReport | None) -> tuple[list[dict]
                for k, name in owners.items()]
     classes += [{"label": "overlap, different owners (conflict)", "color": "#{:02x}{:02x}{:02x}".format(*_CONFLICT_RGB),
                  "shape": "area"},
-                {"label": "overlap, same owner", "color": "#{:02x}{:02x}{:02x}".format(*_SAME_OWNER_RGB),
+                {"label": "overlap, no conflict (same owner, or never at the same time)", "color": "#{:02x}{:02x}{:02x}".format(*_SAME_OWNER_RGB),
                  "shape": "area"}]
     legend = [{"title": "Keep-out zones", "units": "", "type": "classes", "classes": classes,
                "note": "Hypothetical zones of this session; areas on the Moon sphere."}]
@@ -471,15 +475,19 @@ def _conflict_tables(view: ZonesView, catalog: SiteCatalog) -> None:
     st.caption("Name, owner, purpose, dates, rule and a circle's radius can be edited in the table; select rows and "
                "press Delete to remove zones. " + psr_note)
     names = {z.id: z.name for z in zones}
+    owners = {z.id: z.owner.strip().casefold() for z in zones}
     pairs = [{"Zone A": names[p.a], "Zone B": names[p.b], "Overlap (km²)": p.overlap_km2,
               "Share of A (%)": 100 * p.share_of_a, "Share of B (%)": 100 * p.share_of_b,
-              "Conflict": "yes: different owners" if p.conflict else "no: same owner"} for p in report.pairs]
+              "Periods overlap": "yes" if p.periods_overlap else "no",
+              "Conflict": ("yes: different owners" if p.conflict else
+                           "no: same owner" if owners[p.a] == owners[p.b] else "no: never at the same time")}
+             for p in report.pairs]
     n_conf = len(report.conflicts)
     if n_conf:
-        st.error(f"{n_conf} conflict{'s' if n_conf != 1 else ''}: zones of different owners share area "
+        st.error(f"{n_conf} conflict{'s' if n_conf != 1 else ''}: zones of different owners share area at the same time "
                  "(red on the map).")
     elif pairs:
-        st.info("Zones overlap, but only zones of the same owner (yellow on the map).")
+        st.info("Zones overlap, but none of different owners at the same time (yellow on the map).")
     else:
         st.success("No zones share area.")
     if pairs:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 import geopandas as gpd
@@ -16,7 +18,7 @@ import pytest
 from lunarmap.crs import lunar_crs_code
 from lunarmap.errors import ScenarioError
 from lunarmap.scenarios import ScenarioStore, default_store_path, scenario_from_gpkg_bytes, scenario_gpkg_bytes
-from lunarmap.zones import circle_zone, polygon_zone
+from lunarmap.zones import circle_zone, polygon_zone, with_attributes
 
 from .conftest import PROJECT_ROOT
 
@@ -141,3 +143,130 @@ def test_geopackage_without_scenario_tables_is_refused(tmp_path):
                      crs="IAU_2015:30135").to_file(path, driver="GPKG", engine="pyogrio")
     with pytest.raises(ScenarioError, match="without lunarmap scenario tables"):
         scenario_from_gpkg_bytes(path.read_bytes(), "'other.gpkg'")
+
+
+# --- concurrent sessions ---------------------------------------------------------------------------
+
+
+def test_second_session_saving_over_a_newer_save_is_refused(store):
+    sid = store.save("Pole", zones())
+    opened = store.info(sid).saved_utc            # both sessions open the scenario
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", opened)
+    first = [with_attributes(zones()[0], owner="ESA")]
+    store.save("Pole", first, scenario_id=sid, expect_saved_utc=opened)
+    assert store.info(sid).saved_utc != opened
+    with pytest.raises(ScenarioError, match=r"the scenario 'Pole' was changed in another session at \S+ \(after you "
+                                            r"opened it\); nothing was saved\. Use Save as new, or open it again to "
+                                            r"see the other changes\."):
+        store.save("Pole", zones(), scenario_id=sid, expect_saved_utc=opened)
+    assert [(z.name, z.owner) for z in store.load(sid)] == [("Shackleton rim", "ESA")]
+    # With the new stamp (after opening it again) the save goes through; without one it is not checked.
+    store.save("Pole", zones(), scenario_id=sid, expect_saved_utc=store.info(sid).saved_utc)
+    assert store.info(sid).zone_count == 2
+    store.save("Pole", first, scenario_id=sid)
+    assert store.info(sid).zone_count == 1
+
+
+def test_every_save_gets_a_new_stamp(store):
+    sid = store.save("a", zones())
+    stamps = {store.info(sid).saved_utc}
+    for _ in range(20):
+        store.save("a", zones(), scenario_id=sid)
+        stamps.add(store.info(sid).saved_utc)
+    assert len(stamps) == 21
+
+
+def test_old_second_resolution_stamps_are_kept_as_stored(store):
+    sid = store.save("a", zones())
+    with sqlite3.connect(store.path) as con:
+        con.execute("UPDATE scenarios SET saved_utc='2025-01-02T03:04:05Z'")
+    assert store.info(sid).saved_utc == "2025-01-02T03:04:05Z"
+    store.save("a", zones(), scenario_id=sid, expect_saved_utc="2025-01-02T03:04:05Z")
+
+
+def test_creating_the_database_never_replaces_an_existing_one(tmp_path):
+    path = tmp_path / "s.gpkg"
+    barrier = threading.Barrier(4)
+    stores, errors = [], []
+
+    def open_store():
+        barrier.wait()
+        try:
+            stores.append(ScenarioStore(path))
+        except Exception as err:  # noqa: BLE001
+            errors.append(err)
+
+    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(stores) == 4
+    sid = stores[0].save("kept", zones())
+    stores[1]._create()                      # a late creator finds the file there and keeps it
+    assert [s.name for s in ScenarioStore(path).list()] == ["kept"]
+    assert len(stores[2].load(sid)) == 2
+    assert [p.name for p in tmp_path.iterdir()] == ["s.gpkg"]  # no temporary files left behind
+
+
+# --- GeoPackage import checks each zone -----------------------------------------------------------
+
+
+def _tamper(data: bytes, tmp_path, sql: str, *params) -> bytes:
+    path = tmp_path / "t.gpkg"
+    path.write_bytes(data)
+    with sqlite3.connect(path) as con:
+        con.execute(sql, params)
+    con.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(("sql", "params", "message"), [
+    ("UPDATE zones SET owner=NULL WHERE name='Haworth'", (),
+     r"'up\.gpkg': zone 'Haworth' of scenario 'S' cannot be imported \(zone 'Haworth': owner is empty"),
+    ("UPDATE zones SET geom=NULL WHERE name='Haworth'", (),
+     r"'up\.gpkg': zone 'Haworth' of scenario 'S' has no geometry; draw it again or remove it in the source\."),
+    ("UPDATE zones SET geom=? WHERE name='Haworth'", (b"GP\x00\x01garbage",),
+     r"'up\.gpkg': zone 'Haworth' of scenario 'S' cannot be imported \("),
+    ("UPDATE zones SET geom=? WHERE name='Haworth'", ("multi",),
+     r"zone 'Haworth' of scenario 'S' is a MultiPolygon, not one polygon; lunarmap zones are single polygons"),
+    ("UPDATE zones SET geom=? WHERE name='Haworth'", ("hole",),
+     r"zone 'Haworth' of scenario 'S' has 1 hole; lunarmap zones are single outlines"),
+    ("UPDATE zones SET geom=? WHERE name='Haworth'", ("bowtie",),
+     r"zone 'Haworth' of scenario 'S' cannot be imported \(zone 'Haworth': the polygon crosses itself"),
+    ("UPDATE zones SET start='soon' WHERE name='Haworth'", (),
+     r"zone 'Haworth' of scenario 'S' cannot be imported \(zone 'Haworth': start date 'soon' is not a date"),
+])
+def test_damaged_geopackage_zones_are_refused_naming_the_zone(tmp_path, sql, params, message):
+    import shapely
+
+    from lunarmap.scenarios import _gpkg_blob
+
+    shapes = {
+        "multi": shapely.MultiPolygon([shapely.box(0, 0, 1000, 1000), shapely.box(2000, 0, 3000, 1000)]),
+        "hole": shapely.box(0, 0, 10_000, 10_000).difference(shapely.box(2000, 2000, 3000, 3000)),
+        "bowtie": shapely.Polygon([(0, 0), (10_000, 10_000), (10_000, 0), (0, 10_000)]),
+    }
+    params = tuple(_gpkg_blob(shapes[p]) if p in shapes else p for p in params)
+    data = _tamper(scenario_gpkg_bytes("S", zones()), tmp_path, sql, *params)
+    with pytest.raises(ScenarioError, match=message):
+        scenario_from_gpkg_bytes(data, "'up.gpkg'")
+
+
+def test_geopackage_circle_columns_are_kept_only_when_they_match(tmp_path):
+    data = _tamper(scenario_gpkg_bytes("S", zones()), tmp_path,
+                   "UPDATE zones SET radius_km=99 WHERE name='Shackleton rim'")
+    circle, polygon = scenario_from_gpkg_bytes(data)[1]
+    assert (circle.shape, circle.radius_km, circle.centre_lonlat) == ("polygon", None, None)
+    assert scenario_from_gpkg_bytes(scenario_gpkg_bytes("S", zones()))[1][0].radius_km == 13.0
+
+
+def test_geopackage_with_save_as_new_copies_gets_unique_zone_ids(tmp_path):
+    path = tmp_path / "two.gpkg"
+    st = ScenarioStore(path)
+    original = zones()
+    st.save("first", original)
+    st.save("copy", original)  # "Save as new": same zone ids in another scenario
+    name, back = scenario_from_gpkg_bytes(path.read_bytes())
+    assert len(back) == 4 and len({z.id for z in back}) == 4
+    assert [z.id for z in back[:2]] == [z.id for z in original]  # the first keeps its ids

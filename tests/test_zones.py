@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shapely.geometry import Point
+from scipy.optimize import brentq
+from shapely.geometry import Point, Polygon
 
 from lunarmap.crs import SOUTH_POLAR_CODE, lonlat_to_polar
 from lunarmap.errors import GeometryError, InvalidRadiusError, ZoneError
@@ -19,9 +21,11 @@ from lunarmap.zones import (
     SelfIntersectionError,
     analyse_zones,
     circle_zone,
+    moved_zone,
     point_in_zones,
     polygon_zone,
     with_attributes,
+    with_geometry,
     zones_from_geojson,
     zones_to_geojson,
 )
@@ -81,6 +85,8 @@ def test_any_valid_zone_survives_export_then_import(lon, lat, radius, verts):
         pass  # nearly collinear vertices can still cross after projection: refused, tested elsewhere
     for before, after in zip(zones, roundtrip(zones), strict=True):
         assert after.area_km2 == pytest.approx(before.area_km2, rel=1e-4)
+        moved = before.geometry_polar.symmetric_difference(after.geometry_polar).area
+        assert moved / before.geometry_polar.area < 1e-4  # the same shape in the same place, not just the same area
         assert (after.name, after.owner, after.shape, after.radius_km) == (before.name, before.owner, before.shape, before.radius_km)
 
 
@@ -218,3 +224,268 @@ def test_with_attributes_checks_edits_like_new_zones():
         with_attributes(z, start="2027-01-01", end="2026-01-01")
     with pytest.raises(ZoneError, match=r"\['shape'\] cannot be edited"):
         with_attributes(z, shape="polygon")
+
+
+# --- southern hemisphere only ----------------------------------------------------------------------
+
+_NORTH = r"north of the equator; lunarmap maps the southern hemisphere from the south pole\. Did you swap longitude and latitude\? Give 'longitude, latitude'\."
+
+
+def test_northern_circle_is_refused_at_once():
+    t0 = time.perf_counter()
+    with pytest.raises(ZoneError, match=r"zone 'N': latitude 90 is " + _NORTH):
+        circle_zone("N", "NASA", 0.0, 90.0, 1.0)
+    assert time.perf_counter() - t0 < 0.5  # refused before any geometry is built
+    # 20 km is 0.66 degrees on the Moon: a centre at 0.5 S reaches 0.16 N.
+    with pytest.raises(ZoneError, match=r"zone 'E': a 20 km circle around latitude -0\.5 reaches latitude 0\.1596, north of the equator; .* Move the centre south or make the radius smaller\."):
+        circle_zone("E", "NASA", 0.0, -0.5, 20.0)
+    assert circle_zone("S", "NASA", 0.0, -0.7, 20.0).area_km2 == pytest.approx(cap_area_km2(20.0), rel=1e-3)
+
+
+def test_swapped_lonlat_polygon_is_refused():
+    with pytest.raises(ZoneError, match=r"zone 'X': latitude 16 is " + _NORTH):
+        polygon_zone("X", "NASA", [(-89.2, 15.5), (-89.3, 15.5), (-89.3, 16.0)])
+    with pytest.raises(ZoneError, match=r"zone 'X': latitude [\d.]+ is " + _NORTH):  # polar metres beyond 2 R
+        polygon_zone("X", "NASA", [(0, 3_500_000), (10_000, 3_500_000), (10_000, 3_510_000)], crs=SOUTH_POLAR_CODE)
+
+
+def feature(coords, **props):
+    return {"type": "Feature", "properties": {"name": "Q", "owner": "ESA", **props},
+            "geometry": {"type": "Polygon", "coordinates": coords}}
+
+
+def collection(*features, **members):
+    return {"type": "FeatureCollection", **members, "features": list(features)}
+
+
+def test_geojson_with_swapped_lonlat_is_refused():
+    doc = collection(feature([[[-89.2, 15.5], [-89.3, 15.5], [-89.3, 16.0], [-89.2, 15.5]]]))
+    with pytest.raises(ZoneError, match=r"the file: zone 'Q': latitude 16 is " + _NORTH):
+        zones_from_geojson(doc)
+
+
+def test_geojson_polygon_with_hole_is_refused():
+    outer = [[0, -80], [10, -80], [10, -85], [0, -85], [0, -80]]
+    hole = [[2, -81], [4, -81], [4, -82], [2, -82], [2, -81]]
+    with pytest.raises(ZoneError, match=r"the file: zone 'Q' has 1 hole; lunarmap zones are single outlines: remove the holes or split the zone into parts\."):
+        zones_from_geojson(collection(feature([outer, hole])))
+    with pytest.raises(ZoneError, match=r"zone 'Q' has 2 holes;"):
+        zones_from_geojson(collection(feature([outer, hole, [[6, -81], [8, -81], [8, -82], [6, -81]]])))
+
+
+def test_circle_properties_are_kept_only_when_they_describe_the_geometry():
+    c = circle_zone("C", "NASA", 30.0, -87.0, 30.0)
+    doc = zones_to_geojson([c])
+    (back,) = zones_from_geojson(doc)
+    assert (back.shape, back.radius_km, back.centre_lonlat) == ("circle", 30.0, (30.0, -87.0))
+    lies = [
+        {"radius_km": 10.0},                                  # wrong area
+        {"centre_lon_deg": 31.0},                             # right area, centre 29 km away
+        {"radius_km": "big"}, {"radius_km": None}, {"centre_lat_deg": [1]}, {"centre_lon_deg": float("nan")},
+        {"radius_km": -30.0}, {"centre_lat_deg": 95.0},
+    ]
+    for lie in lies:
+        bad = json.loads(json.dumps(doc))
+        bad["features"][0]["properties"].update(lie)
+        (z,) = zones_from_geojson(bad)
+        assert (z.shape, z.radius_km, z.centre_lonlat) == ("polygon", None, None), lie
+        assert z.area_km2 == pytest.approx(c.area_km2, rel=1e-9)
+    # A square centred on the pole claiming to be the circle of the same area: the area and the centre match,
+    # but its corners are not at the radius, so it stays a polygon.
+    sq = polygon_zone("S", "NASA", [(-20_000, -20_000), (20_000, -20_000), (20_000, 20_000), (-20_000, 20_000)],
+                      crs=SOUTH_POLAR_CODE)
+    r_km = brentq(lambda r: cap_area_km2(r) - sq.area_km2, 1.0, 100.0)
+    square = zones_to_geojson([sq])
+    square["features"][0]["properties"].update(shape="circle", radius_km=r_km, centre_lon_deg=0.0, centre_lat_deg=-90.0)
+    assert zones_from_geojson(square)[0].shape == "polygon"
+
+
+@pytest.mark.parametrize(("props", "message"), [
+    ('"just text"', r"the file: feature #0 has 'properties' that are not an object \(str\); give the properties as a JSON object"),
+    ('[1, 2]', r"the file: feature #0 has 'properties' that are not an object \(list\)"),
+])
+def test_properties_that_are_not_an_object_are_refused(props, message):
+    text = ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": ' + props +
+            ', "geometry": {"type": "Polygon", "coordinates": [[[0, -80], [1, -80], [1, -81], [0, -80]]]}}]}')
+    with pytest.raises(ZoneError, match=message):
+        zones_from_geojson(text, default_owner="ESA")
+
+
+@pytest.mark.parametrize(("geometry", "message"), [
+    ({"type": "Polygon", "coordinates": [[[0, "a"], [1, -80], [1, -81], [0, -80]]]}, r"feature #0 \('Q'\)"),
+    ({"type": "Polygon", "coordinates": 5}, r"feature #0 \('Q'\) has an unreadable geometry"),
+    ({"type": "Polygon", "coordinates": [[[0, -80, 0, 0], [1, -80], [1, -81]]]}, r"feature #0 \('Q'\)"),
+    ({"type": "GeometryCollection"}, r"the file has no polygons"),
+    ({"type": "Polygon", "coordinates": [[[0, -80], [1, -80], [1, -81], [0, 1e400]]]}, r"zone 'Q'"),
+])
+def test_odd_geometries_give_zone_errors_only(geometry, message):
+    with pytest.raises(ZoneError, match=message):
+        zones_from_geojson(collection({"type": "Feature", "properties": {"name": "Q", "owner": "A"}, "geometry": geometry}))
+
+
+def test_features_not_a_list_is_refused():
+    with pytest.raises(ZoneError, match=r"the file: 'features' is not a list; a zone file needs a list of Polygon features\."):
+        zones_from_geojson({"type": "FeatureCollection", "features": {"a": 1}})
+
+
+_SQUARE_LL = [[0, -80], [1, -80], [1, -81], [0, -81], [0, -80]]
+
+
+@pytest.mark.parametrize(("crs", "message"), [
+    ("EPSG:3857", r"the file is in EPSG:3857, not lunar lon/lat; export in IAU_2015:30100 \(Moon lon/lat\)\."),
+    ("urn:ogc:def:crs:OGC:1.3:CRS84", r"the file is in urn:ogc:def:crs:OGC:1\.3:CRS84, not lunar lon/lat"),
+    ("no such crs", r"the file names a CRS lunarmap cannot read \('no such crs'\); export in IAU_2015:30100"),
+])
+def test_geojson_in_a_non_lunar_crs_is_refused(crs, message):
+    with pytest.raises(ZoneError, match=message):
+        zones_from_geojson(collection(feature([_SQUARE_LL]), crs={"type": "name", "properties": {"name": crs}}))
+    with pytest.raises(ZoneError, match=r"has a 'crs' member lunarmap cannot read"):
+        zones_from_geojson(collection(feature([_SQUARE_LL]), crs="IAU_2015:30100"))
+
+
+def test_geojson_in_polar_metres_is_read_with_straight_map_edges():
+    sq = [[0, 0], [20_000, 0], [20_000, 20_000], [0, 20_000], [0, 0]]
+    doc = collection(feature([sq]), crs={"type": "name", "properties": {"name": "IAU_2015:30135"}})
+    (z,) = zones_from_geojson(doc)
+    expected = polygon_zone("Q", "ESA", sq, crs=SOUTH_POLAR_CODE)
+    assert z.geometry_polar.equals_exact(expected.geometry_polar, 1e-9)
+    assert len(z.geometry_polar.exterior.coords) == 5
+    lunar = collection(feature([_SQUARE_LL]), crs={"type": "name", "properties": {"name": "urn:ogc:def:crs:IAU_2015::30100"}})
+    assert zones_from_geojson(lunar)[0].area_km2 == pytest.approx(zones_from_geojson(collection(feature([_SQUARE_LL])))[0].area_km2)
+
+
+def test_exact_reimport_drops_the_densifying_points():
+    sq = polygon_zone("S", "NASA", [(0, 0), (20_000, 0), (20_000, 20_000), (0, 20_000)], crs=SOUTH_POLAR_CODE)
+    cap = polygon_zone("cap", "ILRS", [(-40_000, -40_000), (40_000, -40_000), (40_000, 40_000), (-40_000, 40_000)],
+                       crs=SOUTH_POLAR_CODE)
+    circle = circle_zone("C", "CNSA", 129.78, -89.67, 13.0)
+    zones = [sq, cap, circle]
+    doc = zones_to_geojson(zones)
+    assert len(doc["features"][0]["geometry"]["coordinates"][0]) == 81  # 20 km edges densified to 1 km
+    for before, after in zip(zones, zones_from_geojson(doc), strict=True):
+        assert len(after.geometry_polar.exterior.coords) == len(before.geometry_polar.exterior.coords)
+        assert after.area_km2 == pytest.approx(before.area_km2, rel=1e-9)
+    assert len(circle.geometry_polar.exterior.coords) == 361 and len(sq.geometry_polar.exterior.coords) == 5
+
+
+def test_duplicate_ids_in_one_file_get_new_ids():
+    a = circle_zone("A", "NASA", 0.0, -89.0, 5.0)
+    b = with_attributes(a, name="A copy")
+    doc = zones_to_geojson([a, b, a])
+    back = zones_from_geojson(doc)
+    assert back[0].id == a.id and back[1].id != a.id and back[2].id not in (a.id, back[1].id)
+    assert len({z.id for z in back}) == 3 and all(len(z.id) == 12 for z in back)
+
+
+# --- periods -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("a", "b", "together"), [
+    (("2026-01-01", "2027-12-31"), ("2028-01-01", "2030-01-01"), False),   # one after the other
+    (("2028-01-01", None), ("2026-01-01", "2027-06-30"), False),            # open end, but starts after b ends
+    (("2026-01-01", "2028-01-01"), ("2027-01-01", "2030-01-01"), True),
+    (("2026-01-01", "2027-01-01"), ("2027-01-01", "2030-01-01"), True),     # one common day
+    ((None, None), ("2027-01-01", "2030-01-01"), True),                     # open-ended
+    (("2026-01-01", None), (None, "2026-01-01"), True),
+])
+def test_zones_that_never_exist_together_do_not_conflict(a, b, together):
+    za = circle_zone("A", "NASA", 0.0, -89.0, 5.0, start=a[0], end=a[1])
+    zb = circle_zone("B", "CNSA", 0.0, -89.0, 5.0, start=b[0], end=b[1])
+    (pair,) = analyse_zones([za, zb]).pairs
+    assert pair.overlap_km2 == pytest.approx(cap_area_km2(5.0), rel=1e-3)  # same area either way
+    assert pair.periods_overlap is together and pair.conflict is together
+
+
+def test_report_method_explains_periods():
+    assert "periods" in analyse_zones([circle_zone("A", "NASA", 0.0, -89.0, 5.0)]).method
+
+
+# --- moving ---------------------------------------------------------------------------------------
+
+
+def _square_at(lon, lat, half_m=10_000.0):
+    x, y = (float(v) for v in lonlat_to_polar(lon, lat))
+    verts = [(x - half_m, y - half_m), (x + half_m, y - half_m), (x + half_m, y + half_m), (x - half_m, y + half_m)]
+    return polygon_zone("Sq", "NASA", verts, crs=SOUTH_POLAR_CODE, purpose="rover", start="2027-01-01", rule="r"), (x, y)
+
+
+@pytest.mark.parametrize(("lon", "lat"), [(30.0, -60.0), (210.0, -89.0), (179.95, -60.0), (-150.0, -75.0)])
+def test_moved_zone_keeps_true_area_and_lands_on_the_target(lon, lat):
+    sq, start = _square_at(30.0, -89.0)
+    target = tuple(float(v) for v in lonlat_to_polar(lon, lat))
+    moved = moved_zone(sq, start, target)
+    assert moved.area_km2 == pytest.approx(sq.area_km2, rel=1e-4)
+    # A shift in map metres would not keep it: from 89 S to 60 S the same map square is ~13% smaller on the sphere.
+    assert (moved.id, moved.name, moved.owner, moved.purpose, moved.start, moved.rule) == (
+        sq.id, "Sq", "NASA", "rover", "2027-01-01", "r")
+    assert len(moved.geometry_polar.exterior.coords) == 5
+    # The start point lands exactly on the target: move the square by one of its own corners.
+    corner = sq.geometry_polar.exterior.coords[2]
+    landed = np.asarray(moved_zone(sq, corner, target).geometry_polar.exterior.coords)
+    assert np.min(np.hypot(*(landed - target).T)) < 1e-6
+
+
+def test_map_shift_would_change_the_area():
+    sq, (x, y) = _square_at(30.0, -89.0)
+    tx, ty = (float(v) for v in lonlat_to_polar(30.0, -60.0))
+    shifted = polygon_zone("Sq", "NASA", np.asarray(sq.geometry_polar.exterior.coords)[:-1] + [tx - x, ty - y],
+                           crs=SOUTH_POLAR_CODE)
+    assert shifted.area_km2 / sq.area_km2 == pytest.approx(0.871, abs=0.002)
+    assert moved_zone(sq, (x, y), (tx, ty)).area_km2 / sq.area_km2 == pytest.approx(1.0, abs=1e-4)
+
+
+def test_moved_circle_keeps_its_radius_around_the_moved_centre():
+    c = circle_zone("C", "CNSA", 0.0, -89.0, 10.0, purpose="p")
+    start = tuple(float(v) for v in lonlat_to_polar(0.0, -89.0))
+    moved = moved_zone(c, start, tuple(float(v) for v in lonlat_to_polar(100.0, -70.0)))
+    assert moved.shape == "circle" and moved.radius_km == 10.0 and moved.id == c.id and moved.purpose == "p"
+    assert moved.centre_lonlat == pytest.approx((100.0, -70.0), abs=1e-9)
+    assert moved.area_km2 == pytest.approx(cap_area_km2(10.0), rel=1e-3)
+
+
+def test_moving_a_zone_across_the_equator_is_refused():
+    c = circle_zone("C", "CNSA", 0.0, -5.0, 100.0)
+    start = tuple(float(v) for v in lonlat_to_polar(0.0, -5.0))
+    with pytest.raises(ZoneError, match=r"zone 'C': a 100 km circle around latitude -1 reaches latitude 2\.2978, north of the equator"):
+        moved_zone(c, start, tuple(float(v) for v in lonlat_to_polar(0.0, -1.0)))
+    sq, start = _square_at(0.0, -1.0, half_m=30_000.0)
+    with pytest.raises(ZoneError, match=r"zone 'Sq': latitude [\d.]+ is north of the equator"):
+        moved_zone(sq, start, tuple(float(v) for v in lonlat_to_polar(0.0, -0.5)))
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=True) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
+_keys = st.sampled_from(["name", "owner", "id", "shape", "radius_km", "centre_lon_deg", "centre_lat_deg", "start",
+                         "end", "purpose", "rule"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    props=st.one_of(_json_values, st.dictionaries(_keys, _json_values, max_size=6)),
+    coords=st.one_of(_json_values, st.just([[[0, -80], [1, -80], [1, -81], [0, -80]]])),
+    gtype=st.sampled_from(["Polygon", "MultiPolygon", "Point", "LineString", 7, None]),
+    crs=st.one_of(st.none(), _json_values, st.fixed_dictionaries({"properties": st.fixed_dictionaries(
+        {"name": st.sampled_from(["IAU_2015:30100", "IAU_2015:30135", "EPSG:4326", "x", ""])})})),
+    exact=st.booleans(),
+)
+def test_odd_files_raise_zone_errors_only(props, coords, gtype, crs, exact):
+    doc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": props, "geometry": {"type": gtype, "coordinates": coords}}]}
+    if crs is not None:
+        doc["crs"] = crs
+    if exact:
+        doc["lunarmap_edges"] = "straight in IAU_2015:30135"
+    try:
+        zones_from_geojson(json.dumps(doc), default_owner="ESA")
+    except ZoneError:
+        pass
+
+
+def test_edited_shape_reaching_north_of_the_equator_is_refused():
+    z = circle_zone("Z", "NASA", 0.0, -10.0, 5.0)
+    far = Polygon([(0, 3_400_000), (100_000, 3_400_000), (100_000, 3_600_000)])
+    with pytest.raises(ZoneError, match=r"zone 'Z': latitude [\d.]+ is north of the equator"):
+        with_geometry(z, far)

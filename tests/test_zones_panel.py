@@ -334,3 +334,16 @@ def test_show_on_the_map_flies_to_the_zone_and_selects_it(monkeypatch, tmp_path)
     assert view["target"][:2] == pytest.approx(_xy(120.0, -80.0), abs=50.0)   # the circle's centre, to 50 m
     assert view["nonce"] >= 1
     assert at.session_state[zp.K_SHOW_ZONE] == far.id
+
+
+def test_a_polygon_moved_on_the_map_keeps_its_true_area():
+    from lunarmap.zones import polygon_zone
+
+    sq = polygon_zone("Sq", "NASA", [(0, -89.0), (10, -89.0), (10, -88.9), (0, -88.9)])
+    start, end = _xy(5.0, -88.95), _xy(40.0, -60.0)
+    shifted = [[x + end[0] - start[0], y + end[1] - start[1]] for x, y in sq.geometry_polar.exterior.coords[:-1]]
+    moved = zp.zone_after_edit(sq, {"id": sq.id, "kind": "polygon", "vertices": shifted,
+                                    "move": {"from": start, "to": end}})
+    assert moved.id == sq.id and moved.area_km2 == pytest.approx(sq.area_km2, rel=1e-4)
+    plain = zp.zone_after_edit(sq, {"id": sq.id, "kind": "polygon", "vertices": shifted})   # a map translation
+    assert abs(plain.area_km2 / sq.area_km2 - 1) > 0.05
