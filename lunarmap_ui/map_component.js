@@ -599,7 +599,8 @@ function drawLayers(st) {
 // All layers in their order: rasters and overlays, zones, sites and regions, the shape being drawn.
 function composeLayers(st) {
   const base = st.baseLayers || [];
-  let at = base.findIndex((l) => l && typeof l.id === "string" && (l.id.startsWith("site") || l.id.startsWith("region")));
+  // zones above the region fills (which would wash them out), below region labels and the sites
+  let at = base.findIndex((l) => l && typeof l.id === "string" && (l.id.startsWith("site") || l.id === "region-labels"));
   if (at < 0) at = base.length;
   if (!st.zoneLayerCache || st.zoneLayerCache.version !== st.zoneVersion) {
     st.zoneLayerCache = { version: st.zoneVersion, layers: zoneLayers(st) };

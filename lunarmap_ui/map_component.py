@@ -27,8 +27,8 @@ Message protocol (version :data:`PROTOCOL`)
   first mounts; afterwards the mode the user picks is kept across reruns.
   ``tools.draw`` shows the Pan / Circle / Polygon / Edit / Delete buttons,
   ``tools.region`` a button (labelled ``tools.regionLabel``) that reports the
-  view. ``zones`` are drawn above rasters and overlays, below sites and
-  regions: ``ring`` is the open outline in IAU_2015:30135 metres (a circle
+  view. ``zones`` are drawn above rasters, overlays and region fills, below
+  region labels and sites: ``ring`` is the open outline in IAU_2015:30135 metres (a circle
   may leave it None: the browser draws the geodesic circle of ``center`` and
   ``radius_m`` with 360 vertices), ``vertices`` the polygon as drawn, ``lines`` the tooltip
   text, ``conflict`` a red outline. ``selectedZone`` selects a zone whenever
