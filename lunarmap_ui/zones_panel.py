@@ -277,12 +277,28 @@ def map_pieces(zones: list[Zone], report: ZoneReport | None) -> tuple[list[dict]
     return out, overlays, legend
 
 
+_REPAIR_RGB = (250, 250, 250)
+
+
+def _repair_layer(pending: dict | None) -> list[dict]:
+    """The repaired shape on offer, outlined in white on the map (above the zones) until added or discarded."""
+    if not pending:
+        return []
+    parts = [g for g in getattr(pending["repaired"], "geoms", [pending["repaired"]]) if g.geom_type == "Polygon"]
+    rows = [{"polygon": np.round(np.asarray(g.exterior.coords)[:, :2], 1).tolist()} for g in parts]
+    return [{"@@type": "PolygonLayer", "id": "zone-overlaps-repair", "data": rows, "coordinateSystem": "cartesian",
+             "getPolygon": "@@=polygon", "getFillColor": list(_REPAIR_RGB) + [60],
+             "getLineColor": list(_REPAIR_RGB) + [255], "getLineWidth": 2, "lineWidthUnits": "pixels",
+             "stroked": True, "filled": True, "pickable": False}]
+
+
 def prepare_zones(catalog: SiteCatalog, data_dir: Path) -> ZonesView:
     """Open ``?scenario=ID`` once per session, analyse the zones, and build what the map draws."""
     init_zone_state()
     scenario_panel.open_from_query()
     zones = current_zones()
     report, status, (map_zones, overlays, legend) = _analysis(zones, catalog, data_dir)
+    overlays = overlays + _repair_layer(st.session_state.get(K_ZONE_REPAIR))
     selected = st.session_state.get(K_SHOW_ZONE)
     selected = selected if any(z.id == selected for z in zones) else None
     return ZonesView(tuple(zones), report, map_zones, st.session_state.get(K_ACK), selected, overlays, legend, status)
@@ -368,7 +384,8 @@ def _repair_offer() -> None:
     if not pending:
         return
     with st.container(border=True):
-        st.markdown("**The polygon crosses itself.** Nothing was added. The repaired shape would be:")
+        st.markdown("**The polygon crosses itself.** Nothing was added. The repaired shape (outlined in white on "
+                    "the map) would be:")
         repaired = pending["repaired"]
         parts = [g for g in getattr(repaired, "geoms", [repaired]) if g.geom_type == "Polygon"]
         st.caption(f"{len(parts)} polygon(s), {float(area_km2(repaired)):,.2f} km² on the sphere, outlined as drawn "

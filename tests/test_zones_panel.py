@@ -212,10 +212,16 @@ def test_self_intersecting_polygon_is_refused_then_its_repair_can_be_added(monke
     at.run()
     assert at.session_state[zs.K_ZONES] == []
     assert any("crosses itself" in w.value and "nothing was changed" in w.value for w in _plain(at.warning))
+    pending = at.session_state[zs.K_ZONE_REPAIR]
+    (layer,) = zp._repair_layer(pending)          # what the map outlines while the repair is on offer
+    drawn = sum(Polygon(r["polygon"]).area for r in layer["data"])
+    assert drawn == pytest.approx(pending["repaired"].area, rel=1e-5) and layer["id"].startswith("zone-overlaps")
     at.button(key="zone_repair_accept").click()
     at.run()
     zones = at.session_state[zs.K_ZONES]
     assert len(zones) >= 1 and all("(repaired)" in z.rule for z in zones)
+    assert sum(z.geometry_polar.area for z in zones) == pytest.approx(pending["repaired"].area, rel=1e-5)
+    assert at.session_state[zs.K_ZONE_REPAIR] is None
 
 
 def test_saved_scenario_opens_from_its_link_in_another_session_and_unsaved_zones_stay_put(
