@@ -384,7 +384,12 @@ def _drop_collinear(ring: np.ndarray) -> np.ndarray:
         return np.hypot(*(pts - (a + t[:, None] * d)).T)
 
     prev, nxt = np.roll(ring, 1, axis=0), np.roll(ring, -1, axis=0)
-    dev = np.array([off_line(prev[i], nxt[i], ring[i:i + 1])[0] for i in range(n)])
+    d = nxt - prev                                    # each vertex's distance from its neighbours' segment
+    len2 = np.einsum("ij,ij->i", d, d)
+    t = np.clip(np.einsum("ij,ij->i", ring - prev, d) / np.where(len2 > 0, len2, 1.0), 0.0, 1.0)
+    dev = np.hypot(*(ring - (prev + t[:, None] * d)).T)
+    if np.all(dev > _COLLINEAR_M):                    # every vertex is a corner (e.g. a circle): nothing to drop
+        return ring
     start = int(np.argmax(dev))
     if dev[start] <= _COLLINEAR_M:
         return ring
