@@ -538,6 +538,11 @@ def zones_from_geojson(data: bytes | str | Path | dict[str, Any], default_owner:
     return zones
 
 
+def _split_at_antimeridian(polys: Sequence[Polygon]) -> bool:
+    """Whether every part of a lon/lat multipolygon has an edge along longitude +180 or -180."""
+    return all(np.any(np.isclose(np.abs(shapely.get_coordinates(p)[:, 0]), 180.0, atol=1e-9)) for p in polys)
+
+
 def _feature_zones(feat: dict[str, Any], props: dict[str, Any], name: str, label: str, i: int, code: str,
                    exact: bool, default_owner: str, seen_ids: set[str]) -> list[Zone]:
     """The zones of one GeoJSON feature (one per polygon part)."""
@@ -547,7 +552,7 @@ def _feature_zones(feat: dict[str, Any], props: dict[str, Any], name: str, label
         raise ZoneError(f"{label}: feature #{i} ({name!r}) has an unreadable geometry ({err}).") from err
     polys = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type == "Polygon" and not g.is_empty]
     polar_file = code == SOUTH_POLAR_CODE
-    out = []
+    parts: list[tuple[str, BaseGeometry]] = []
     for j, poly in enumerate(polys):
         part = name if len(polys) == 1 else f"{name} ({j + 1})"
         coords = shapely.get_coordinates(poly)
@@ -570,13 +575,21 @@ def _feature_zones(feat: dict[str, Any], props: dict[str, Any], name: str, label
             polar = _lonlat_ring_to_polar(poly, exact, f"zone {part!r}")
         if polar.geom_type != "Polygon":
             raise ZoneError(f"{label}: zone {part!r} does not form one polygon on the polar map; split it into separate features.")
+        parts.append((part, polar))
+    if len(parts) > 1 and not polar_file and _split_at_antimeridian(polys):
+        # RFC 7946 splits a polygon crossing the 180 meridian into parts that touch along it: one zone again
+        merged = shapely.union_all([shapely.set_precision(g, 1e-3) for _, g in parts])
+        if merged.geom_type == "Polygon" and not merged.interiors:
+            parts = [(name, merged)]
+    out = []
+    for part, polar in parts:
         ring = np.asarray(polar.exterior.coords)[:-1]
         if exact:
             ring = _drop_collinear(ring)
         meta: dict[str, Any] = {k: props.get(k) for k in ("purpose", "start", "end", "rule")}
         meta.update(_circle_meta(props, Polygon(ring)))
         zid = props.get("id")
-        if exact and zid and len(polys) == 1:
+        if exact and zid and len(parts) == 1:
             zid = str(zid)
             meta["id"] = zid if zid not in seen_ids else uuid.uuid4().hex[:12]
         owner = props.get("owner") or default_owner

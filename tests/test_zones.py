@@ -489,3 +489,24 @@ def test_edited_shape_reaching_north_of_the_equator_is_refused():
     far = Polygon([(0, 3_400_000), (100_000, 3_400_000), (100_000, 3_600_000)])
     with pytest.raises(ZoneError, match=r"zone 'Z': latitude [\d.]+ is north of the equator"):
         with_geometry(z, far)
+
+
+def test_a_polygon_split_at_the_180_meridian_imports_as_one_zone():
+    halves = [[[[170, -80], [180, -80], [180, -78], [170, -78], [170, -80]]],
+              [[[-180, -80], [-170, -80], [-170, -78], [-180, -78], [-180, -80]]]]
+    doc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "X", "owner": "O"},
+                                                      "geometry": {"type": "MultiPolygon", "coordinates": halves}}]}
+    (zone,) = zones_from_geojson(doc)
+    one = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Y", "owner": "O"},
+           "geometry": {"type": "Polygon", "coordinates": [[[170, -80], [190, -80], [190, -78], [170, -78], [170, -80]]]}}]}
+    # the same box written in 0-360 longitudes, not split; and built vertex by vertex in polar metres
+    (whole,) = zones_from_geojson(one)
+    lons = np.r_[np.linspace(170, 190, 401), np.linspace(190, 170, 401)]
+    lats = np.r_[np.full(401, -80.0), np.full(401, -78.0)]
+    ref = polygon_zone("ref", "O", list(zip(np.where(lons > 180, lons - 360, lons), lats, strict=True)))
+    assert zone.name == "X" and zone.area_km2 == pytest.approx(whole.area_km2, rel=1e-6)
+    assert zone.area_km2 == pytest.approx(ref.area_km2, rel=1e-4)
+    # parts that do not meet at 180 stay separate zones
+    apart = {**doc, "features": [{**doc["features"][0], "geometry": {"type": "MultiPolygon", "coordinates": [
+        [[[10, -80], [20, -80], [20, -78], [10, -78], [10, -80]]], [[[30, -80], [40, -80], [40, -78], [30, -78], [30, -80]]]]}}]}
+    assert [z.name for z in zones_from_geojson(apart)] == ["X (1)", "X (2)"]
