@@ -659,7 +659,8 @@ function updateHint(st) {
   } else if (st.mode === "edit") {
     text = st.selected === null
       ? "click a zone to select it; drag empty space to pan"
-      : "drag a handle to reshape, drag the zone to move it · Delete removes it · Esc deselects";
+      : "drag a handle to reshape, the zone to move it · Shift+click adds a vertex, Alt+click a vertex removes it · "
+        + "Delete removes the zone · Esc deselects";
   }
   st.dom.hint.textContent = text;
   st.dom.hint.hidden = !text || !st.tools.draw;
@@ -866,6 +867,46 @@ function editDown(st, px, m) {
   return true;
 }
 
+// Alt+click on a vertex handle removes that vertex (a polygon keeps at least 3); Shift+click on the selected
+// polygon's outline or inside it inserts a vertex on the nearest edge. Each sends an "edit".
+function vertexEdit(st, px, m, remove) {
+  const zone = zoneById(st, st.selected);
+  if (!zone || (zone.kind === "circle" && isPoint(zone.center))) return false;
+  const vertices = polygonVertices(shapeOf(st, zone));
+  let next = null;
+  if (remove) {
+    const info = pickZone(st, px);
+    if (!info || info.layer.id !== "zone-handles" || info.object.handle !== "vertex") return false;
+    if (vertices.length <= 3) {
+      say(st, "a polygon needs at least 3 vertices");
+      return true;
+    }
+    next = vertices.filter((_, i) => i !== info.object.index);
+  } else {
+    let best = -1;
+    let bestD = Infinity;
+    for (let i = 0; i < vertices.length; i += 1) {
+      const a = vertices[i];
+      const b = vertices[(i + 1) % vertices.length];
+      const d = [b[0] - a[0], b[1] - a[1]];
+      const len2 = d[0] * d[0] + d[1] * d[1];
+      const t = len2 > 0 ? Math.max(0, Math.min(1, ((m[0] - a[0]) * d[0] + (m[1] - a[1]) * d[1]) / len2)) : 0;
+      const dist = Math.hypot(m[0] - (a[0] + t * d[0]), m[1] - (a[1] + t * d[1]));
+      if (dist < bestD) {
+        bestD = dist;
+        best = i;
+      }
+    }
+    if (best < 0) return false;
+    next = [...vertices.slice(0, best + 1), m, ...vertices.slice(best + 1)];
+  }
+  st.overrides.set(zone.id, { ring: next, vertices: next });
+  send(st, "edit", { id: zone.id, kind: "polygon", vertices: next });
+  hold(st);
+  zonesChanged(st);
+  return true;
+}
+
 function editedShape(g, px, m) {
   const z = g.zone;
   const dx = m[0] - g.downM[0];
@@ -933,6 +974,11 @@ function onPointerDown(st, ev) {
   const px = pointerPx(st, ev);
   const m = toMap(st, px);
   if (st.mode === "edit") {
+    if ((ev.altKey || ev.shiftKey) && vertexEdit(st, px, m, ev.altKey)) {
+      ev.stopPropagation();
+      ev.preventDefault();
+      return;
+    }
     if (!editDown(st, px, m)) return; // empty space: deck.gl pans
   } else if (st.mode === "circle") {
     circleDown(st, px, m);

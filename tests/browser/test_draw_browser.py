@@ -376,6 +376,50 @@ def test_edit_polygon_vertex_move_circle_and_delete(page, screenshots_dir):
     assert not page.errors
 
 
+def test_shift_click_adds_a_vertex_alt_click_removes_one_and_a_moved_polygon_says_where(page):
+    _reset(page)
+    frame = MapFrame(page)
+    _mode(page, "g", "polygon")
+    seq = _seq(page)
+    for pt in _square(frame, (frame.cx - 150, frame.cy + 60), half=50):
+        page.mouse.click(*pt)
+    page.keyboard.press("Enter")
+    seq = _wait_trigger(page, seq, "draw")["seq"]
+    (poly,) = _wait_zones(page, 1)
+    _mode(page, "e", "edit")
+    page.mouse.click(frame.cx - 150, frame.cy + 60)
+    assert _dataset(page, "selected-zone") == poly["id"]
+    # Shift+click near the middle of an edge: a fifth vertex there, the others unchanged
+    a, b = poly["vertices"][0], poly["vertices"][1]
+    mid = frame.to_screen((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+    page.keyboard.down("Shift")
+    page.mouse.click(mid[0], mid[1] + 2)
+    page.keyboard.up("Shift")
+    p = _wait_trigger(page, seq, "edit")
+    seq = p["seq"]
+    assert len(p["vertices"]) == 5 and _near(p["vertices"][1], frame.to_map(mid[0], mid[1] + 2), frame.mpp)
+    rest = [v for i, v in enumerate(p["vertices"]) if i != 1]
+    assert all(_near(v, w, 1e-3) for v, w in zip(rest, poly["vertices"], strict=True))
+    (poly,) = _wait_zones(page, 1)
+    assert len(poly["vertices"]) == 5
+    # Alt+click on that vertex removes it again
+    page.keyboard.down("Alt")
+    page.mouse.click(*frame.to_screen(*p["vertices"][1]))
+    page.keyboard.up("Alt")
+    p = _wait_trigger(page, seq, "edit")
+    seq = p["seq"]
+    assert len(p["vertices"]) == 4
+    (poly,) = _wait_zones(page, 1)
+    # Dragging the body: the edit carries where the drag started and ended
+    start = frame.to_screen(*poly["vertices"][0])
+    inside = (start[0] + 30, start[1] - 30)      # just inside the square's first corner
+    _drag(page, inside, (inside[0] + 50, inside[1]))
+    p = _wait_trigger(page, seq, "edit")
+    assert set(p["move"]) == {"from", "to"}
+    assert _near(p["move"]["to"], frame.to_map(inside[0] + 50, inside[1]), frame.mpp)
+    assert not page.errors
+
+
 def test_pan_click_picks_a_zone_and_region_reports_the_view(page):
     _reset(page)
     frame = MapFrame(page)
