@@ -52,7 +52,9 @@ Message protocol (version :data:`PROTOCOL`)
   zone gives ``picked = {"layer": "zones", "id": zone id}``). ``draw`` and
   ``edit`` ``radius_m`` is the great-circle distance from centre to edge on
   the sphere R = 1,737,400 m; an ``edit`` circle with ``edge`` None was moved
-  and keeps its radius; a polygon moved as a whole carries ``move`` (where the
+  and keeps its radius; a polygon edit may also come from Shift+click (a
+  vertex inserted on the nearest edge) or Alt+click (a vertex removed); a
+  polygon moved as a whole carries ``move`` (where the
   drag started and ended), so it can be moved on the sphere rather than
   translated on the map. ``edit`` comes when a move, vertex drag or radius drag
   ends; polygon vertices form an open ring. ``region`` gives the bounds of the
