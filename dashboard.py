@@ -132,6 +132,7 @@ def main() -> None:
                                    + zones.overlays,
                                    legend_extra=sunlit_panel.sunlit_legend() + zones.legend,
                                    zones=zones.map_zones, ack=zones.ack, selected_zone=zones.selected,
+                                   unsaved=zones.unsaved,
                                    tools={"draw": True, "region": True, "regionLabel": sunlit_panel.REGION_LABEL})
         page.render_map(data, on_draw=zones_panel.on_draw, on_edit=zones_panel.on_edit, on_delete=zones_panel.on_delete,
                         on_region=sunlit_panel.on_region_request)

@@ -36,6 +36,8 @@ const STORE = (globalThis.__lunarmap = globalThis.__lunarmap || {
   nonces: {},
   states: new WeakMap(),
   images: new Map(),
+  unsaved: {},
+  unloadGuard: null,
 });
 STORE.modes = STORE.modes || {};
 const COLOR_RE = /^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$/;
@@ -1109,6 +1111,18 @@ function applyData(st, data) {
   st.dom.root.style.height = `${data.height || 640}px`;
   renderLegend(st.dom, data.legend);
   st.tools = data.tools && typeof data.tools === "object" ? data.tools : {};
+  STORE.unsaved = STORE.unsaved || {};
+  STORE.unsaved[st.mapId] = data.unsaved === true;
+  if (!STORE.unloadGuard) {
+    // ask before leaving or reloading the page while a map holds zones that are not saved
+    STORE.unloadGuard = (ev) => {
+      if (!Object.values(STORE.unsaved).some(Boolean)) return undefined;
+      ev.preventDefault();
+      ev.returnValue = "";
+      return "";
+    };
+    window.addEventListener("beforeunload", STORE.unloadGuard);
+  }
   renderTools(st);
   if (fresh) {
     st.dataCount += 1;

@@ -20,7 +20,7 @@ Message protocol (version :data:`PROTOCOL`)
                 "kind": "circle"|"polygon", "ring": [[x, y], ...], "center": [x, y] | None,
                 "radius_m": float | None, "vertices": [[x, y], ...] | None,
                 "color": [r, g, b], "conflict": bool}],
-     "selectedZone": str | None, "ack": int | None}
+     "selectedZone": str | None, "ack": int | None, "unsaved": bool}
 
   ``view`` moves the map only when its ``nonce`` changes (fly-to); otherwise
   the user's pan and zoom are kept. ``mode`` is the toolbar mode when the map
@@ -36,7 +36,9 @@ Message protocol (version :data:`PROTOCOL`)
   ``ack`` is the ``seq`` of the last draw/edit/delete Python has handled: a
   shape the browser sent stays drawn until ``ack`` reaches its ``seq`` (then
   the zones in this data include it, or Python refused it). Layers whose id
-  starts with ``zone-overlaps`` are drawn above the zones.
+  starts with ``zone-overlaps`` are drawn above the zones. With ``unsaved``
+  true the browser asks before the page is left or reloaded (unsaved zones
+  would be lost).
 
 * browser -> Python, trigger values (each carries an increasing ``seq``)::
 
@@ -120,7 +122,7 @@ def _zones(zones: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 def map_data(spec: Mapping[str, Any], view: Mapping[str, Any], legend: Sequence[Mapping[str, Any]], *,
              map_id: str = "main", mode: str = "pan", height: int = 640, deck_url: str | None = None,
              tools: Mapping[str, Any] | None = None, zones: Iterable[Mapping[str, Any]] = (),
-             selected_zone: str | None = None, ack: int | None = None) -> dict[str, Any]:
+             selected_zone: str | None = None, ack: int | None = None, unsaved: bool = False) -> dict[str, Any]:
     """The component's data for one render (see the protocol in the module docstring)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES} (got {mode!r})")
@@ -132,6 +134,7 @@ def map_data(spec: Mapping[str, Any], view: Mapping[str, Any], legend: Sequence[
         "tools": _tools(tools), "zones": _zones(zones),
         "selectedZone": None if selected_zone is None else str(selected_zone),
         "ack": None if ack is None else int(ack),
+        "unsaved": bool(unsaved),
     }
 
 

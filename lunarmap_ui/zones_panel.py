@@ -49,6 +49,7 @@ from .zone_state import (
     K_ANALYSIS,
     K_NEW_OWNER,
     K_NEW_PURPOSE,
+    K_SCENARIO,
     K_TABLE_VERSION,
     K_ZONE_NOTICE,
     K_ZONE_REPAIR,
@@ -180,6 +181,7 @@ class ZonesView:
     map_zones: list[dict]
     ack: int | None
     selected: str | None
+    unsaved: bool
     overlays: list[dict]
     legend: list[dict]
     psr_status: str
@@ -301,7 +303,10 @@ def prepare_zones(catalog: SiteCatalog, data_dir: Path) -> ZonesView:
     overlays = overlays + _repair_layer(st.session_state.get(K_ZONE_REPAIR))
     selected = st.session_state.get(K_SHOW_ZONE)
     selected = selected if any(z.id == selected for z in zones) else None
-    return ZonesView(tuple(zones), report, map_zones, st.session_state.get(K_ACK), selected, overlays, legend, status)
+    scenario = st.session_state.get(K_SCENARIO)
+    unsaved = bool(zones) and (scenario is None or scenario["fingerprint"] != fingerprint(zones))
+    return ZonesView(tuple(zones), report, map_zones, st.session_state.get(K_ACK), selected, unsaved, overlays, legend,
+                     status)
 
 
 def zones_summary(view: ZonesView) -> None:

@@ -122,6 +122,8 @@ def test_draw_check_save_and_reopen_from_the_link(browser, app_url, screenshots_
     pg.wait_for_function("() => location.search.includes('scenario=')", timeout=10_000)
     link = pg.url
     assert re.search(r"[?&]scenario=[0-9a-f]{12}$", link), link
+    # saved: leaving the page no longer asks
+    pg.wait_for_function("() => !Object.values(globalThis.__lunarmap.unsaved).some(Boolean)", timeout=10_000)
 
     # reload from the link in a fresh context: the same zones, the same conflict
     ctx2 = browser.new_context(viewport={"width": 1400, "height": 1300})
@@ -165,4 +167,25 @@ def test_import_refuses_a_bad_file_with_the_reason_then_takes_a_good_one(browser
     _zone_count(pg, 1)
     assert pg.locator("i", has_text="cap").count() == 0   # file text shown as text, never as HTML
     assert not pg.errors, pg.errors
+    context.close()
+
+
+def test_leaving_the_page_with_unsaved_zones_asks_first(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1300})
+    pg = _open(context, app_url)
+    assert pg.evaluate("() => Object.values(globalThis.__lunarmap.unsaved).some(Boolean)") is False
+    frame = MapFrame(pg)
+    pole = frame.to_screen(0.0, 0.0)
+    pg.get_by_role("button", name="Circle (C)").click()
+    pg.mouse.move(*pole)
+    pg.mouse.down()
+    pg.mouse.move(pole[0] + 20, pole[1], steps=3)
+    pg.mouse.up()
+    _zone_count(pg, 1)
+    pg.wait_for_function("() => Object.values(globalThis.__lunarmap.unsaved).some(Boolean)", timeout=10_000)
+    with pg.expect_event("dialog", timeout=10_000) as info:
+        pg.close(run_before_unload=True)
+    assert info.value.type == "beforeunload"
+    info.value.dismiss()                  # stay on the page: nothing is lost
+    assert not pg.is_closed()
     context.close()
