@@ -30,13 +30,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.browser.mapframe import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 BUDGET_RERUN_S = 0.150
 BUDGET_SPEC_BYTES = 1_000_000
 BUDGET_COLD_S = 6.0
 BUDGET_WARM_S = 3.0
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def report(name: str, value: float, budget: float, unit: str) -> bool:
@@ -96,7 +95,7 @@ def bench_browser() -> bool:
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         start = time.time()
         proc = subprocess.Popen(
             [str(Path(sys.executable).parent / "streamlit"), "run", str(ROOT / "dashboard.py"), "--server.port",
@@ -149,7 +148,7 @@ def main() -> int:
     os.chdir(ROOT)
     ok = bench_server(args.runs)
     if not args.no_browser:
-        if Path(CHROMIUM).exists():
+        if CHROMIUM.exists():
             ok &= bench_browser()
         else:
             print(f"{CHROMIUM} not found: browser figures not measured")

@@ -72,13 +72,11 @@ from lunarmap.crs import SOUTH_POLAR_CODE  # noqa: E402
 from lunarmap.paths import data_dir  # noqa: E402
 from lunarmap.scenarios import ScenarioStore  # noqa: E402
 from lunarmap.zones import Zone, analyse_zones, circle_zone, polygon_zone  # noqa: E402
+from tests.browser.mapframe import CHROMIUM, CHROMIUM_ARGS, MapFrame, wait_idle  # noqa: E402
 
 BUDGET_MS = 500.0
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 # nothing but the loopback server: usage statistics are on (for page_profile) and never sent
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"]
+# nothing but the loopback server: usage statistics are on (for page_profile) and never sent
+BENCH_CHROMIUM_ARGS = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"]
 N_ZONES = 50
 N_CIRCLES = 5
 DRAG_PX = 30.0
@@ -246,36 +244,6 @@ def stop_server(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
-class MapFrame:
-    """Screen <-> map metres for the deck canvas, from the view state the component publishes."""
-
-    def __init__(self, pg):
-        root = pg.locator(".lm-root")
-        self.tx = float(root.get_attribute("data-target-x"))
-        self.ty = float(root.get_attribute("data-target-y"))
-        self.zoom = float(root.get_attribute("data-zoom"))
-        self.box = pg.locator(".lm-deck canvas").bounding_box()
-        self.cx = self.box["x"] + self.box["width"] / 2
-        self.cy = self.box["y"] + self.box["height"] / 2
-
-    @property
-    def mpp(self) -> float:
-        """Map metres per CSS pixel."""
-        return 1.0 / 2 ** self.zoom
-
-    def to_screen(self, x_m: float, y_m: float) -> tuple[float, float]:
-        return self.cx + (x_m - self.tx) / self.mpp, self.cy - (y_m - self.ty) / self.mpp
-
-    def to_map(self, sx: float, sy: float) -> tuple[float, float]:
-        return self.tx + (sx - self.cx) * self.mpp, self.ty - (sy - self.cy) * self.mpp
-
-
-def wait_idle(pg, settle_ms: int = 500) -> None:
-    """Until Streamlit runs no script (its status widget gone), then a quiet moment."""
-    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
-    pg.wait_for_timeout(settle_ms)
-
-
 def zoom_to_grid(pg) -> MapFrame:
     """Wheel-zoom about the pole until about ``VIEW_WIDTH_M`` of map fills the canvas width."""
     frame = MapFrame(pg)
@@ -339,7 +307,7 @@ def timed(pg, n_after: int, conflicts_after: int, act) -> dict:
     pg.wait_for_function("() => window.__lmRes !== null", timeout=70_000)
     res = pg.evaluate("() => window.__lmRes")
     t_up = pg.evaluate("() => window.__lmUp")
-    wait_idle(pg, 300)   # let the rerun(s) finish so every frame is in
+    wait_idle(pg, 300, 120_000)   # let the rerun(s) finish so every frame is in
     pg.evaluate("() => { window.__lmWsOn = false; }")
     ws = decode(pg.evaluate("() => window.__lmFrames()"), t_up)
     long_tasks = pg.evaluate("() => { const l = window.__lmLong; window.__lmLong = []; return l; }")
@@ -438,7 +406,7 @@ def run(shots: Path | None) -> None:
     proc, url = start_server(db, tmp / "streamlit.log")
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BENCH_CHROMIUM_ARGS)
             ctx = browser.new_context(viewport={"width": 1400, "height": 1300})
             ctx.add_init_script(INIT_JS)
             pg = ctx.new_page()
@@ -448,7 +416,7 @@ def run(shots: Path | None) -> None:
             pg.goto(f"{url}?scenario={sid}")
             pg.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=180_000)
             pg.wait_for_selector(f".lm-root[data-zone-count='{N_ZONES}']", state="attached", timeout=180_000)
-            wait_idle(pg)
+            wait_idle(pg, 500, 120_000)
             print(f"first page load with {N_ZONES} zones (cold server: every PSR area): "
                   f"{time.perf_counter() - t0:.1f} s to the map with its zones")
             owner = pg.get_by_role("textbox", name="Owner of new zones").input_value()

@@ -18,23 +18,26 @@ from lunarmap.zones import SelfIntersectionError, Zone
 __all__ = [
     "K_ZONES", "K_ZONES_UNDO", "K_ZONE_NOTICE", "K_ZONE_REPAIR", "K_SCENARIO", "K_QUERY_OPENED", "K_NEW_OWNER",
     "K_NEW_PURPOSE", "K_SCENARIO_NAME", "K_ANALYSIS", "K_ACK", "QUERY_KEY", "DEFAULT_OWNER", "store", "init_zone_state",
-    "current_zones", "fingerprint", "set_zones", "undo", "K_TABLE_VERSION", "notice", "next_name", "new_meta", "new_owner", "refuse_polygon",
+    "K_TABLE_VERSION", "current_zones", "fingerprint", "set_zones", "undo", "notice", "next_name", "new_meta",
+    "new_owner", "refuse_polygon",
 ]
 
 K_ZONES = "zones"                  # list[Zone]: this session's zones (unsaved work lives only here)
 K_ZONES_UNDO = "zones_undo"        # list[(zones, open scenario)]: earlier states, newest last
 K_ZONE_NOTICE = "zone_notice"      # {"level": "warning"|"success"|"info", "text": str} from the last action
 K_ZONE_REPAIR = "zone_repair"      # a refused self-intersecting polygon and its offered repair
-K_SCENARIO = "zone_scenario"       # {"id", "name", "fingerprint"} of the open saved scenario, or None
+K_SCENARIO = "zone_scenario"       # {"id", "name", "fingerprint", "saved_utc"} of the open saved scenario, or None
 K_QUERY_OPENED = "zone_query_opened"
 K_NEW_OWNER = "zone_new_owner"
 K_NEW_PURPOSE = "zone_new_purpose"
 K_SCENARIO_NAME = "zone_scenario_name"
 K_ANALYSIS = "zone_analysis"
+K_TABLE_VERSION = "zone_table_version"   # bumped after each table edit: a fresh editor, no stale edits replayed
 K_ACK = "zone_ack"                 # seq of the last map draw/edit/delete handled (sent back to the map as "ack")
 QUERY_KEY = "scenario"
 DEFAULT_OWNER = "Party A"
 _UNDO_DEPTH = 30
+
 
 def store() -> ScenarioStore:
     """The scenario database (``LUNARMAP_SCENARIO_DB`` or the user data folder)."""
@@ -88,9 +91,6 @@ def undo() -> bool:
         st.session_state[K_SCENARIO_NAME] = scenario["name"]
     st.session_state[K_ZONES_UNDO] = stack
     return True
-
-
-K_TABLE_VERSION = "zone_table_version"   # bumped after each table edit: a fresh editor, no stale edits replayed
 
 
 def notice(text: str, level: str = "warning") -> None:

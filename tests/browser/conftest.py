@@ -22,10 +22,8 @@ import pytest
 
 from ..conftest import PROJECT_ROOT, SHARED_DATA
 from ..display_data import copy_gazetteer, write_display_data, write_sites_with_injection
+from .mapframe import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 
 

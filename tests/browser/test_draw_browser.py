@@ -21,6 +21,7 @@ from lunarmap.geodesy import distance_m
 
 from ..conftest import PROJECT_ROOT
 from .conftest import _streamlit_app
+from .mapframe import MapFrame, open_map_page
 
 pytestmark = pytest.mark.browser
 
@@ -40,39 +41,9 @@ def draw_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(browser, draw_url):
-    pg = browser.new_page(viewport={"width": 1400, "height": 1100})
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(draw_url)
-    pg.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=30_000)
-    pg.wait_for_timeout(300)
-    pg.errors = errors
+    pg = open_map_page(browser, draw_url, viewport={"width": 1400, "height": 1100})
     yield pg
     pg.close()
-
-
-class MapFrame:
-    """Screen <-> map metres for the deck canvas, from the view state the component publishes."""
-
-    def __init__(self, pg):
-        root = pg.locator(".lm-root")
-        self.tx = float(root.get_attribute("data-target-x"))
-        self.ty = float(root.get_attribute("data-target-y"))
-        self.zoom = float(root.get_attribute("data-zoom"))
-        self.box = pg.locator(".lm-deck canvas").bounding_box()
-        self.cx = self.box["x"] + self.box["width"] / 2
-        self.cy = self.box["y"] + self.box["height"] / 2
-
-    @property
-    def mpp(self) -> float:
-        """Map metres per CSS pixel."""
-        return 1.0 / 2 ** self.zoom
-
-    def to_screen(self, x_m: float, y_m: float) -> tuple[float, float]:
-        return self.cx + (x_m - self.tx) / self.mpp, self.cy - (y_m - self.ty) / self.mpp
-
-    def to_map(self, sx: float, sy: float) -> tuple[float, float]:
-        return self.tx + (sx - self.cx) * self.mpp, self.ty - (sy - self.cy) * self.mpp
 
 
 def _code(pg, prefix: str):
@@ -221,6 +192,16 @@ def _square(frame, at, half=60):
     return [(x - half, y - half), (x + half, y - half), (x + half, y + half), (x - half, y + half)]
 
 
+def _draw_square(page, frame, at, half) -> int:
+    """Draw a square polygon with the Polygon tool (closed with Enter); the seq of its "draw" trigger."""
+    _mode(page, "g", "polygon")
+    seq = _seq(page)
+    for pt in _square(frame, at, half=half):
+        page.mouse.click(*pt)
+    page.keyboard.press("Enter")
+    return _wait_trigger(page, seq, "draw")["seq"]
+
+
 def test_polygon_closed_on_first_vertex(page, screenshots_dir):
     _reset(page)
     _mode(page, "g", "polygon")
@@ -306,12 +287,7 @@ def test_edit_polygon_vertex_move_circle_and_delete(page, screenshots_dir):
     _reset(page)
     frame = MapFrame(page)
     # A polygon and a circle, drawn with the tools.
-    _mode(page, "g", "polygon")
-    seq = _seq(page)
-    for pt in _square(frame, (frame.cx - 200, frame.cy + 100), half=50):
-        page.mouse.click(*pt)
-    page.keyboard.press("Enter")
-    seq = _wait_trigger(page, seq, "draw")["seq"]
+    seq = _draw_square(page, frame, (frame.cx - 200, frame.cy + 100), 50)
     _wait_zones(page, 1)
     _mode(page, "c", "circle")
     _drag(page, (frame.cx + 200, frame.cy + 100), (frame.cx + 260, frame.cy + 100))
@@ -379,12 +355,7 @@ def test_edit_polygon_vertex_move_circle_and_delete(page, screenshots_dir):
 def test_shift_click_adds_a_vertex_alt_click_removes_one_and_a_moved_polygon_says_where(page):
     _reset(page)
     frame = MapFrame(page)
-    _mode(page, "g", "polygon")
-    seq = _seq(page)
-    for pt in _square(frame, (frame.cx - 150, frame.cy + 60), half=50):
-        page.mouse.click(*pt)
-    page.keyboard.press("Enter")
-    seq = _wait_trigger(page, seq, "draw")["seq"]
+    seq = _draw_square(page, frame, (frame.cx - 150, frame.cy + 60), 50)
     (poly,) = _wait_zones(page, 1)
     _mode(page, "e", "edit")
     page.mouse.click(frame.cx - 150, frame.cy + 60)

@@ -12,48 +12,16 @@ from PIL import Image
 from lunarmap.crs import lonlat_to_polar
 
 from ..display_data import INJECTION_NAME
+from .mapframe import MapFrame, open_map_page
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def page(browser, app_url):
-    pg = browser.new_page(viewport={"width": 1400, "height": 1100})
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    requests: list[str] = []
-    pg.on("request", lambda r: requests.append(r.url))
-    pg.goto(app_url)
-    pg.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=30_000)
-    pg.wait_for_timeout(300)
-    pg.errors = errors
-    pg.requests = requests
+    pg = open_map_page(browser, app_url, requests=True, viewport={"width": 1400, "height": 1100})
     yield pg
     pg.close()
-
-
-class MapFrame:
-    """Screen <-> map metres for the deck canvas, from the view state the component publishes."""
-
-    def __init__(self, pg):
-        root = pg.locator(".lm-root")
-        self.tx = float(root.get_attribute("data-target-x"))
-        self.ty = float(root.get_attribute("data-target-y"))
-        self.zoom = float(root.get_attribute("data-zoom"))
-        box = pg.locator(".lm-deck canvas").bounding_box()
-        self.box = box
-        self.cx = box["x"] + box["width"] / 2
-        self.cy = box["y"] + box["height"] / 2
-
-    @property
-    def metres_per_px(self) -> float:
-        return 1.0 / 2 ** self.zoom
-
-    def to_screen(self, x_m: float, y_m: float) -> tuple[float, float]:
-        return self.cx + (x_m - self.tx) / self.metres_per_px, self.cy - (y_m - self.ty) / self.metres_per_px
-
-    def to_map(self, sx: float, sy: float) -> tuple[float, float]:
-        return self.tx + (sx - self.cx) * self.metres_per_px, self.ty - (sy - self.cy) * self.metres_per_px
 
 
 def _shot(pg, screenshots_dir, name) -> Image.Image:
@@ -114,7 +82,7 @@ def test_click_returns_map_metres_within_one_pixel(page):
     text = readout.inner_text()
     got_x = float(re.search(r"click-x-m=(-?[\d.]+)", text).group(1))
     got_y = float(re.search(r"click-y-m=(-?[\d.]+)", text).group(1))
-    assert abs(got_x - expect_x) <= frame.metres_per_px and abs(got_y - expect_y) <= frame.metres_per_px
+    assert abs(got_x - expect_x) <= frame.mpp and abs(got_y - expect_y) <= frame.mpp
     assert float(page.locator(".lm-root").get_attribute("data-zoom")) == frame.zoom, "the click kept the view"
 
 
@@ -168,6 +136,6 @@ def test_search_flies_to_shackleton(page):
     page.wait_for_timeout(1200)  # the fly-to transition
     frame = MapFrame(page)
     x, y = lonlat_to_polar(129.78, -89.67)
-    assert math.hypot(frame.tx - x, frame.ty - y) < 2 * frame.metres_per_px
-    assert frame.metres_per_px < 200  # about 63 km of map across 640 px
+    assert math.hypot(frame.tx - x, frame.ty - y) < 2 * frame.mpp
+    assert frame.mpp < 200  # about 63 km of map across 640 px
     assert page.get_by_text(re.compile(r"Shackleton: 89\.6700° S, 129\.7800° E")).count() == 1

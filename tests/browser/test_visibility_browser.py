@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from .mapframe import open_map_page
+
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
 
@@ -19,11 +21,9 @@ def _set_number(page, label: str, value: str) -> None:
 
 
 def test_compute__draws_the_horizon_plot_in_the_section(browser, real_app_url, screenshots_dir):
-    page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page = open_map_page(browser, real_app_url, timeout_ms=60_000, viewport={"width": 1400, "height": 1100})
+    errors = page.errors
     try:
-        page.goto(real_app_url)
         button = page.get_by_role("button", name="Compute visibility")
         button.wait_for(timeout=60_000)
         charts = page.locator("[data-testid='stVegaLiteChart']")
@@ -54,15 +54,10 @@ def test_sunlit_map__the_region_button_computes_the_layer_for_a_small_view(brows
     """Fly to a small crater, press the map's "Sunlit % here" button: a progress bar, then the layer and its legend."""
     from lunarmap_ui.sunlit_panel import REGION_LABEL
 
-    page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page = open_map_page(browser, real_app_url, timeout_ms=60_000, viewport={"width": 1400, "height": 1100})
+    errors = page.errors
     try:
-        page.goto(real_app_url)
-        page.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=60_000)
         button = page.locator(".lm-tool-region")
-        if button.count() == 0:
-            pytest.skip("the map component has no region button (trigger 'region') yet")
         _set_number(page, "Days", "5")          # the visibility window the layer uses: short, so the test is quick
         _set_number(page, "Step (h)", "6.00")
         search = page.get_by_label("Find a site or IAU feature")
@@ -95,15 +90,10 @@ def test_sunlit_map__the_region_button_computes_the_layer_for_a_small_view(brows
 
 def test_sunlit_map__cancel_stops_the_job_and_leaves_no_layer(browser, real_app_url, screenshots_dir):
     """Over the opening (large) view the job runs long enough to be cancelled from the status panel."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page = open_map_page(browser, real_app_url, timeout_ms=60_000, viewport={"width": 1400, "height": 1100})
+    errors = page.errors
     try:
-        page.goto(real_app_url)
-        page.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=60_000)
         button = page.locator(".lm-tool-region")
-        if button.count() == 0:
-            pytest.skip("the map component has no region button (trigger 'region') yet")
         button.click()
         page.locator("[data-testid='stProgress']").first.wait_for(timeout=30_000)
         said = page.get_by_text("Cancelling ...").or_(page.get_by_text("The sunlit-% computation was cancelled."))

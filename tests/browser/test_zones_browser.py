@@ -14,20 +14,9 @@ import pytest
 
 from lunarmap.zones import zones_from_geojson
 
-from .test_draw_browser import MapFrame
+from .mapframe import MapFrame, open_map_page, wait_idle
 
 pytestmark = pytest.mark.browser
-
-
-def _open(context, url):
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(url)
-    pg.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=40_000)
-    pg.wait_for_timeout(300)
-    pg.errors = errors
-    return pg
 
 
 def _zone_count(pg, n: int, timeout_s: float = 20) -> None:
@@ -46,16 +35,10 @@ def _text(pg, pattern: str, timeout_ms: int = 20_000):
     return loc
 
 
-def _idle(pg) -> None:
-    """Wait until the app is not running a script (Streamlit's status widget gone)."""
-    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
-    pg.wait_for_timeout(200)
-
-
 def _geojson_download(pg):
     button = pg.get_by_role("button", name="Zones as GeoJSON")
     for attempt in range(2):   # a click that lands while the app reruns is lost; try once more
-        _idle(pg)
+        wait_idle(pg)
         button.scroll_into_view_if_needed()
         try:
             with pg.expect_download(timeout=10_000) as dl:
@@ -67,6 +50,15 @@ def _geojson_download(pg):
     raise AssertionError("unreachable")
 
 
+def _drag_circle(pg, centre, radius_px: float) -> None:
+    """Draw a circle with the Circle tool by dragging from ``centre`` (screen px) out to ``radius_px``."""
+    pg.get_by_role("button", name="Circle (C)").click()
+    pg.mouse.move(*centre)
+    pg.mouse.down()
+    pg.mouse.move(centre[0] + radius_px, centre[1], steps=4)
+    pg.mouse.up()
+
+
 def _set_owner(pg, owner: str) -> None:
     box = pg.get_by_role("textbox", name="Owner of new zones")
     box.fill(owner)
@@ -76,15 +68,11 @@ def _set_owner(pg, owner: str) -> None:
 
 def test_draw_check_save_and_reopen_from_the_link(browser, app_url, screenshots_dir):
     context = browser.new_context(viewport={"width": 1400, "height": 1300})
-    pg = _open(context, app_url)
+    pg = open_map_page(context, app_url)
     frame = MapFrame(pg)
     pole = frame.to_screen(0.0, 0.0)
     # a circle round the pole, dragged out 40 px (about 200 km at the opening zoom), by the default owner
-    pg.get_by_role("button", name="Circle (C)").click()
-    pg.mouse.move(*pole)
-    pg.mouse.down()
-    pg.mouse.move(pole[0] + 40, pole[1], steps=5)
-    pg.mouse.up()
+    _drag_circle(pg, pole, 40)
     _zone_count(pg, 1)
     _text(pg, r"Added Zone 1 \(")
     # a square overlapping it, by another owner: a conflict
@@ -107,7 +95,7 @@ def test_draw_check_save_and_reopen_from_the_link(browser, app_url, screenshots_
 
     # another user (a second browser context) sees none of these unsaved zones
     other_ctx = browser.new_context(viewport={"width": 1400, "height": 1300})
-    other = _open(other_ctx, app_url)
+    other = open_map_page(other_ctx, app_url)
     _zone_count(other, 0)
     _text(other, r"No zones yet")
     other_ctx.close()
@@ -127,7 +115,7 @@ def test_draw_check_save_and_reopen_from_the_link(browser, app_url, screenshots_
 
     # reload from the link in a fresh context: the same zones, the same conflict
     ctx2 = browser.new_context(viewport={"width": 1400, "height": 1300})
-    again = _open(ctx2, link)
+    again = open_map_page(ctx2, link)
     _zone_count(again, 2)
     _text(again, r"Opened the scenario 'Rim plan <b>A</b>' \(2 zones\)")
     _text(again, r"1 conflict")
@@ -143,11 +131,11 @@ def test_draw_check_save_and_reopen_from_the_link(browser, app_url, screenshots_
 
 def test_import_refuses_a_bad_file_with_the_reason_then_takes_a_good_one(browser, app_url, tmp_path):
     context = browser.new_context(viewport={"width": 1400, "height": 1300})
-    pg = _open(context, app_url)
+    pg = open_map_page(context, app_url)
     pg.get_by_text("Add a zone exactly, or import zones").click()
-    _idle(pg)
+    wait_idle(pg)
     pg.get_by_role("tab", name="Import file").click()
-    _idle(pg)
+    wait_idle(pg)
     bad = tmp_path / "notes.geojson"
     bad.write_text("<script>alert(1)</script> not json")
     upload = pg.locator("[data-testid='stFileUploaderDropzoneInput']")
@@ -172,15 +160,11 @@ def test_import_refuses_a_bad_file_with_the_reason_then_takes_a_good_one(browser
 
 def test_leaving_the_page_with_unsaved_zones_asks_first(browser, app_url):
     context = browser.new_context(viewport={"width": 1400, "height": 1300})
-    pg = _open(context, app_url)
+    pg = open_map_page(context, app_url)
     assert pg.evaluate("() => Object.values(globalThis.__lunarmap.unsaved).some(Boolean)") is False
     frame = MapFrame(pg)
     pole = frame.to_screen(0.0, 0.0)
-    pg.get_by_role("button", name="Circle (C)").click()
-    pg.mouse.move(*pole)
-    pg.mouse.down()
-    pg.mouse.move(pole[0] + 20, pole[1], steps=3)
-    pg.mouse.up()
+    _drag_circle(pg, pole, 20)
     _zone_count(pg, 1)
     pg.wait_for_function("() => Object.values(globalThis.__lunarmap.unsaved).some(Boolean)", timeout=10_000)
     with pg.expect_event("dialog", timeout=10_000) as info:
@@ -193,7 +177,7 @@ def test_leaving_the_page_with_unsaved_zones_asks_first(browser, app_url):
 
 def test_a_zone_dragged_in_edit_mode_is_moved_on_the_sphere_keeping_its_area(browser, app_url):
     context = browser.new_context(viewport={"width": 1400, "height": 1300})
-    pg = _open(context, app_url)
+    pg = open_map_page(context, app_url)
     frame = MapFrame(pg)
     pole = frame.to_screen(0.0, 0.0)
     pg.get_by_role("button", name="Polygon (G)").click()

@@ -1,0 +1,62 @@
+"""Helpers shared by the browser tests and the browser benchmarks: open the map page, map <-> screen, idle.
+
+No pytest fixtures here (``bench/`` imports this module too).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "MapFrame", "open_map_page", "wait_idle"]
+
+#: Debian's Chromium (never a browser downloaded by playwright) and its headless arguments.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+class MapFrame:
+    """Screen <-> map metres for the deck canvas, from the view state the component publishes."""
+
+    def __init__(self, pg):
+        root = pg.locator(".lm-root")
+        self.tx = float(root.get_attribute("data-target-x"))
+        self.ty = float(root.get_attribute("data-target-y"))
+        self.zoom = float(root.get_attribute("data-zoom"))
+        self.box = pg.locator(".lm-deck canvas").bounding_box()
+        self.cx = self.box["x"] + self.box["width"] / 2
+        self.cy = self.box["y"] + self.box["height"] / 2
+
+    @property
+    def mpp(self) -> float:
+        """Map metres per CSS pixel (OrthographicView: 2**zoom pixels per map metre)."""
+        return 1.0 / 2 ** self.zoom
+
+    def to_screen(self, x_m: float, y_m: float) -> tuple[float, float]:
+        return self.cx + (x_m - self.tx) / self.mpp, self.cy - (y_m - self.ty) / self.mpp
+
+    def to_map(self, sx: float, sy: float) -> tuple[float, float]:
+        return self.tx + (sx - self.cx) * self.mpp, self.ty - (sy - self.cy) * self.mpp
+
+
+def open_map_page(opener, url: str, timeout_ms: int = 40_000, requests: bool = False, **page_args):
+    """A new page (from a browser or a context) at ``url``, once the map has drawn all its layers.
+
+    The page collects JavaScript errors in ``pg.errors`` (and, with ``requests``, URLs in ``pg.requests``).
+    """
+    pg = opener.new_page(**page_args)
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    if requests:
+        pg.requests = []
+        pg.on("request", lambda r: pg.requests.append(r.url))
+    pg.goto(url)
+    pg.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=timeout_ms)
+    pg.wait_for_timeout(300)
+    return pg
+
+
+def wait_idle(pg, settle_ms: int = 200, timeout_ms: int = 30_000) -> None:
+    """Until Streamlit runs no script (its status widget gone), then a quiet moment."""
+    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+    pg.wait_for_timeout(settle_ms)
