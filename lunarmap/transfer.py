@@ -1,8 +1,8 @@
 """Moving bytes: copy or download one product to its place, verified by size and SHA-256 first.
 
-Either way the bytes go to a file next to the destination (a temporary file for
-a copy, ``FILE.part`` for a download so an interrupted transfer can resume with
-an HTTP Range request), are hashed on the way, and are moved into place with
+Whatever the source, the bytes go to a file next to the destination (a
+temporary file for a copy or a wheel member, ``FILE.part`` for a download so an
+interrupted transfer can resume with an HTTP Range request), are hashed on the way, and are moved into place with
 :func:`os.replace` only when size and SHA-256 match the catalogue. A file that
 fails the check is never put in place. :mod:`lunarmap.fetch` chooses the
 sources and keeps the record of what is already verified.
@@ -23,7 +23,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from . import __version__
 from .catalog import Product
@@ -36,6 +36,7 @@ __all__ = [
     "SourceMissing",
     "SourceUnreachable",
     "copy_verified",
+    "write_verified",
     "download_verified",
     "sha256_file",
     "format_bytes",
@@ -89,27 +90,44 @@ def copy_verified(product: Product, src: Path, target: Path, progress: ProgressC
                   had_bad: bool = False) -> Transferred:
     """Copy ``src`` to ``target`` through a temporary file, verified against ``product`` before it is moved in."""
     try:
+        inp = open(src, "rb")
+    except OSError as err:
+        raise FetchError(f"could not copy {src} to {target} for {product.name} ({err}); check free space and permissions.") from err
+    with inp:
+        return write_verified(
+            product, inp, target, progress, had_bad, source=f"the mirror's copy {src}", doing=f"copy {src}",
+            advice=(f"delete {src} from the mirror and copy it again from "
+                    f"{product.urls[0] if product.urls else 'a good mirror'}, or check the mirror"))
+
+
+def write_verified(product: Product, reader: BinaryIO, target: Path, progress: ProgressCallback | None,
+                   had_bad: bool = False, *, source: str, doing: str, advice: str) -> Transferred:
+    """Stream ``reader`` to a temporary file beside ``target`` while hashing; move it in only if it matches ``product``.
+
+    ``source`` names where the bytes come from in a :class:`ChecksumError` (``"the mirror's copy X"``),
+    ``doing`` what was being done in a :class:`FetchError` (``"copy X"``), ``advice`` what to do about a mismatch.
+    The temporary file never outlives the call, whatever happens.
+    """
+    try:
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as err:
         raise FetchError(f"cannot write in {target.parent} for {product.name} ({err}); check the data folder's permissions.") from err
     tmp = Path(tmp_name)
     try:
         hasher, done, meter = hashlib.sha256(), 0, _Meter(product, progress)
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
-            while chunk := inp.read(_CHUNK):
+        with os.fdopen(fd, "wb") as out:
+            while chunk := reader.read(_CHUNK):
                 out.write(chunk)
                 hasher.update(chunk)
                 done += len(chunk)
                 meter.update(done)
         meter.update(done, finished=True)
         sha = hasher.hexdigest()
-        _verify(product, done, sha, target, had_bad, source=f"the mirror's copy {src}",
-                advice=(f"delete {src} from the mirror and copy it again from "
-                        f"{product.urls[0] if product.urls else 'a good mirror'}, or check the mirror"))
+        _verify(product, done, sha, target, had_bad, source=source, advice=advice)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except OSError as err:
-        raise FetchError(f"could not copy {src} to {target} for {product.name} ({err}); check free space and permissions.") from err
+        raise FetchError(f"could not {doing} to {target} for {product.name} ({err}); check free space and permissions.") from err
     finally:
         tmp.unlink(missing_ok=True)
     return Transferred(done, sha)

@@ -181,3 +181,81 @@ def test_optional_product_may_leave_size_and_checksum_unset(tmp_path):
     text = _GOOD.replace("required = true", "required = false").replace("bytes = 10\n", "").replace(f'sha256 = "{"0" * 64}"\n', "")
     product = load_catalog(_write(tmp_path, text)).get("a")
     assert product.bytes is None and product.sha256 is None and not product.required
+
+
+# --- products inside a Python package wheel; a file's CRS and an image's bounds -------------------
+
+_WHEEL = """\
+package = "some-package"
+package_version = "1.2.3"
+wheel = "some_package-1.2.3-py3-none-any.whl"
+wheel_bytes = 1000
+wheel_sha256 = "{sha}"
+member = "some_package/data/a.bin"
+""".replace("{sha}", "1" * 64)
+_GOOD_WHEEL = _GOOD.replace('["https://example.org/a.bin"]', "[]") + _WHEEL
+
+
+def test_load_catalog__wheel_member_product_needs_no_url(tmp_path):
+    from lunarmap.catalog import WheelMember
+
+    product = load_catalog(_write(tmp_path, _GOOD_WHEEL)).get("a")
+    assert product.urls == ()
+    assert product.wheel == WheelMember(package="some-package", version="1.2.3", wheel="some_package-1.2.3-py3-none-any.whl",
+                                        wheel_sha256="1" * 64, member="some_package/data/a.bin", wheel_bytes=1000)
+    assert product.wheel.requirement == "some-package==1.2.3"
+
+
+def test_catalogue__the_two_lunar_toolkit_products_share_one_pinned_wheel():
+    catalog = load_catalog()
+    wheels = {catalog.get(n).wheel for n in ("ldem256-south-polar-1600m", "wac-south-polar-400m")}
+    assert {(w.requirement, w.wheel, w.wheel_sha256) for w in wheels} == {
+        ("lunar-toolkit==0.1.0", "lunar_toolkit-0.1.0-py3-none-any.whl",
+         "a26c2b50b5694d05df30e37b4275f9c85d7762e469d4ced297a8027d75a55f88")}
+    assert {w.member for w in wheels} == {"lunar_toolkit/static/basemaps/lola_dem_south.tif",
+                                          "lunar_toolkit/static/basemaps/wac_south.jpg"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (_GOOD_WHEEL.replace('member = "some_package/data/a.bin"\n', ""),
+         r"product 'a' names a wheel member but lacks 'member'; a product inside a Python package needs all of "
+         r"package, package_version, wheel, wheel_sha256, member\.$"),
+        (_GOOD + 'package = "some-package"\n',
+         r"product 'a' names a wheel member but lacks 'package_version', 'wheel', 'wheel_sha256', 'member'; "),
+        (_GOOD + "wheel_bytes = 1000\n", r"product 'a' names a wheel member but lacks 'package', 'package_version'"),
+        (_GOOD_WHEEL.replace("1" * 64, "1234ABCD"),
+         r"product 'a': 'wheel_sha256' must be 64 lower-case hex digits \(got '1234ABCD'\)\.$"),
+        (_GOOD_WHEEL.replace('"some_package/data/a.bin"', '"some_package/../../etc/passwd"'),
+         r"product 'a': 'member' must be a relative path inside the wheel \(got 'some_package/\.\./\.\./etc/passwd'\)\.$"),
+        (_GOOD_WHEEL.replace('"some_package/data/a.bin"', '"/etc/passwd"'),
+         r"'member' must be a relative path inside the wheel \(got '/etc/passwd'\)"),
+        (_GOOD_WHEEL.replace('package_version = "1.2.3"', 'package_version = ""'),
+         r"product 'a': 'package_version' must be a non-empty string \(got ''\)\.$"),
+        (_GOOD_WHEEL.replace('"some_package-1.2.3-py3-none-any.whl"', '"some_package-1.2.3.tar.gz"'),
+         r"product 'a': 'wheel' must be a wheel file name ending in \.whl \(got 'some_package-1\.2\.3\.tar\.gz'\)\.$"),
+        (_GOOD_WHEEL.replace("wheel_bytes = 1000", "wheel_bytes = 0"),
+         r"product 'a': 'wheel_bytes' must be a positive whole number of bytes \(got 0\)\.$"),
+        (_GOOD + "bounds_m = [-1.0, -1.0, 1.0, 1.0]\n",
+         r"product 'a': 'bounds_m' needs 'crs' to say what the numbers are in\.$"),
+        (_GOOD + 'crs = "EPSG:4326"\n',
+         r"product 'a': 'crs' must be a lunar IAU_2015 code such as 'IAU_2015:30135' \(got 'EPSG:4326'\)\.$"),
+        (_GOOD + 'crs = "IAU_2015:30135"\nbounds_m = [1.0, -1.0, -1.0, 1.0]\n',
+         r"product 'a': 'bounds_m' must be \[minx, miny, maxx, maxy\] with min < max \(got \[1\.0, -1\.0, -1\.0, 1\.0\]\)\.$"),
+        (_GOOD + 'crs = "IAU_2015:30135"\nbounds_m = [0.0, 0.0, 1.0]\n',
+         r"'bounds_m' must be \[minx, miny, maxx, maxy\] with min < max \(got \[0\.0, 0\.0, 1\.0\]\)"),
+    ],
+    ids=["package-without-member", "package-alone", "wheel-bytes-alone", "bad-wheel-sha256", "member-with-dotdot",
+         "absolute-member", "empty-version", "not-a-wheel", "zero-wheel-bytes", "bounds-without-crs", "earth-crs",
+         "bounds-min-above-max", "three-bounds"],
+)
+def test_load_catalog__bad_wheel_or_placement_keys_say_what_is_wrong(tmp_path, text, message):
+    with pytest.raises(CatalogError, match=message):
+        load_catalog(_write(tmp_path, text))
+
+
+def test_load_catalog__crs_and_bounds_are_read(tmp_path):
+    product = load_catalog(_write(tmp_path, _GOOD + 'crs = "IAU_2015:30135"\nbounds_m = [-5, -5.5, 5, 6]\n')).get("a")
+    assert product.crs == "IAU_2015:30135"
+    assert product.bounds_m == (-5.0, -5.5, 5.0, 6.0)

@@ -1,8 +1,10 @@
-"""Fetching: mirror copies and downloads are verified before they land; failures say what to do.
+"""Fetching: mirror copies, downloads and wheel members are verified before they land; failures say what to do.
 
 Downloads are tested against an HTTP server started on 127.0.0.1 by the test
 (it honours Range requests and can cut a transfer short or send bad bytes),
-with a tiny catalogue written to a temporary folder.
+with a tiny catalogue written to a temporary folder. Wheel members are tested
+with a fake wheel built by the test in a find-links folder that pip reads
+instead of any index (the machine's pip configuration is switched off).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import shutil
 import socket
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -461,3 +464,268 @@ def test_progress_bar__shows_bytes_and_rate():
     text = stream.getvalue()
     assert "[############            ]" in text and "500.0 kB / 1.0 MB" in text and "2.5 MB/s" in text
     assert text.endswith("\n") and not printer.open_line
+
+
+# --- products inside a Python package wheel (pip, against a local find-links folder) ------------------
+
+FAKE_PACKAGE, FAKE_VERSION = "lunarmap-test-fake-data", "0.1.0"
+FAKE_REQUIREMENT = f"{FAKE_PACKAGE}=={FAKE_VERSION}"
+FAKE_WHEEL = "lunarmap_test_fake_data-0.1.0-py3-none-any.whl"
+MEMBER_A, MEMBER_B = "fake_data/basemaps/a.bin", "fake_data/basemaps/b.bin"
+
+
+def _build_wheel(folder: Path, members: dict[str, bytes]) -> Path:
+    """A minimal wheel pip accepts: the members plus METADATA, WHEEL and RECORD, with fixed timestamps."""
+    import base64
+    import zipfile
+
+    dist_info = "lunarmap_test_fake_data-0.1.0.dist-info"
+    files = dict(members)
+    files[f"{dist_info}/METADATA"] = f"Metadata-Version: 2.1\nName: {FAKE_PACKAGE}\nVersion: {FAKE_VERSION}\n".encode()
+    files[f"{dist_info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: lunarmap-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    record = "".join(
+        f"{name},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode().rstrip('=')},{len(data)}\n"
+        for name, data in files.items())
+    files[f"{dist_info}/RECORD"] = (record + f"{dist_info}/RECORD,,\n").encode()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / FAKE_WHEEL
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data, compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+@pytest.fixture
+def pip_index(tmp_path, monkeypatch) -> Path:
+    """An empty find-links folder that pip (run by fetch) reads instead of any index; the machine's pip config is ignored.
+
+    Also points the temporary folder at ``tmp_path/tmp`` so a test can check that no downloaded wheel is left behind.
+    """
+    index = tmp_path / "index"
+    index.mkdir()
+    for name in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_CONSTRAINT", "PIP_REQUIREMENT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)  # no /etc/pip.conf, /etc/xdg/pip: their find-links and indexes
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(index))
+    monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    return index
+
+
+@pytest.fixture
+def wheel_product(tmp_path, pip_index):
+    """Two products (a.bin, b.bin) shipped in one fake wheel, and a catalogue naming them by package and version."""
+    a, b = _content(300_000, 4), _content(7_000, 5)
+    wheel = _build_wheel(pip_index, {MEMBER_A: a, MEMBER_B: b, "fake_data/__init__.py": b""})
+    wheel_bytes = wheel.read_bytes()
+
+    def product(name: str, file: str, member: str, data: bytes, **extra: object) -> dict:
+        return {"name": name, "file": file, "urls": [], "package": FAKE_PACKAGE, "package_version": FAKE_VERSION,
+                "wheel": FAKE_WHEEL, "wheel_bytes": len(wheel_bytes), "wheel_sha256": _sha(wheel_bytes),
+                "member": member, "bytes": len(data), "sha256": _sha(data), **extra}
+
+    def catalog(*products: dict) -> Path:
+        return _write_catalog(tmp_path, list(products) or [product("a", "a.bin", MEMBER_A, a),
+                                                           product("b", "sub/b.bin", MEMBER_B, b)])
+
+    return {"a": a, "b": b, "wheel": wheel, "wheel_sha256": _sha(wheel_bytes), "product": product,
+            "catalog": catalog, "data": tmp_path / "data", "tmp": tmp_path / "tmp", "index": pip_index}
+
+
+@pytest.fixture
+def pip_runs(monkeypatch) -> list[list[str]]:
+    """Every pip command fetch runs, recorded (and still run)."""
+    from lunarmap import wheel_fetch
+
+    runs: list[list[str]] = []
+    real = wheel_fetch.subprocess.run
+
+    def recording(command, *args, **kwargs):
+        runs.append(list(command))
+        return real(command, *args, **kwargs)
+
+    monkeypatch.setattr(wheel_fetch.subprocess, "run", recording)
+    return runs
+
+
+def _no_pip(monkeypatch) -> None:
+    from lunarmap import wheel_fetch
+
+    def refuse(command, *args, **kwargs):
+        raise AssertionError(f"pip was run: {command}")
+
+    monkeypatch.setattr(wheel_fetch.subprocess, "run", refuse)
+
+
+def test_fetch_all__wheel_members_come_from_one_pip_download_verified_with_progress(wheel_product, pip_runs, monkeypatch):
+    w = wheel_product
+    events: list[FetchProgress] = []
+    report = fetch_all(data_dir=w["data"], catalog=w["catalog"](), progress=events.append)
+    assert [(o.product, o.action, o.source) for o in report.outcomes] == [
+        ("a", "extracted", f"pip: {FAKE_REQUIREMENT} (wheel member {MEMBER_A})"),
+        ("b", "extracted", f"pip: {FAKE_REQUIREMENT} (wheel member {MEMBER_B})")]
+    assert [o.sha256 for o in report.outcomes] == [_sha(w["a"]), _sha(w["b"])]
+    assert (w["data"] / "a.bin").read_bytes() == w["a"] and (w["data"] / "sub" / "b.bin").read_bytes() == w["b"]
+    # One pip run for both products: by name and version, no dependencies, wheels only, no index URL.
+    assert len(pip_runs) == 1
+    assert pip_runs[0][:4] == [sys.executable, "-m", "pip", "download"]
+    assert {"--no-deps", "--only-binary=:all:"} <= set(pip_runs[0]) and pip_runs[0][-1] == FAKE_REQUIREMENT
+    assert not any("index" in arg or "find-links" in arg for arg in pip_runs[0])
+    # The same progress events as a copy or a download.
+    for name, data in (("a", w["a"]), ("b", w["b"])):
+        mine = [e for e in events if e.product == name]
+        assert mine[0] == FetchProgress(name, 0, len(data), 0.0)
+        assert mine[-1].finished and mine[-1].bytes_done == len(data)
+    assert _files_under(w["data"]) == {"a.bin", "sub/b.bin", STATE_FILE}  # no temp files
+    assert not any(w["tmp"].iterdir())  # the downloaded wheel is gone
+
+    _no_pip(monkeypatch)
+    again = fetch_all(data_dir=w["data"], catalog=w["catalog"]())
+    assert [(o.product, o.action) for o in again.outcomes] == [("a", "present"), ("b", "present")]
+
+
+def test_fetch_all__wheel_product_uses_the_mirror_and_its_urls_before_pip(wheel_product, server, monkeypatch):
+    w = wheel_product
+    server.files = {"/up/b.bin": w["b"]}
+    mirror = w["data"].parent / "mirror"
+    mirror.mkdir()
+    (mirror / "a.bin").write_bytes(w["a"])
+    catalog = w["catalog"](w["product"]("a", "a.bin", MEMBER_A, w["a"]),
+                           w["product"]("b", "b.bin", MEMBER_B, w["b"], urls=[f"{_base(server)}/up/b.bin"]))
+    _no_pip(monkeypatch)
+    report = fetch_all(data_dir=w["data"], catalog=catalog, mirror=mirror)
+    assert [(o.product, o.action, o.source) for o in report.outcomes] == [
+        ("a", "copied", str(mirror / "a.bin")), ("b", "downloaded", f"{_base(server)}/up/b.bin")]
+
+
+def test_fetch_all__wheel_product_falls_back_to_pip_when_mirror_and_urls_lack_it(wheel_product, server, pip_runs):
+    w = wheel_product
+    empty = w["data"].parent / "empty-mirror"
+    empty.mkdir()
+    catalog = w["catalog"](w["product"]("a", "a.bin", MEMBER_A, w["a"], urls=[f"{_base(server)}/up/a.bin"]))
+    report = fetch_all(data_dir=w["data"], catalog=catalog, mirror=empty)
+    assert [(o.product, o.action) for o in report.outcomes] == [("a", "extracted")]
+    assert [path for path, _ in server.requests] == ["/up/a.bin"]  # answered 404, then pip
+    assert len(pip_runs) == 1 and (w["data"] / "a.bin").read_bytes() == w["a"]
+
+
+def test_fetch_all__wheel_not_matching_its_checksum_is_never_opened(wheel_product):
+    w = wheel_product
+    catalog = w["catalog"]()  # pins the good wheel
+    bad = _build_wheel(w["index"], {MEMBER_A: w["a"][:-1] + b"X", MEMBER_B: w["b"], "fake_data/__init__.py": b""})
+    bad_sha = _sha(bad.read_bytes())
+    target = w["data"] / "a.bin"
+    with pytest.raises(ChecksumError, match=(
+            rf"the wheel {FAKE_WHEEL} that pip downloaded for {FAKE_REQUIREMENT} does not match the catalogue "
+            rf"\(needed for a\): expected sha256 {w['wheel_sha256']}, got {bad_sha}.*; nothing was put in place at "
+            rf"{target}\. What to do: the package index pip uses serves a different file under that name and version; "
+            r"check it \('python -m pip config list'\), or copy the data from a mirror: pass --mirror DIR or set "
+            r"LUNARMAP_DATA_MIRROR")):
+        fetch_all(data_dir=w["data"], catalog=catalog)
+    assert _files_under(w["data"]) == set()
+    assert not any(w["tmp"].iterdir())
+
+
+def test_fetch_all__wheel_size_differing_from_the_catalogue_is_refused(wheel_product):
+    w = wheel_product
+    size = w["wheel"].stat().st_size
+    catalog = w["catalog"](w["product"]("a", "a.bin", MEMBER_A, w["a"], wheel_bytes=size + 1))
+    with pytest.raises(ChecksumError, match=rf"got {w['wheel_sha256']} \({size + 1:,} bytes expected, {size:,} bytes got\)"):
+        fetch_all(data_dir=w["data"], catalog=catalog)
+    assert _files_under(w["data"]) == set()
+
+
+def test_fetch_all__member_not_matching_the_product_is_never_put_in_place(wheel_product):
+    w = wheel_product
+    wrong = w["a"][:-1] + b"X"
+    catalog = w["catalog"](w["product"]("a", "a.bin", MEMBER_A, wrong))
+    target = w["data"] / "a.bin"
+    with pytest.raises(ChecksumError, match=(
+            rf"the member {MEMBER_A} of the wheel {FAKE_WHEEL} \({FAKE_REQUIREMENT}\) does not match the catalogue "
+            rf"for a \(a.bin\): expected sha256 {_sha(wrong)}, got {_sha(w['a'])}; nothing was written to {target}\. "
+            r"What to do: the wheel matched its catalogue checksum, so 'member', 'bytes' or 'sha256' of a")):
+        fetch_all(data_dir=w["data"], catalog=catalog)
+    assert _files_under(w["data"]) == set()
+    assert not any(w["tmp"].iterdir())
+
+    # A stale file already there is left as it was.
+    target.write_bytes(b"stale")
+    with pytest.raises(ChecksumError, match=rf"the file already at {target} was left as it was"):
+        fetch_all(data_dir=w["data"], catalog=catalog)
+    assert target.read_bytes() == b"stale"
+
+
+def test_fetch_all__member_missing_from_the_wheel_is_named(wheel_product):
+    w = wheel_product
+    catalog = w["catalog"](w["product"]("a", "a.bin", "fake_data/basemaps/nope.bin", w["a"]))
+    with pytest.raises(FetchError, match=(
+            rf"the wheel {FAKE_WHEEL} \({FAKE_REQUIREMENT}\) has no member 'fake_data/basemaps/nope.bin' for a; "
+            rf"nothing was put in place at {w['data'] / 'a.bin'}\. Check 'member' of a in data/sources.toml")):
+        fetch_all(data_dir=w["data"], catalog=catalog)
+    assert _files_under(w["data"]) == set()
+
+
+def test_fetch_all__pip_not_finding_the_package_quotes_pip_and_suggests_the_mirror(wheel_product):
+    w = wheel_product
+    catalog = w["catalog"]()
+    w["wheel"].unlink()  # the index is empty
+    with pytest.raises(FetchError, match=(
+            rf"could not fetch a \(a.bin\): pip could not download {FAKE_REQUIREMENT} \(exit status 1\); pip said: "
+            rf".*No matching distribution found for {FAKE_REQUIREMENT}\. Without network access or a package index "
+            r"holding it, copy the data from a mirror: pass --mirror DIR or set LUNARMAP_DATA_MIRROR to a folder "
+            r"holding the products \(e\.g\. \.\./shared/lunar-data\)\.$")):
+        fetch_all(data_dir=w["data"], catalog=catalog)
+    empty = w["data"].parent / "empty-mirror"
+    empty.mkdir()
+    with pytest.raises(FetchError, match=rf"could not fetch a \(a.bin\): the mirror {empty} has no a.bin; pip could not download"):
+        fetch_all(data_dir=w["data"], catalog=catalog, mirror=empty)
+    assert _files_under(w["data"]) == set()
+
+
+def test_fetch_all__pip_taking_too_long_is_stopped(wheel_product):
+    w = wheel_product
+    with pytest.raises(FetchError, match=rf"pip could not download {FAKE_REQUIREMENT}: it did not finish within 0\.01 s"):
+        fetch_all(data_dir=w["data"], catalog=w["catalog"](), pip_timeout_s=0.01)
+    assert _files_under(w["data"]) == set()
+    assert not any(w["tmp"].iterdir())
+
+
+@needs_mirror
+def test_fetch_all__real_wheel_products_copy_from_the_shared_mirror_without_pip(tmp_path, monkeypatch):
+    _no_pip(monkeypatch)
+    names = ["ldem256-south-polar-1600m", "wac-south-polar-400m"]
+    catalog = load_catalog()
+    assert all(catalog.get(n).wheel is not None for n in names)
+    report = fetch_all(data_dir=tmp_path / "d", mirror=SHARED_DATA, only=names)
+    manifest = _manifest()
+    for outcome, name in zip(report.outcomes, names, strict=True):
+        product = catalog.get(name)
+        assert (outcome.product, outcome.action, outcome.source) == (name, "copied", str(SHARED_DATA / product.file))
+        assert _sha((tmp_path / "d" / product.file).read_bytes()) == manifest[product.file]["sha256"] == product.sha256
+    assert fetch_all(data_dir=tmp_path / "d", mirror=SHARED_DATA, only=names).nothing_to_do
+
+
+def test_cli_fetch__wheel_product_reports_pip_as_its_source(wheel_product, capsys):
+    w = wheel_product
+    catalog = w["catalog"]()
+    assert main(["fetch", "--catalog", str(catalog), "--data-dir", str(w["data"])]) == 0
+    out, err = capsys.readouterr()
+    assert err.splitlines()[0].startswith(f"extracted a (300.0 kB) from pip: {FAKE_REQUIREMENT} (wheel member {MEMBER_A}) in ")
+    assert out.strip() == f"fetched 2 of 2 products (307.0 kB) into {w['data']}; 0 already present and verified"
+    assert main(["fetch", "--list", "--catalog", str(catalog), "--data-dir", str(w["data"])]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["name", "required", "present", "bytes", "file", "source"]
+    assert lines[2].split() == ["a", "yes", "yes", "300000", "a.bin", "pip:", FAKE_REQUIREMENT]
+
+
+def test_cli_fetch_list__names_pip_for_the_real_wheel_products(tmp_path, capsys):
+    assert main(["fetch", "--list", "--data-dir", str(tmp_path)]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:] if line.strip()}
+    assert rows["ldem256-south-polar-1600m"].endswith("pip: lunar-toolkit==0.1.0")
+    assert rows["wac-south-polar-400m"].endswith("pip: lunar-toolkit==0.1.0")
+    assert rows["lpsr-85s-60m-reconstructed"].endswith("mirror only")
+    assert rows["lola-global-dem"].endswith("url")
