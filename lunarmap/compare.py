@@ -27,10 +27,12 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from . import __version__, geodesy
-from .compare_psr import PSR_EDGE_METHOD, PSR_RADIUS_METHOD, nearest_psr_edges, psr_layers, psr_stats_many
+from .compare_psr import nearest_psr_edges, psr_layers, psr_stats_many
 from .crs import MOON_RADIUS_M, polar_to_lonlat
 from .errors import ExportError
 from .geodesy import MOON_GEOD, area_km2, distance_m, distance_matrix_m, geodesic_circle
+from .psr import PsrStats
+from .psr_official import OFFICIAL_PRODUCT
 from .rasters import Sampled, sample_elevation_m, sample_slope_deg
 from .sites import Site
 from .terrain import stereographic_scale_factor
@@ -232,7 +234,20 @@ def _summarise(values: np.ndarray, res: np.ndarray, names: np.ndarray, weights: 
     return float(np.sum(v * w) / np.sum(w)), float(v.min()), float(v.max()), float(np.nanmax(res[ok])), used
 
 
-def _psr_note(cov: float, what: str) -> str:
+def _psr_note(stats: PsrStats, what: str) -> str:
+    """How far the PSR data cover a circle or region, and which data (the official outlines and/or the 60 m grid)."""
+    cov = stats.covered_fraction
+    if stats.product.startswith(OFFICIAL_PRODUCT):
+        if not cov > 0:
+            return "no PSR data: outside the official LOLA PSR outlines' map (75 S to the pole)"
+        grid = stats.grid_covered_fraction
+        small = ("PSRs under 5 km2 too (60 m grid)" if grid >= 0.999 else
+                 f"PSRs under 5 km2 only on the {grid:.0%} of it the 60 m grid covers" if grid > 0 else
+                 "PSRs under 5 km2 are not mapped here (the 60 m grid reaches about 85 S)")
+        if cov < 0.999:
+            return (f"partially covered: {cov:.0%} of the {what} lies on the official LOLA PSR outlines' map "
+                    f"(PSRs >= 5 km2; {small}); PSR figures count that part only")
+        return f"covered by the official LOLA PSR outlines (PSRs >= 5 km2); {small}"
     if not cov > 0:
         return "no PSR data: outside the 60 m grid (poleward of 85 S)"
     if cov < 0.999:
@@ -283,7 +298,7 @@ def compare_sites(sites: Sequence[Site], radius_km: float = DEFAULT_RADIUS_KM, d
             "psr_edge_source": edges.source[i], "nearest_psr": edges.nearest[i],
             "psr_radius_km": r_km, "psr_area_in_radius_km2": cs.psr_area_km2,
             "psr_count_in_radius": cs.psr_count if cs.covered_fraction > 0 else pd.NA,
-            "psr_coverage_in_radius": cs.covered_fraction, "psr_note": _psr_note(cs.covered_fraction, "circle"),
+            "psr_coverage_in_radius": cs.covered_fraction, "psr_note": _psr_note(cs, "circle"),
             "region_area_km2": np.nan, "region_psr_area_km2": np.nan, "region_psr_share_pct": np.nan,
             "region_psr_note": "",
         }
@@ -291,7 +306,7 @@ def compare_sites(sites: Sequence[Site], radius_km: float = DEFAULT_RADIUS_KM, d
             rs = next(region_stats)
             row.update({
                 "region_area_km2": float(area_km2(site.geometry_polar)), "region_psr_area_km2": rs.psr_area_km2,
-                "region_psr_share_pct": 100.0 * rs.psr_fraction, "region_psr_note": _psr_note(rs.covered_fraction, "region"),
+                "region_psr_share_pct": 100.0 * rs.psr_fraction, "region_psr_note": _psr_note(rs, "region"),
             })
         rows.append(row)
     table = pd.DataFrame(rows, columns=list(COLUMN_DEFINITIONS))
@@ -304,8 +319,8 @@ def compare_sites(sites: Sequence[Site], radius_km: float = DEFAULT_RADIUS_KM, d
         "Regions are placed at their area-weighted centroid on the sphere (lon_deg/lat_deg, distances, radius circle).",
         SIDE_METHOD + ".",
         "Terrain: " + TERRAIN_METHOD + ".",
-        "PSR edge: " + PSR_EDGE_METHOD + ".",
-        f"PSR within r = {r_km:g} km: " + PSR_RADIUS_METHOD + ".",
+        "PSR edge: " + layers.edge_method + ".",
+        f"PSR within r = {r_km:g} km: " + layers.radius_method + ".",
     )
     provenance = {
         "lunarmap_version": __version__,

@@ -2,10 +2,12 @@
 
 PSR areas come from :func:`lunarmap.psr.psr_area_in_many` (the grid opened
 once, only the windows the shapes need read; each 60 m pixel weighs its true
-area on the sphere, ``p^2 / k^2``, times its exact fraction inside). PSR
-outlines and the PSR catalogue are loaded once per data folder (cached until
-the files change) with a spatial index (shapely STRtree) for nearest-edge
-queries.
+area on the sphere, ``p^2 / k^2``, times its exact fraction inside; with the
+prepared official LOLA PSR outlines, their exact geodesic intersection area
+plus the grid's PSR outside them). PSR outlines (the grid's, and the official
+ones where prepared) and the PSR catalogue are loaded once per data folder
+(cached until the files change) with a spatial index (shapely STRtree) for
+nearest-edge queries.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ from .errors import CatalogError, DataMissingError
 from .geodesy import distance_m
 from .paths import data_dir as _data_dir
 from .psr import PsrStats, psr_area_in_many
-from .rasters import PREPARED, open_raster, raster_resolution_m, sample_psr
+from .psr_official import OFFICIAL_PRODUCT, load_official
+from .rasters import PREPARED, open_raster, raster_resolution_m, sample_raster
 from .terrain import stereographic_scale_factor
 
-__all__ = ["PSR_CATALOG_PRODUCT", "PSR_EDGE_METHOD", "PSR_RADIUS_METHOD", "PsrLayers", "PsrEdges",
+__all__ = ["PSR_CATALOG_PRODUCT", "PSR_EDGE_METHOD", "PSR_RADIUS_METHOD", "PSR_EDGE_METHOD_OFFICIAL",
+           "PSR_RADIUS_METHOD_OFFICIAL", "GRID_OUTLINE_SOURCE", "PsrLayers", "PsrEdges",
            "psr_layers", "psr_stats_many", "nearest_psr_edges"]
 
 PSR_CATALOG_PRODUCT = "psr-catalog-csv"
@@ -47,11 +51,32 @@ PSR_RADIUS_METHOD = (
     "on the sphere (p^2/k^2); PSR pixels cut by the circle count by their exact fraction inside; count = PSR "
     "outlines with some area inside the circle; NaN with a reason where the grid does not cover (it reaches about 85 S)"
 )
+#: The methods when the official LOLA PSR outlines are prepared too.
+PSR_EDGE_METHOD_OFFICIAL = (
+    "geodesic distance from the site (a region: its outline) to the nearest PSR edge; PSR outlines: the official "
+    "LOLA outlines of every PSR >= 5 km2 (75 S to the pole; about 69 S in the corners of their map) and the outlines "
+    "vectorised from the 60 m grid (PSRs of every size, poleward of about 85 S); nearest point found in the polar "
+    "map, distance measured on the sphere; beyond both, the PSR catalogue's remaining PSRs (>= 1 km2) as equivalent "
+    "circles of radius sqrt(area/pi) around the catalogue centroid; 0 when the site is inside (a region: overlaps) a PSR"
+)
+PSR_RADIUS_METHOD_OFFICIAL = (
+    "PSR area inside the geodesic circle of radius r around the site, true area on the sphere: the exact geodesic "
+    "area of its intersection with the official LOLA PSR outlines (every PSR >= 5 km2, 75 S to the pole), plus the "
+    "60 m grid's PSR pixels outside those outlines (PSRs under 5 km2, poleward of about 85 S; each pixel weighted by "
+    "p^2/k^2 and its exact fraction inside); count = official outlines plus grid outlines apart from them with some "
+    "area inside; NaN with a reason beyond the official outlines' map"
+)
+GRID_OUTLINE_SOURCE = "PSR outlines (60 m grid)"
 
 
 @dataclass(frozen=True)
 class PsrLayers:
-    """The PSR grid's location and extent, the outlines with their index, and the catalogue beyond the grid."""
+    """The PSR grid's location and extent, the outlines with their index, and the catalogue beyond them.
+
+    ``outlines`` holds the grid's outlines, then the official ones where
+    prepared; ``outline_ids`` the grid's outline ids and the official PSR_IDs,
+    ``outline_sources`` which of the two each outline is.
+    """
 
     grid_path: Path
     grid_bounds: tuple[float, float, float, float]
@@ -64,6 +89,9 @@ class PsrLayers:
     catalog_radius_m: np.ndarray = field(repr=False)
     catalog_ids: np.ndarray = field(repr=False)
     provenance: Mapping[str, str] = field(default_factory=dict)
+    outline_sources: np.ndarray = field(default=None, repr=False)
+    edge_method: str = PSR_EDGE_METHOD
+    radius_method: str = PSR_RADIUS_METHOD
 
 
 def _catalog_path(root: Path) -> tuple[Path, str]:
@@ -85,11 +113,13 @@ def psr_layers(data_dir: Any = None) -> PsrLayers:
             raise DataMissingError(f"PSR data {path} does not exist; run python -m lunarmap {how} first "
                                    "(or point --data-dir / LUNARMAP_DATA_DIR at a prepared data folder).")
     stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in (grid, outlines, catalog))
-    return _load_layers(stamp, catalog_version)
+    official = root / "prepared" / PREPARED["psr_official"]
+    official_stamp = (official.stat().st_mtime_ns, official.stat().st_size) if official.exists() else None
+    return _load_layers(stamp, catalog_version, official_stamp)
 
 
 @lru_cache(maxsize=4)
-def _load_layers(stamp: tuple, catalog_version: str) -> PsrLayers:
+def _load_layers(stamp: tuple, catalog_version: str, official_stamp: tuple | None = None) -> PsrLayers:
     grid, outlines, catalog = (Path(s[0]) for s in stamp)
     with open_raster(grid) as ds:
         require_lunar_crs(ds.crs.to_wkt() if ds.crs else None, f"raster {grid}", expected=SOUTH_POLAR_CODE)
@@ -101,18 +131,33 @@ def _load_layers(stamp: tuple, catalog_version: str) -> PsrLayers:
     lon = np.where(table["longitude"].to_numpy(float) > 180.0, table["longitude"].to_numpy(float) - 360.0,
                    table["longitude"].to_numpy(float))
     lat = table["latitude"].to_numpy(float)
-    covered = np.isfinite(sample_psr(lon, lat, grid.parent.parent).values)
+    covered = np.isfinite(sample_raster(grid, lon, lat, method="nearest").values)
+    ids = meta["id"].to_numpy().astype(object)
+    sources = np.full(geoms.size, GRID_OUTLINE_SOURCE, dtype=object)
+    official = load_official(grid.parent.parent) if official_stamp is not None else None
+    if official is not None:
+        # The official outlines stand for their catalogue entries (same PSR_ID) wherever they are.
+        covered |= table["PSR_ID"].astype(str).isin(set(official.psr_ids)).to_numpy()
+        geoms = np.concatenate([geoms, official.geoms])
+        ids = np.concatenate([ids, official.psr_ids.astype(object)])
+        sources = np.concatenate([sources, np.full(official.geoms.size, OFFICIAL_PRODUCT, dtype=object)])
     beyond = ~covered
     provenance = {
         "psr_grid": f"{grid.name} ({res:g} m, {bounds[2] - bounds[0]:,.0f} m square around the pole)",
         "psr_outlines": f"{outlines.name} ({len(geoms):,} outlines vectorised from the PSR grid)",
         "psr_catalogue": f"{catalog.name} ({len(table):,} PSRs >= 1 km2, {int(beyond.sum()):,} beyond the grid "
-                         f"used as equivalent circles; {catalog_version})",
+                         f"{'and the official outlines ' if official is not None else ''}used as equivalent circles; "
+                         f"{catalog_version})",
     }
+    if official is not None:
+        provenance["psr_official"] = (f"{official.path.name} ({official.geoms.size:,} {OFFICIAL_PRODUCT}, "
+                                      "75 S to the pole, from LOLA_PSR_75S_120M_82S_060M_5KM2_FINAL)")
     return PsrLayers(
-        grid, bounds, res, geoms, meta["id"].to_numpy(), shapely.STRtree(geoms),
+        grid, bounds, res, geoms, ids, shapely.STRtree(geoms),
         lon[beyond], lat[beyond], np.sqrt(table["area"].to_numpy(float)[beyond] * 1e6 / np.pi),
-        table["PSR_ID"].astype(str).to_numpy()[beyond], provenance,
+        table["PSR_ID"].astype(str).to_numpy()[beyond], provenance, sources,
+        PSR_EDGE_METHOD_OFFICIAL if official is not None else PSR_EDGE_METHOD,
+        PSR_RADIUS_METHOD_OFFICIAL if official is not None else PSR_RADIUS_METHOD,
     )
 
 
@@ -176,9 +221,14 @@ def nearest_psr_edges(geoms_polar: Sequence[BaseGeometry], layers: PsrLayers) ->
     n = geoms.size
     cat_m, cat_i = _catalog_distance_m(list(geoms), layers)
     out_m, out_j = np.full(n, np.inf), np.full(n, -1)
+    sources = layers.outline_sources if layers.outline_sources is not None else np.full(
+        layers.outlines.size, GRID_OUTLINE_SOURCE, dtype=object)
     if n and layers.outlines.size:
         si, oj = layers.tree.query(geoms, predicate="intersects")
-        out_m[si], out_j[si] = 0.0, oj
+        # A site in both a grid outline and an official one is named by the official one.
+        order = np.lexsort((sources[oj] == OFFICIAL_PRODUCT, si))
+        last = order[np.r_[si[order][1:] != si[order][:-1], True]] if si.size else order
+        out_m[si[last]], out_j[si[last]] = 0.0, oj[last]
         todo = np.flatnonzero(np.isinf(out_m))
         if todo.size:
             (ni, _), planar = layers.tree.query_nearest(geoms[todo], return_distance=True, all_matches=False)
@@ -186,7 +236,8 @@ def nearest_psr_edges(geoms_polar: Sequence[BaseGeometry], layers: PsrLayers) ->
             # On this map a geodesic of length G has map length between G and k_max G (k >= 1 grows away
             # from the pole), so only outlines with planar distance <= k_max * min(nearest, catalogue) can win.
             coords = [shapely.get_coordinates(g) for g in geoms[todo]]
-            k_corner = float(stereographic_scale_factor(layers.grid_bounds[2], layers.grid_bounds[3]))
+            far = np.abs(shapely.total_bounds(layers.outlines)).max()     # the outlines' farthest corner
+            k_corner = float(stereographic_scale_factor(far, far))
             k_max = np.array([max(float(np.max(stereographic_scale_factor(c[:, 0], c[:, 1]))), k_corner) for c in coords])
             limit = k_max * np.minimum(planar, cat_m[todo])
             hopeful = planar / k_max < cat_m[todo]
@@ -204,9 +255,12 @@ def nearest_psr_edges(geoms_polar: Sequence[BaseGeometry], layers: PsrLayers) ->
     dist_m = np.where(use_outline, out_m, cat_m)
     is_point = np.array([g.geom_type == "Point" for g in geoms], dtype=bool)
     status = np.where(dist_m > 0, "outside PSR", np.where(is_point, "inside PSR", "region overlaps PSR"))
-    source = np.where(use_outline, "PSR outlines (60 m grid)", "PSR catalogue (equivalent circle)")
+    source = np.array([sources[out_j[i]] if use_outline[i] and out_j[i] >= 0 else
+                       (GRID_OUTLINE_SOURCE if use_outline[i] else "PSR catalogue (equivalent circle)")
+                       for i in range(n)], dtype=object)
     nearest = np.array([
-        (f"outline {layers.outline_ids[out_j[i]]}" if use_outline[i] and out_j[i] >= 0
+        (layers.outline_ids[out_j[i]] if use_outline[i] and out_j[i] >= 0 and sources[out_j[i]] == OFFICIAL_PRODUCT
+         else f"outline {layers.outline_ids[out_j[i]]}" if use_outline[i] and out_j[i] >= 0
          else (layers.catalog_ids[cat_i[i]] if cat_i[i] >= 0 else "")) for i in range(n)
     ], dtype=object)
     dist_km = np.where(np.isfinite(dist_m), dist_m / 1e3, np.nan)

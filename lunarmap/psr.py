@@ -8,6 +8,13 @@ one-polygon case) weights every pixel by that true area and by the exact
 fraction of the pixel inside the polygon, reading only the grid windows the
 polygons need.
 
+Where prepare has written the official LOLA PSR outlines
+(:mod:`lunarmap.psr_official`: every PSR >= 5 km2 from 75 S to the pole),
+the PSR area is the exact geodesic area of the polygon's intersection with
+them plus the grid's PSR outside them (PSRs under 5 km2, poleward of about
+85 S), and the covered area is the part of the polygon inside the outlines'
+map; without them, the grid alone, as above.
+
 Exact fractions (:func:`coverage_fractions`) come from Green's theorem, with
 no pixel-by-pixel geometry: the polygon's edges (exterior counter-clockwise,
 holes clockwise) are cut at the pixel row lines, and within one row the area
@@ -37,14 +44,17 @@ from .crs import SOUTH_POLAR, SOUTH_POLAR_CODE, require_lunar_crs
 from .errors import GeometryError, RasterError
 from .geodesy import area_km2
 from .paths import data_dir as _data_dir
+from .psr_official import OFFICIAL_PRODUCT, OfficialPsrs, load_official, official_area_in, official_resolution_m
 from .rasters import PREPARED, open_raster, raster_resolution_m, window_for_bounds
 from .terrain import stereographic_scale_factor
 
-__all__ = ["PSR_VALUE", "NOT_PSR_VALUE", "NODATA_VALUE", "COVERAGE_METHOD", "PsrStats", "psr_outlines",
+__all__ = ["PSR_VALUE", "NOT_PSR_VALUE", "NODATA_VALUE", "COVERAGE_METHOD", "COMBINED_METHOD", "PsrStats", "psr_outlines",
            "coverage_fractions", "psr_area_in", "psr_area_in_many"]
 
 PSR_VALUE, NOT_PSR_VALUE, NODATA_VALUE = 1, 0, 255
 COVERAGE_METHOD = "exact fractional pixel coverage, each pixel weighted by its true area on the sphere (p^2 / k^2)"
+COMBINED_METHOD = ("exact geodesic area of the intersection with the official LOLA PSR outlines (>= 5 km2), plus the "
+                   "60 m grid's PSR outside them (" + COVERAGE_METHOD + ")")
 #: Pixels handled at once per polygon (rows of its window in blocks of about this size): bounds memory.
 _BLOCK_PX = 1 << 18
 #: Read one window covering all polygons when it is at most this many times the pixels of their own windows.
@@ -64,6 +74,14 @@ class PsrStats:
     at all gives NaN areas. ``psr_count`` counts PSR outlines intersecting the
     polygon with some area inside it (from the outline-id grid prepare writes
     with the outlines).
+
+    With the official outlines: the covered area is the polygon's part inside
+    their map (75 S at its sides, about 69 S in its corners), ``psr_count``
+    counts official outlines with area inside plus grid outlines that share no
+    area with any official one, ``product`` names both sources when the
+    polygon also meets the grid ("official LOLA PSR outlines (>= 5 km2) +
+    psr_60m") and ``resolution_m`` is the coarsest of the maps used (outlines:
+    60 m poleward of 82 S, 120 m beyond; grid 60 m).
     """
 
     psr_area_km2: float
@@ -73,6 +91,9 @@ class PsrStats:
     product: str
     resolution_m: float
     method: str = COVERAGE_METHOD
+    #: Share of the polygon on the 60 m grid's valid pixels, where PSRs of every size are mapped (with the
+    #: official outlines, those under 5 km2 are known only there); equal to ``covered_fraction`` without them.
+    grid_covered_fraction: float = 0.0
 
     @property
     def psr_fraction(self) -> float:
@@ -229,15 +250,19 @@ def coverage_fractions(geom_polar: BaseGeometry, transform: Affine, shape_: tupl
 
 
 def _polygon_sums(geom: BaseGeometry, data: np.ndarray, t: Affine,
-                  read_ids: Callable[[int, int, int, int], np.ndarray]) -> tuple[float, float, int]:
+                  read_ids: Callable[[int, int, int, int], np.ndarray],
+                  seen_ids: list[np.ndarray] | None = None) -> tuple[float, float, int]:
     """(PSR km2, valid km2, PSR outlines with area inside) of a polygon over a window ``data`` with transform ``t``.
 
     Rows go in blocks of about :data:`_BLOCK_PX` pixels, each cut to the columns its boundary pieces span;
-    ``read_ids(r0, r1, c0, c1)`` gives the outline ids of that part of the window.
+    ``read_ids(r0, r1, c0, c1)`` gives the outline ids of that part of the window. The ids of the outlines
+    with area inside are appended to ``seen_ids`` when it is given.
     """
     n_rows, n_cols = data.shape
     pieces = _row_pieces(geom, t, n_rows)
     if pieces.row.size == 0:
+        if seen_ids is not None:
+            seen_ids.append(np.zeros(0, dtype=np.int64))
         return 0.0, 0.0, 0
     # k = 1 + (x^2 + y^2) / (4 R^2) is k(x, 0) + k(0, y) - 1: two short vectors instead of a grid of squares.
     k_col = stereographic_scale_factor(t.c + t.a * (np.arange(n_cols) + 0.5), 0.0)
@@ -277,6 +302,8 @@ def _polygon_sums(geom: BaseGeometry, data: np.ndarray, t: Affine,
                 seen[ids] = True
     px_km2 = abs(t.a * t.e) / 1e6
     psr_km2, valid_km2 = psr_px * px_km2, valid_px * px_km2
+    if seen_ids is not None:
+        seen_ids.append(np.flatnonzero(seen))
     return psr_km2, valid_km2, int(np.count_nonzero(seen))
 
 
@@ -300,7 +327,8 @@ def psr_area_in_many(geoms_polar: Iterable[BaseGeometry], data_dir: str | Path |
     Opens the prepared 60 m mask once and reads only what the polygons need:
     one window covering them all when they lie close together (it is at most
     twice their own windows), otherwise each polygon's own window. A polygon
-    the grid does not cover gives NaN areas (see :class:`PsrStats`).
+    the grid does not cover gives NaN areas (see :class:`PsrStats`). With the
+    prepared official outlines, they count too (see the module docstring).
     """
     if isinstance(geoms_polar, BaseGeometry) or not hasattr(geoms_polar, "__iter__"):
         raise GeometryError(f"psr_area_in_many needs a list of polygons (got {type(geoms_polar).__name__}); "
@@ -317,12 +345,12 @@ def psr_area_in(geom_polar: BaseGeometry, data_dir: str | Path | None = None) ->
     return _area_in_many([_check_polygon(geom_polar, "psr_area_in")], data_dir)[0]
 
 
-def _area_in_many(geoms: list[BaseGeometry], data_dir: str | Path | None) -> list[PsrStats]:
-    root = _data_dir(data_dir) / "prepared"
+def _grid_sums(geoms: list[BaseGeometry | None], root: Path) -> tuple[list[tuple | None], float, str]:
+    """(PSR km2, valid km2, outline count, outline ids) of each polygon on the 60 m grid, with its resolution and name.
+
+    None for a polygon off the grid or on no valid pixel; ``None`` polygons are skipped.
+    """
     mask_path, ids_path = root / PREPARED["psr"], root / PREPARED["psr_ids"]
-    if not geoms:
-        return []
-    poly_km2 = np.asarray(area_km2(np.array(geoms, dtype=object)), dtype=float)
     with open_raster(mask_path) as ds, open_raster(ids_path) as ids_ds:
         require_lunar_crs(ds.crs.to_wkt() if ds.crs else None, f"raster {mask_path}", expected=SOUTH_POLAR_CODE)
         _check_north_up(ds.transform, f"PSR grid {mask_path}", "prepare it again (python -m lunarmap prepare --force)")
@@ -330,21 +358,74 @@ def _area_in_many(geoms: list[BaseGeometry], data_dir: str | Path | None) -> lis
             raise RasterError(f"PSR outline-id grid {ids_path} is not on the PSR grid {mask_path}; "
                               "prepare again (python -m lunarmap prepare --force).")
         res, product = raster_resolution_m(ds), mask_path.stem
-        nan_stats = PsrStats(float("nan"), float("nan"), 0.0, 0, product, res)
-        wins = [window_for_bounds(ds, tuple(g.bounds)) for g in geoms]
+        wins = [window_for_bounds(ds, tuple(g.bounds)) if g is not None else None for g in geoms]
         read = _reader(ds, wins)
-        out = []
-        for geom, win, full_km2 in zip(geoms, wins, poly_km2, strict=True):
+        out: list[tuple[float, float, int] | None] = []
+        for geom, win in zip(geoms, wins, strict=True):
             if win is None:
-                out.append(nan_stats)
+                out.append(None)
                 continue
 
             def read_ids(r0: int, r1: int, c0: int, c1: int, w: Window = win) -> np.ndarray:
                 return ids_ds.read(1, window=Window(w.col_off + c0, w.row_off + r0, c1 - c0, r1 - r0))
 
-            psr_km2, valid_km2, count = _polygon_sums(geom, read(win), ds.window_transform(win), read_ids)
-            if not valid_km2 > 0:
-                out.append(nan_stats)
-                continue
-            out.append(PsrStats(psr_km2, valid_km2, min(valid_km2 / full_km2, 1.0), count, product, res))
+            seen: list[np.ndarray] = []
+            psr_km2, valid_km2, count = _polygon_sums(geom, read(win), ds.window_transform(win), read_ids, seen)
+            out.append((psr_km2, valid_km2, count, seen[0]) if valid_km2 > 0 else None)
+    return out, res, product
+
+
+def _area_in_many(geoms: list[BaseGeometry], data_dir: str | Path | None) -> list[PsrStats]:
+    root = _data_dir(data_dir) / "prepared"
+    if not geoms:
+        return []
+    official = load_official(data_dir)
+    if official is not None:
+        return _combined_area_in_many(geoms, root, official)
+    poly_km2 = np.asarray(area_km2(np.array(geoms, dtype=object)), dtype=float)
+    sums, res, product = _grid_sums(list(geoms), root)
+    nan_stats = PsrStats(float("nan"), float("nan"), 0.0, 0, product, res)
+    out = []
+    for s, full_km2 in zip(sums, poly_km2, strict=True):
+        cov = min(s[1] / full_km2, 1.0) if s is not None else 0.0
+        out.append(nan_stats if s is None else PsrStats(s[0], s[1], cov, s[2], product, res, grid_covered_fraction=cov))
+    return out
+
+
+def _combined_area_in_many(geoms: list[BaseGeometry], root: Path, official: OfficialPsrs) -> list[PsrStats]:
+    """PSR area from the official outlines (exact, geodesic) plus the 60 m grid's PSR outside them.
+
+    Double counting: the grid's PSR inside the official outlines is subtracted
+    exactly, as the grid's PSR (exact fractional pixels, p^2/k^2) over the
+    polygon's part inside the outlines: PSR = official + grid(polygon) -
+    grid(polygon & outlines), which is the area of the union. A prepared grid
+    with the outlines' pixels zeroed would not be exact: the outlines' pixel
+    edges lie half a 60 m pixel off the reconstructed grid's, so every edge
+    pixel would be half counted twice or half missed.
+    """
+    poly_km2 = np.asarray(area_km2(np.array(geoms, dtype=object)), dtype=float)
+    off = official_area_in(geoms, official)
+    sums, grid_res, grid_product = _grid_sums(list(geoms), root)
+    overlap = [g if s is not None else None for g, s in zip(off.inside, sums, strict=True)]
+    twice = _grid_sums(overlap, root)[0] if any(g is not None for g in overlap) else [None] * len(geoms)
+    out = []
+    for i, geom in enumerate(geoms):
+        covered_km2 = float(off.covered_km2[i])
+        if not covered_km2 > 0:
+            out.append(PsrStats(float("nan"), float("nan"), 0.0, 0, OFFICIAL_PRODUCT, official_resolution_m(geom),
+                                COMBINED_METHOD))
+            continue
+        psr_km2, res, product = float(off.psr_km2[i]), official_resolution_m(geom), OFFICIAL_PRODUCT
+        psrs, grid_cov, small = set(off.indices[i].tolist()), 0.0, 0
+        if sums[i] is not None:
+            grid_cov = min(sums[i][1] / poly_km2[i], 1.0)
+            grid_only = sums[i][0] - (twice[i][0] if twice[i] is not None else 0.0)
+            psr_km2 += max(grid_only, 0.0)
+            # A grid outline sharing area with official ones is those PSRs; any other is a PSR of its own.
+            psrs |= set(official.partners_of(sums[i][3]).tolist())
+            small = int(np.count_nonzero(~np.isin(sums[i][3], official.link_grid_ids)))
+            res, product = max(res, grid_res), f"{OFFICIAL_PRODUCT} + {grid_product}"
+        count = len(psrs) + small
+        out.append(PsrStats(psr_km2, covered_km2, min(covered_km2 / poly_km2[i], 1.0), count, product, res,
+                            COMBINED_METHOD, grid_cov))
     return out

@@ -20,19 +20,24 @@ from .errors import DataMissingError, RasterError
 from .export import csv_safe
 from .paths import data_dir as _data_dir
 from .psr import PsrStats, psr_area_in, psr_area_in_many
+from .psr_official import OFFICIAL_PRODUCT, load_official
 from .sites import load_sites
 from .zones import PsrFunction, ZoneReport, analyse_zones, zones_from_geojson
 
 __all__ = ["psr_measure", "check_zones", "report_rows", "csv_text", "register_cli"]
 
 _NO_DATA_NOTE = "no PSR data: the 60 m PSR grid covers only the polar cap poleward of about 85 S"
+_NO_OFFICIAL_DATA_NOTE = ("no PSR data: the official LOLA PSR outlines cover only the polar cap poleward of about "
+                          "75 S (about 69 S in their map's corners)")
 _CACHE_SIZE = 4096
-#: PSR area and note per (zone geometry WKB, data folder), least recently used first.
-_PSR_CACHE: OrderedDict[tuple[bytes, str], tuple[float, str]] = OrderedDict()
+#: PSR area and note per (zone geometry WKB, data folder, official outlines' stamp), least recently used first.
+_PSR_CACHE: OrderedDict[tuple[bytes, str, tuple[int, int] | None], tuple[float, str]] = OrderedDict()
 _PSR_LOCK = threading.Lock()
 
 
 def _psr_note(stats: PsrStats) -> tuple[float, str]:
+    if stats.product.startswith(OFFICIAL_PRODUCT):
+        return _official_note(stats)
     if math.isnan(stats.psr_area_km2):
         return float("nan"), _NO_DATA_NOTE
     note = f"from {stats.product} ({stats.resolution_m:.0f} m)"
@@ -41,9 +46,27 @@ def _psr_note(stats: PsrStats) -> tuple[float, str]:
     return stats.psr_area_km2, note
 
 
+def _official_note(stats: PsrStats) -> tuple[float, str]:
+    """The note of a zone measured with the official outlines (and the 60 m grid where it covers)."""
+    if math.isnan(stats.psr_area_km2):
+        return float("nan"), _NO_OFFICIAL_DATA_NOTE
+    grid = stats.grid_covered_fraction
+    note = ("from the official LOLA PSR outlines (PSRs >= 5 km2, 75 S to the pole; "
+            f"{stats.resolution_m:.0f} m maps or finer)")
+    if grid >= 0.999:
+        note += " and the 60 m PSR grid (PSRs under 5 km2, poleward of 85 S)"
+    elif grid > 0:
+        note += f" and the 60 m PSR grid on {grid:.0%} of the zone (PSRs under 5 km2 are mapped only there)"
+    else:
+        note += "; PSRs under 5 km2 are not mapped here (only poleward of about 85 S)"
+    if stats.covered_fraction < 0.999:
+        note += f"; the outlines cover {stats.covered_fraction:.0%} of the zone, the rest is not counted"
+    return stats.psr_area_km2, note
+
+
 def _psr_cached(geoms: Sequence[BaseGeometry], root: str) -> list[tuple[float, str]]:
     """PSR area and note of each geometry: cached ones from the cache, all others in one batch."""
-    keys = [(shapely.to_wkb(g), root) for g in geoms]
+    keys = [(shapely.to_wkb(g), root, _official_stamp(root)) for g in geoms]
     with _PSR_LOCK:
         found = {k: _PSR_CACHE[k] for k in keys if k in _PSR_CACHE}
     todo = {k: g for k, g in zip(keys, geoms, strict=True) if k not in found}
@@ -58,12 +81,26 @@ def _psr_cached(geoms: Sequence[BaseGeometry], root: str) -> list[tuple[float, s
     return [found[k] for k in keys]
 
 
+def _official_stamp(root: str) -> tuple[int, int] | None:
+    """(mtime, size) of the prepared official PSR outlines, None without them: part of every cache key."""
+    from .rasters import PREPARED
+
+    try:
+        st = (Path(root) / "prepared" / PREPARED["psr_official"]).stat()
+    except FileNotFoundError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
 @lru_cache(maxsize=8)
-def _psr_total(root: str) -> float:
+def _psr_total(root: str, official_stamp: tuple[int, int] | None = None) -> float:
     from .rasters import PREPARED, open_raster
 
     with open_raster(Path(root) / "prepared" / PREPARED["psr"]) as ds:
         grid = shapely.box(*ds.bounds)
+    official = load_official(root)
+    if official is not None:            # the outlines' map holds the grid's square
+        grid = shapely.union(grid, official.coverage).envelope
     return float(psr_area_in(grid, data_dir=root).psr_area_km2)
 
 
@@ -75,7 +112,7 @@ def psr_measure(data_dir: str | Path | None = None) -> tuple[PsrFunction | None,
     """
     root = str(_data_dir(data_dir))
     try:
-        total = _psr_total(root)
+        total = _psr_total(root, _official_stamp(root))
     except (DataMissingError, RasterError, FileNotFoundError) as err:
         return None, float("nan"), f"PSR data not prepared ({err}); run python -m lunarmap fetch, then prepare"
 

@@ -27,6 +27,7 @@ from lunarmap.crs import MOON_RADIUS_M, lonlat_to_polar
 from lunarmap.errors import InvalidRadiusError
 from lunarmap.geodesy import cap_area_km2, geodesic_circle, lens_area_km2
 from lunarmap.psr import psr_area_in
+from lunarmap.psr_official import OFFICIAL_PRODUCT, load_official
 from lunarmap.sites import Site, load_sites
 
 GEOD = Geod(a=MOON_RADIUS_M, b=MOON_RADIUS_M)
@@ -148,7 +149,8 @@ def test_compare__columns_are_defined_and_carry_units(table):
 
 @pytest.mark.realdata
 def test_compare__psr_within_20_km_of_the_pole_matches_an_independent_raster_computation(table, prepared_data_dir):
-    """Circle built with pyproj.Geod, rasterised on the 60 m grid, each pixel's true area from an equal-area projection."""
+    """Circle built with pyproj.Geod: its part in the official outlines measured with pyproj.Geod, plus the 60 m
+    grid's PSR pixels (centres) outside them, each pixel's true area from an equal-area projection."""
     got = table.loc["ilrs", "psr_area_in_radius_km2"]
     assert table.loc["ilrs", "lat_deg"] == pytest.approx(-90.0, abs=1e-6)   # the ILRS region is centred on the pole
     lons, lats, _ = GEOD.fwd(np.zeros(720), np.full(720, -90.0), np.linspace(0, 360, 720, endpoint=False), np.full(720, 20e3))
@@ -159,6 +161,13 @@ def test_compare__psr_within_20_km_of_the_pole_matches_an_independent_raster_com
         mask = ds.read(1, window=win)
         t = ds.window_transform(win)
     inside = rasterize([(circle, 1)], out_shape=mask.shape, transform=t).astype(bool)
+    official = load_official(prepared_data_dir)
+    near = [g for g in official.geoms if g.intersects(circle)]
+    in_official = rasterize([(g, 1) for g in near], out_shape=mask.shape, transform=t).astype(bool)
+    to_ll = Transformer.from_crs(f"+proj=stere +lat_0=-90 +R={R}", f"+proj=longlat +R={R}", always_xy=True)
+    official_km2 = sum(abs(GEOD.geometry_area_perimeter(shapely.orient_polygons(shapely.transform(
+        part, lambda xy: np.column_stack(to_ll.transform(xy[:, 0], xy[:, 1])))))[0])
+        for g in near for part in shapely.get_parts(shapely.intersection(g, circle))) / 1e6
     # True area of each pixel: its corners projected to Lambert azimuthal equal-area, shoelace area.
     rows, cols = np.mgrid[0: mask.shape[0] + 1, 0: mask.shape[1] + 1]
     x, y = t.c + cols * t.a, t.f + rows * t.e
@@ -166,11 +175,12 @@ def test_compare__psr_within_20_km_of_the_pole_matches_an_independent_raster_com
     lx, ly = to_laea.transform(x, y)
     corners = [(lx[:-1, :-1], ly[:-1, :-1]), (lx[:-1, 1:], ly[:-1, 1:]), (lx[1:, 1:], ly[1:, 1:]), (lx[1:, :-1], ly[1:, :-1])]
     shoelace = sum(xa * yb - xb * ya for (xa, ya), (xb, yb) in zip(corners, corners[1:] + corners[:1], strict=True))
-    expected = float(np.sum(np.abs(shoelace) / 2.0 * (inside & (mask == 1))) / 1e6)
-    assert got > 0
-    assert got == pytest.approx(expected, rel=0.01)
+    expected = official_km2 + float(np.sum(np.abs(shoelace) / 2.0 * (inside & (mask == 1) & ~in_official)) / 1e6)
+    assert got > official_km2 > 0
+    assert got == pytest.approx(expected, rel=0.005)
     assert table.loc["ilrs", "psr_coverage_in_radius"] == pytest.approx(1.0, abs=1e-6)
-    assert table.loc["ilrs", "psr_note"] == "covered by the 60 m PSR grid"
+    assert table.loc["ilrs", "psr_note"] == ("covered by the official LOLA PSR outlines (PSRs >= 5 km2); "
+                                             "PSRs under 5 km2 too (60 m grid)")
 
 
 @pytest.mark.realdata
@@ -179,15 +189,29 @@ def test_compare__psr_at_chang_e_4_is_no_data_with_a_reason_never_zero(table):
     assert np.isnan(row["psr_area_in_radius_km2"])
     assert row["psr_count_in_radius"] is pd.NA
     assert row["psr_coverage_in_radius"] == 0.0
-    assert row["psr_note"] == "no PSR data: outside the 60 m grid (poleward of 85 S)"
+    assert row["psr_note"] == "no PSR data: outside the official LOLA PSR outlines' map (75 S to the pole)"
 
 
 @pytest.mark.realdata
-def test_compare__partly_covered_circle_says_so(table):
-    row = table.loc["im-2"]   # 84.79 S: the 20 km circle runs off the 60 m grid
-    assert 0.0 < row["psr_coverage_in_radius"] < 1.0
-    assert row["psr_note"].startswith("partially covered: ")
+def test_compare__circle_running_off_the_60m_grid_says_small_psrs_are_mapped_only_there(table):
+    row = table.loc["im-2"]   # 84.79 S: the 20 km circle runs off the 60 m grid, not off the official outlines
+    assert row["psr_coverage_in_radius"] == pytest.approx(1.0, abs=1e-6)
+    assert row["psr_note"].startswith("covered by the official LOLA PSR outlines (PSRs >= 5 km2); PSRs under 5 km2 "
+                                      "only on the ")
+    assert row["psr_note"].endswith("% of it the 60 m grid covers")
     assert row["psr_area_in_radius_km2"] > 0
+
+
+@pytest.mark.realdata
+def test_compare__partly_covered_circle_says_so(prepared_data_dir):
+    """A circle across the edge of the official outlines' map (75 S at 0 E): covered in part, and said so."""
+    comp = compare_sites([point_site("edge", 0.0, -75.05)], 20.0, prepared_data_dir)
+    row = comp.table.iloc[0]
+    assert 0.3 < row["psr_coverage_in_radius"] < 0.7
+    assert row["psr_note"].startswith("partially covered: ") and "official LOLA PSR outlines' map" in row["psr_note"]
+    assert "PSRs under 5 km2 are not mapped here" in row["psr_note"]
+    assert any("official LOLA outlines of every PSR >= 5 km2" in n for n in comp.notes)
+    assert "psr_official" in comp.provenance
 
 
 @pytest.mark.realdata
@@ -232,7 +256,17 @@ def test_nearest_psr_edge__inside_an_outline_is_zero(prepared_data_dir):
     inner = layers.outlines[big].representative_point()
     edges = nearest_psr_edges([inner], layers)
     assert edges.distance_km[0] == 0.0 and edges.status[0] == "inside PSR"
-    assert edges.source[0] == "PSR outlines (60 m grid)"
+    # The largest outline is an official one (and the grid's outline of the same PSR overlaps it): named by its ID.
+    assert edges.source[0] == OFFICIAL_PRODUCT and edges.nearest[0] == layers.outline_ids[big]
+    assert str(edges.nearest[0]).startswith("SP_")
+    # A small PSR only the 60 m grid has (no official outline shares its area).
+    official = load_official(prepared_data_dir)
+    grid = np.flatnonzero(layers.outline_sources != OFFICIAL_PRODUCT)
+    alone = [j for j in grid if layers.outline_ids[j] not in set(official.grid_ids_inside)]
+    small = max(alone, key=lambda j: layers.outlines[j].area)
+    edges = nearest_psr_edges([layers.outlines[small].representative_point()], layers)
+    assert edges.distance_km[0] == 0.0 and edges.source[0] == "PSR outlines (60 m grid)"
+    assert edges.nearest[0] == f"outline {layers.outline_ids[small]}"
 
 
 @pytest.mark.realdata

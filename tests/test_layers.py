@@ -152,3 +152,17 @@ def test_kinds_legend__has_a_colour_for_every_kind():
     legend = L.kinds_legend()
     assert [c["label"].split(":")[0] for c in legend["classes"]] == list(KINDS)
     assert all(len(c["color"]) == 7 and c["color"].startswith("#") for c in legend["classes"])
+
+
+def test_raster_layers__psr_coverage_is_the_outlines_box_with_the_60m_grid_box_inside():
+    """The PSR image reaching 75 S (official outlines) gets two boxes: its own edge, and the 60 m grid's at 85 S."""
+    half = 457_500.0
+    wide = [L.RasterSource("psr", "app/static/psr-0123456789ab.png", (-half, -half, half, half))]
+    (cov,) = [x for x in L.layer_dicts(L.raster_layers(wide, {})) if x["id"] == "coverage-psr"]
+    rows = {r["name"]: r for r in cov["data"]}
+    assert rows["psr"]["edge_lat"] == pytest.approx(-75.0, abs=0.01)
+    assert rows["psr (inner)"]["edge_lat"] == pytest.approx(-85.0, abs=0.01)
+    assert max(abs(v) for xy in rows["psr (inner)"]["path"] for v in xy) == pytest.approx(L.polar_radius_m(-85.0))
+    grid = [L.RasterSource("psr", "app/static/psr-0123456789ab.png", (-151_740.0, -151_740.0, 151_740.0, 151_740.0))]
+    (cov,) = [x for x in L.layer_dicts(L.raster_layers(grid, {})) if x["id"] == "coverage-psr"]
+    assert [r["name"] for r in cov["data"]] == ["psr"]          # the 60 m grid alone: one box, as before
