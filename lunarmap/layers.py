@@ -81,7 +81,7 @@ KIND_COLORS: dict[str, tuple[int, int, int]] = {
 #: (``lmMinZoom`` is read by the map component, not by deck.gl.)
 REGION_LABEL_MIN_ZOOM = -10.0
 #: Raster layers from bottom to top.
-RASTER_ORDER = ("mosaic", "hillshade", "elevation", "slope", "psr")
+RASTER_ORDER = ("mosaic", "wac", "hillshade", "elevation", "slope", "psr")
 _CARTESIAN = pdk.types.String("cartesian")
 _LABEL_FONT = "Helvetica, Arial, sans-serif"
 
@@ -329,12 +329,22 @@ def raster_layer(name: str, url: str, bounds_m: Sequence[float], opacity: float 
                      coordinate_system=_CARTESIAN, opacity=opacity, visible=visible, pickable=False)
 
 
-def coverage_layer(name: str, bounds_m: Sequence[float], visible: bool = True) -> pdk.Layer:
-    """Dashed-looking outline of a raster's coverage (e.g. the PSR grid stopping at about 85 S)."""
-    minx, miny, maxx, maxy = (float(b) for b in bounds_m)
-    ring = [[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]
-    lat = lat_of_radius_deg(min(abs(minx), abs(maxx), abs(miny), abs(maxy)))
-    return pdk.Layer("PathLayer", id=f"coverage-{name}", data=[{"path": ring, "name": name, "edge_lat": round(lat, 2)}],
+def coverage_layer(name: str, bounds_m: Sequence[float], visible: bool = True,
+                   inner_bounds_m: Sequence[float] | None = None) -> pdk.Layer:
+    """Dashed-looking outline of a raster's coverage (e.g. the PSR grid stopping at about 85 S).
+
+    ``inner_bounds_m``: a second box inside, where a finer part of the data
+    stops (e.g. the 60 m PSR grid inside the official outlines' map).
+    """
+    rows = []
+    for label, box in ((name, bounds_m), (f"{name} (inner)", inner_bounds_m)):
+        if box is None:
+            continue
+        minx, miny, maxx, maxy = (float(b) for b in box)
+        ring = [[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]
+        lat = lat_of_radius_deg(min(abs(minx), abs(maxx), abs(miny), abs(maxy)))
+        rows.append({"path": ring, "name": label, "edge_lat": round(lat, 2)})
+    return pdk.Layer("PathLayer", id=f"coverage-{name}", data=rows,
                      get_path="path", coordinate_system=_CARTESIAN, get_color=[120, 190, 255, 200], get_width=1.5,
                      width_units=pdk.types.String("pixels"), visible=visible, pickable=False)
 
@@ -402,11 +412,13 @@ VECTOR_DEFAULTS: dict[str, LayerSetting] = {
     "regions": LayerSetting(True, 1.0),
     "graticule": LayerSetting(True, 0.8),
 }
-#: Raster layers' defaults: elevation colours over hillshade, PSRs on top; slope and mosaic when chosen.
+#: Raster layers' defaults: as LROC QuickMap opens, the WAC mosaic is the basemap poleward of 70 S (the global
+#: mosaic beyond), elevation colours a see-through overlay, PSRs on top; hillshade and slope when chosen.
 RASTER_DEFAULTS: dict[str, LayerSetting] = {
-    "mosaic": LayerSetting(False, 1.0),
-    "hillshade": LayerSetting(True, 1.0),
-    "elevation": LayerSetting(True, 0.6),
+    "mosaic": LayerSetting(True, 1.0),
+    "wac": LayerSetting(True, 1.0),
+    "hillshade": LayerSetting(False, 1.0),
+    "elevation": LayerSetting(True, 0.35),
     "slope": LayerSetting(False, 0.8),
     "psr": LayerSetting(True, 1.0),
 }
@@ -424,8 +436,10 @@ def raster_layers(rasters: Sequence[RasterSource], settings: Mapping[str, LayerS
         s = _setting(settings, name)
         if s.visible:  # hidden rasters are left out, so the browser fetches an image only once it is shown
             out.append(raster_layer(name, by_name[name].url, by_name[name].bounds_m, s.opacity))
-    if "psr" in by_name:
-        out.append(coverage_layer("psr", by_name["psr"].bounds_m, visible=_setting(settings, "psr").visible))
+    if "psr" in by_name:    # past about 80 S the image holds the official outlines, the 60 m grid to 85 S inside
+        b, r85 = by_name["psr"].bounds_m, polar_radius_m(-85.0)
+        inner = (-r85, -r85, r85, r85) if lat_of_radius_deg(min(abs(v) for v in b)) > -80.0 else None
+        out.append(coverage_layer("psr", b, visible=_setting(settings, "psr").visible, inner_bounds_m=inner))
     return out
 
 

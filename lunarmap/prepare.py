@@ -1,11 +1,15 @@
 """``python -m lunarmap prepare``: turn fetched products into the layers the app uses, in IAU_2015:30135 metres.
 
 Outputs in ``data_dir/prepared/`` (see :data:`lunarmap.rasters.PREPARED`): the
-global LOLA grid reprojected to a south polar grid reaching 40 S (a
+global LOLA grid reprojected to a 1,600 m south polar grid reaching 40 S, with
+the 1.6 km polar LOLA DEM (LDEM_256) in its place poleward of about 70 S,
+blended over a band inside that DEM's edge so the join has no step (a
 Cloud-Optimised GeoTIFF, float32 metres, NaN nodata), its Horn hillshade and
 slope (true on the sphere: gradients multiplied by the stereographic scale
-factor), the 5 m Shoemaker slope, the image mosaic on the same grid, the 60 m
-PSR mask (COG, 1/0/255) and its vectorised outlines (GeoPackage), and display
+factor), the slopes of the 1.6 km DEM and of the 5 m Shoemaker crop on their
+own grids, the image mosaic on the same grid, the 60 m
+PSR mask (COG, 1/0/255) and its vectorised outlines (GeoPackage), the official
+LOLA PSR outlines (every PSR >= 5 km2, 75 S to the pole) when fetched, and display
 PNGs described in ``display.json`` (read them with :func:`display_layers`).
 
 Each step records the SHA-256 of its inputs and a recipe version in
@@ -38,27 +42,36 @@ from .crs import MOON_RADIUS_M, SOUTH_POLAR
 from .errors import DataMissingError, RasterError
 from .paths import data_dir as _data_dir
 from .psr import psr_outlines
+from .psr_official import write_official
 from .rasters import (
     EFFECTIVE_RESOLUTION_TAG,
     PREPARED,
     SOURCE_DEM,
     SOURCE_DEM_5M,
+    SOURCE_DEM_POLAR,
+    SOURCE_WAC,
     SOURCE_MOSAIC,
     SOURCE_PSR,
+    SOURCE_PSR_POLYGONS,
     open_raster,
 )
 from .terrain import hillshade, scale_factor_grid, slope_deg
 
-__all__ = ["PIXEL_M", "HALF_EXTENT_M", "DisplayLayer", "PrepareStep", "PrepareReport", "prepare", "display_layers",
+__all__ = ["PIXEL_M", "HALF_EXTENT_M", "POLAR_DEM_RESOLUTION_M", "BLEND_PX", "blend_polar_dem", "DisplayLayer", "PrepareStep", "PrepareReport", "prepare", "display_layers",
            "register_cli"]
 
-#: Pixel of the polar grid: the ~10.7 km source does not support finer; 2.5 km keeps their shape.
-PIXEL_M = 2_500.0
+#: Pixel of the polar grid: that of the 1.6 km polar LOLA DEM (whose grid it contains exactly, both edges at
+#: whole multiples of 1,600 m); beyond about 70 S it holds the ~10.7 km global grid resampled.
+PIXEL_M = 1_600.0
 #: Half-width of the polar grid: the stereographic radius of 40 S, 2 R tan(25 deg) (1,620 km), rounded up to
 #: whole pixels plus a margin of 4 pixels, so slope (which needs neighbours) is defined at 40 S too.
 HALF_EXTENT_M = (math.ceil(2.0 * MOON_RADIUS_M * math.tan(math.radians(25.0)) / PIXEL_M) + 4) * PIXEL_M
 #: Ground resolution of the global LOLA grid along a meridian (0.3515625 deg of latitude).
 DEM_RESOLUTION_M = round(math.radians(0.3515625) * MOON_RADIUS_M, 1)
+#: Ground resolution of the polar LOLA DEM (LDEM_256 in polar stereographic metres).
+POLAR_DEM_RESOLUTION_M = 1_600.0
+#: Width, in polar-DEM pixels, of the band inside its data edge over which it is blended into the global grid.
+BLEND_PX = 12
 HILLSHADE_Z_FACTOR = 1.0
 _STATE_VERSION = 1
 #: Settings every step's key includes, so changing one rebuilds the layers.
@@ -164,19 +177,80 @@ class _Ctx:
     out: Path
 
 
+def blend_polar_dem(coarse: np.ndarray, fine: np.ndarray, blend_px: int = BLEND_PX) -> np.ndarray:
+    """The fine DEM where it has data, the coarse one elsewhere, blended linearly over ``blend_px`` inside the edge.
+
+    Both arrays are on the same grid (NaN = no data). The fine DEM's weight is
+    its distance from the nearest pixel without fine data (or the array's
+    edge), in pixels, over ``blend_px``, capped at 1: so the result has no
+    step where the fine data ends, only a ramp as gentle as the two products'
+    own disagreement spread over ``blend_px`` pixels.
+
+    >>> c, f = np.zeros((9, 9)), np.full((9, 9), np.nan)
+    >>> f[1:-1, 1:-1] = 8.0
+    >>> blend_polar_dem(c, f, blend_px=2)[4].tolist()
+    [0.0, 4.0, 8.0, 8.0, 8.0, 8.0, 8.0, 4.0, 0.0]
+    """
+    from scipy.ndimage import distance_transform_cdt
+
+    has = np.isfinite(fine)
+    padded = np.pad(has, 1, constant_values=False)
+    dist = distance_transform_cdt(padded, metric="chessboard")[1:-1, 1:-1].astype(np.float64)
+    w = np.clip(dist / float(blend_px), 0.0, 1.0)
+    w[~has] = 0.0
+    out = np.where(has, w * np.nan_to_num(fine) + (1.0 - w) * coarse, coarse)
+    return np.where(np.isnan(coarse) & has, fine, out)
+
+
+def _polar_dem_on(transform: Affine, shape: tuple[int, int], path: Path) -> np.ndarray:
+    """The 1.6 km polar DEM on the prepared grid (exact copy where the grids align), NaN beyond its data."""
+    with open_raster(path) as ds:
+        src = (ds.read(1, masked=True).astype(np.float64) * ds.scales[0] + ds.offsets[0]).filled(np.nan)
+        src_crs, src_transform = ds.crs, ds.transform
+    out = np.full(shape, np.nan)
+    reproject(src, out, src_transform=src_transform, src_crs=src_crs, src_nodata=np.nan, dst_transform=transform,
+              dst_crs=_rio_crs(), dst_nodata=np.nan, resampling=Resampling.bilinear)
+    return out
+
+
 def _step_elevation(ctx: _Ctx) -> dict:
     elev, transform = _to_polar(ctx.root / SOURCE_DEM, Resampling.cubic, "float32", float("nan"))
-    write_cog(ctx.out / PREPARED["elevation"], elev, transform, float("nan"), units="m", tags={
-        EFFECTIVE_RESOLUTION_TAG: DEM_RESOLUTION_M, "SOURCE": SOURCE_DEM,
-        "NOTE": f"LOLA global grid (~{DEM_RESOLUTION_M / 1000:.1f} km) resampled bilinearly to {PIXEL_M:.0f} m pixels"})
+    note = f"LOLA global grid (~{DEM_RESOLUTION_M / 1000:.1f} km) resampled (cubic) to {PIXEL_M:.0f} m pixels"
+    tags = {EFFECTIVE_RESOLUTION_TAG: DEM_RESOLUTION_M, "SOURCE": SOURCE_DEM}
+    polar = ctx.root / SOURCE_DEM_POLAR
+    if polar.exists():
+        fine = _polar_dem_on(transform, elev.shape, polar)
+        elev = blend_polar_dem(elev.astype(np.float64), fine).astype("float32")
+        rows, cols = np.nonzero(np.isfinite(fine))
+        inner = (transform * (cols.min(), rows.max() + 1)) + (transform * (cols.max() + 1, rows.min()))
+        tags.update({"SOURCE": f"{SOURCE_DEM_POLAR} + {SOURCE_DEM}", "INNER_SOURCE": SOURCE_DEM_POLAR,
+                     "INNER_RESOLUTION_M": POLAR_DEM_RESOLUTION_M, "INNER_BOUNDS_M": ",".join(f"{b:.0f}" for b in inner),
+                     "BLEND_PX": BLEND_PX})
+        note = (f"LOLA LDEM_256 at {POLAR_DEM_RESOLUTION_M:.0f} m within {inner[2] / 1000:.1f} km of the pole "
+                f"(pole to about 70 S), blended over {BLEND_PX} pixels inside its edge into the " + note)
+    write_cog(ctx.out / PREPARED["elevation"], elev, transform, float("nan"), units="m", tags={**tags, "NOTE": note})
+    return {}
+
+
+def _step_terrain_polar(ctx: _Ctx) -> dict:
+    """Slope of the 1.6 km polar DEM on its own grid (what analysis samples poleward of about 70 S)."""
+    with open_raster(ctx.root / SOURCE_DEM_POLAR) as ds:
+        z = (ds.read(1, masked=True).astype(np.float64) * ds.scales[0] + ds.offsets[0]).filled(np.nan)
+        transform = ds.transform
+    slope = slope_deg(z, transform, scale_factor_grid(transform, z.shape)).astype("float32")
+    write_cog(ctx.out / PREPARED["slope_1600m"], slope, transform, float("nan"), units="deg",
+              tags={EFFECTIVE_RESOLUTION_TAG: abs(transform.a), "SOURCE": SOURCE_DEM_POLAR,
+                    "METHOD": "Horn (1981); gradients x k"})
     return {}
 
 
 def _step_terrain(ctx: _Ctx) -> dict:
     with open_raster(ctx.out / PREPARED["elevation"]) as ds:
-        z, transform = ds.read(1), ds.transform
+        z, transform, etags = ds.read(1), ds.transform, ds.tags()
     k = scale_factor_grid(transform, z.shape)
-    tags = {EFFECTIVE_RESOLUTION_TAG: DEM_RESOLUTION_M, "SOURCE": SOURCE_DEM, "METHOD": "Horn (1981); gradients x k"}
+    tags = {EFFECTIVE_RESOLUTION_TAG: DEM_RESOLUTION_M, "SOURCE": etags.get("SOURCE", SOURCE_DEM),
+            "METHOD": "Horn (1981); gradients x k"}
+    tags.update({k_: v for k_, v in etags.items() if k_.startswith("INNER_")})
     slope = slope_deg(z, transform, k).astype("float32")
     write_cog(ctx.out / PREPARED["slope"], slope, transform, float("nan"), tags=tags, units="deg")
     shade = hillshade(z, transform, 315.0, 45.0, k, HILLSHADE_Z_FACTOR)
@@ -226,26 +300,55 @@ def _step_psr_outlines(ctx: _Ctx) -> dict:
     return {"count": len(frame)}
 
 
+#: The official PSR shapefile's companions (attributes, index): used with it, so a change to them rebuilds it.
+_PSR_POLYGON_PARTS = tuple(str(Path(SOURCE_PSR_POLYGONS).with_suffix(s)) for s in (".shx", ".dbf"))
+
+
+def _step_psr_official(ctx: _Ctx) -> dict:
+    """The official LOLA PSR outlines (>= 5 km2, 75 S to the pole), valid, CRS set, with geodesic areas."""
+    n = write_official(ctx.root / SOURCE_PSR_POLYGONS, ctx.out / PREPARED["psr_outlines"],
+                       ctx.out / PREPARED["psr_official"])
+    return {"count": n}
+
+
 def _display_step(name: str) -> Callable[[_Ctx], dict]:
     def run(ctx: _Ctx) -> dict:
         return render.render_layer(name, ctx.out, DEM_RESOLUTION_M)
     return run
 
 
+def _step_display_wac(ctx: _Ctx) -> dict:
+    """The WAC JPEG as it is (no re-encoding), content-hash named, placed by the catalogue's stated grid."""
+    from .catalog import load_catalog
+
+    product = next((p for p in load_catalog() if p.file == SOURCE_WAC), None)
+    if product is None or product.bounds_m is None:
+        raise RasterError(f"data/sources.toml gives no bounds_m for {SOURCE_WAC}; the image cannot be placed.")
+    return render.render_wac(ctx.root / SOURCE_WAC, ctx.out, product.bounds_m, product.licence, product.citation)
+
+
 #: (name, required source inputs, optional?, upstream steps, recipe version, function, outputs)
 _STEPS: tuple[tuple[str, tuple[str, ...], bool, tuple[str, ...], int, Callable[[_Ctx], dict], tuple[str, ...]], ...] = (
-    ("elevation", (SOURCE_DEM,), False, (), 1, _step_elevation, (PREPARED["elevation"],)),
+    ("elevation", (SOURCE_DEM,), False, (), 2, _step_elevation, (PREPARED["elevation"],)),
     ("terrain", (), False, ("elevation",), 1, _step_terrain, (PREPARED["slope"], PREPARED["hillshade"])),
     ("terrain-5m", (SOURCE_DEM_5M,), True, (), 1, _step_terrain_5m, (PREPARED["slope_5m"],)),
+    ("terrain-1600m", (SOURCE_DEM_POLAR,), True, (), 1, _step_terrain_polar, (PREPARED["slope_1600m"],)),
     ("mosaic", (SOURCE_MOSAIC,), True, (), 1, _step_mosaic, (PREPARED["mosaic"],)),
     ("psr-mask", (SOURCE_PSR,), False, (), 1, _step_psr_mask, (PREPARED["psr"],)),
     ("psr-outlines", (), False, ("psr-mask",), 2, _step_psr_outlines, (PREPARED["psr_outlines"], PREPARED["psr_ids"])),
+    ("psr-official", (SOURCE_PSR_POLYGONS,), True, ("psr-outlines",), 1, _step_psr_official, (PREPARED["psr_official"],)),
     ("display-elevation", (), False, ("elevation",), render.RECIPE, _display_step("elevation"), ()),
     ("display-hillshade", (), False, ("terrain",), render.RECIPE, _display_step("hillshade"), ()),
     ("display-slope", (), False, ("terrain",), render.RECIPE, _display_step("slope"), ()),
     ("display-mosaic", (), True, ("mosaic",), render.RECIPE, _display_step("mosaic"), ()),
+    ("display-wac", (SOURCE_WAC,), True, (), render.RECIPE, _step_display_wac, ()),
     ("display-psr", (), False, ("psr-mask",), render.RECIPE, _display_step("psr"), ()),
 )
+
+#: Inputs a step uses when they are there (and rebuilds when they appear, change or go).
+_OPTIONAL_INPUTS: dict[str, tuple[str, ...]] = {"elevation": (SOURCE_DEM_POLAR,),
+                                                 "psr-official": _PSR_POLYGON_PARTS,
+                                                 "display-psr": (SOURCE_PSR_POLYGONS, *_PSR_POLYGON_PARTS)}
 
 
 # ----------------------------------------------------------------- state and hashing
@@ -310,12 +413,15 @@ def prepare(data_dir: str | Path | None = None, progress: Callable[[PrepareStep]
         if missing:
             if not optional:
                 raise DataMissingError(f"prepare step {name!r} needs {missing}, which are missing; fetch the data again.")
-            state["steps"].pop(name, None)
+            old = state["steps"].pop(name, None) or {}
+            for stale in set(outputs) | set(old.get("outputs", ())):   # never analyse what no longer has a source
+                (out / stale).unlink(missing_ok=True)
             steps.append(PrepareStep(name, "missing input", 0.0, ()))
             if progress:
                 progress(steps[-1])
             continue
-        key_doc = {"recipe": recipe, "params": _PARAMS, "inputs": {r: _input_hash(root, r, state["inputs"]) for r in inputs},
+        used = inputs + tuple(r for r in _OPTIONAL_INPUTS.get(name, ()) if (root / r).exists())
+        key_doc = {"recipe": recipe, "params": _PARAMS, "inputs": {r: _input_hash(root, r, state["inputs"]) for r in used},
                    "upstream": {u: keys[u] for u in upstream}}
         key = hashlib.sha256(json.dumps(key_doc, sort_keys=True).encode()).hexdigest()
         old = state["steps"].get(name, {})
@@ -339,9 +445,9 @@ def prepare(data_dir: str | Path | None = None, progress: Callable[[PrepareStep]
             progress(steps[-1])
     _write_if_changed(out / "display.json", json.dumps({"layers": entries}, indent=1, sort_keys=True) + "\n")
     keep = {e["file"] for e in entries}
-    for png in (out / "display").glob("*.png"):
-        if png.name not in keep:
-            png.unlink()
+    for image in [*(out / "display").glob("*.png"), *(out / "display").glob("*.jpg")]:
+        if image.name not in keep:
+            image.unlink()
     _write_if_changed(out / "state.json", json.dumps(state, indent=1, sort_keys=True) + "\n")
     return PrepareReport(root, tuple(steps), time.perf_counter() - t_all)
 

@@ -32,6 +32,10 @@ __all__ = [
     "Sampled",
     "SOURCE_DEM",
     "SOURCE_DEM_5M",
+    "SOURCE_DEM_POLAR",
+    "SOURCE_WAC",
+    "SOURCE_PSR_POLYGONS",
+    "elevation_sources",
     "SOURCE_MOSAIC",
     "SOURCE_PSR",
     "PREPARED",
@@ -50,6 +54,9 @@ __all__ = [
 #: Source products, relative to the data folder (as fetched).
 SOURCE_DEM = "lola_global_dem_0p35deg.tif"
 SOURCE_DEM_5M = "pgda78_shoemaker_5m_crop.tif"
+SOURCE_DEM_POLAR = "ldem256_south_polar_1600m.tif"
+SOURCE_WAC = "wac_south_polar_400m.jpg"
+SOURCE_PSR_POLYGONS = "psr_polygons/LOLA_PSR_75S_120M_82S_060M_5KM2_FINAL.shp"
 SOURCE_MOSAIC = "moon_global_mosaic_0p35deg.tif"
 SOURCE_PSR = "LPSR_85S_060M_201608_reconstructed.tif"
 #: Prepared layers, relative to the prepared folder (``data_dir/prepared``).
@@ -58,10 +65,12 @@ PREPARED = {
     "hillshade": "hillshade_polar.tif",
     "slope": "slope_polar.tif",
     "slope_5m": "slope_shoemaker_5m.tif",
+    "slope_1600m": "slope_south_polar_1600m.tif",
     "mosaic": "mosaic_polar.tif",
     "psr": "psr_60m.tif",
     "psr_outlines": "psr_outlines.gpkg",
     "psr_ids": "psr_outline_ids.tif",
+    "psr_official": "psr_official.gpkg",
 }
 #: Side of the pixel blocks read around sample points.
 CHUNK_PX = 512
@@ -311,34 +320,71 @@ def _prepared(data_dir: str | Path | None, key: str) -> Path:
     return p
 
 
+def elevation_sources(data_dir: str | Path | None = None) -> list[Path]:
+    """The elevation products present in the data folder, finest first: 5 m crop, 1.6 km polar DEM, global grid."""
+    root = _data_dir(data_dir)
+    if not (root / SOURCE_DEM).exists():
+        raise DataMissingError(f"elevation source {root / SOURCE_DEM} does not exist; run python -m lunarmap fetch first.")
+    return [p for p in (root / SOURCE_DEM_5M, root / SOURCE_DEM_POLAR, root / SOURCE_DEM) if p.exists()]
+
+
 def sample_elevation_m(lon_deg: Any, lat_deg: Any, data_dir: str | Path | None = None) -> Sampled:
     """Elevation in metres above the 1,737,400 m sphere at lon/lat points, from the finest product covering each.
 
-    The 5 m Shoemaker site DEM where it covers (and has data), else the global
-    LOLA grid (about 10.7 km per pixel in latitude), both read in their own CRS.
+    The 5 m Shoemaker site DEM where it covers (and has data), else the 1.6 km
+    polar LOLA DEM (LDEM_256, pole to about 70 S), else the global LOLA grid
+    (about 10.7 km per pixel in latitude), each read in its own CRS.
     """
-    root = _data_dir(data_dir)
-    paths = [p for p in (root / SOURCE_DEM_5M, root / SOURCE_DEM) if p.exists()]
-    if not (root / SOURCE_DEM).exists():
-        raise DataMissingError(f"elevation source {root / SOURCE_DEM} does not exist; run python -m lunarmap fetch first.")
-    return _combine(paths, lon_deg, lat_deg, "m")
+    return _combine(elevation_sources(data_dir), lon_deg, lat_deg, "m")
 
 
 def sample_slope_deg(lon_deg: Any, lat_deg: Any, data_dir: str | Path | None = None) -> Sampled:
     """Slope in degrees (true on the sphere) at lon/lat points, from the finest prepared slope layer covering each.
 
-    The 5 m Shoemaker slope where it covers, else the polar slope layer (to
-    40 S, effective resolution that of the ~10.7 km global grid); NaN beyond.
+    The 5 m Shoemaker slope where it covers, else the slope of the 1.6 km
+    polar DEM (pole to about 70 S), else the polar slope layer (to 40 S,
+    effective resolution that of the ~10.7 km global grid); NaN beyond.
     """
     root = _data_dir(data_dir) / "prepared"
     coarse = _prepared(data_dir, "slope")
-    paths = [p for p in (root / PREPARED["slope_5m"], coarse) if p.exists()]
+    paths = [p for p in (root / PREPARED["slope_5m"], root / PREPARED["slope_1600m"], coarse) if p.exists()]
     return _combine(paths, lon_deg, lat_deg, "deg")
 
 
 def sample_psr(lon_deg: Any, lat_deg: Any, data_dir: str | Path | None = None) -> Sampled:
-    """Permanent shadow at lon/lat points from the 60 m PSR grid: 1.0 PSR, 0.0 not, NaN outside 85 S or nodata.
+    """Permanent shadow at lon/lat points: 1.0 PSR, 0.0 not, NaN where no PSR data covers the point.
 
-    Nearest pixel (the mask is a class, not a quantity).
+    With the prepared official LOLA PSR outlines (``psr_official``; every PSR
+    >= 5 km2, 75 S to the pole): 1.0 inside an official outline, else the 60 m
+    grid's pixel where it covers (all PSR sizes, poleward of about 85 S), else
+    0.0 up to the edge of the outlines' map (75 S at its sides, about 69 S in
+    its corners: no PSR >= 5 km2 there, smaller ones unknown), NaN beyond.
+    ``product`` names the sources used (the outlines as
+    :data:`lunarmap.psr_official.OFFICIAL_PRODUCT`); ``resolution_m`` is that
+    of the map each point's answer comes from (60 m grid, 60 m outlines
+    poleward of 82 S, 120 m beyond). Without the outlines: the 60 m grid only,
+    NaN beyond it. Nearest pixel (the mask is a class, not a quantity).
     """
-    return _combine([_prepared(data_dir, "psr")], lon_deg, lat_deg, "", method="nearest")
+    from .psr_official import OFFICIAL_FINE_RADIUS_M, OFFICIAL_PRODUCT, load_official, official_index_and_cover
+
+    grid = _combine([_prepared(data_dir, "psr")], lon_deg, lat_deg, "", method="nearest")
+    official = load_official(data_dir)
+    if official is None:
+        return grid
+    lon, lat, shape = _points(lon_deg, lat_deg)
+    idx, cover, radius_m = official_index_and_cover(lon, lat, official)
+    grid_v = np.asarray(grid.values, dtype=float).ravel()
+    by_grid = (idx < 0) & np.isfinite(grid_v)
+    by_official = ~by_grid & cover
+    values = np.full(lon.shape, np.nan)
+    values[by_grid] = grid_v[by_grid]
+    values[by_official] = (idx[by_official] >= 0).astype(float)
+    res = np.full(lon.shape, np.nan)
+    res[by_grid] = np.broadcast_to(np.asarray(grid.resolution_m, dtype=float), grid_v.shape)[by_grid]
+    res[by_official] = np.where(radius_m[by_official] <= OFFICIAL_FINE_RADIUS_M, 60.0, 120.0)
+    used = [name for name, hit in ((OFFICIAL_PRODUCT, by_official.any()), (grid.product, by_grid.any())) if hit]
+    product = " + ".join(used) if used else OFFICIAL_PRODUCT
+    levels = np.unique(res[np.isfinite(res)])
+    resolution: float | np.ndarray = (float(levels[0]) if len(used) <= 1 and levels.size == 1 and np.isfinite(res).all()
+                                      else res.reshape(shape))
+    return Sampled(values=values.reshape(shape), product=product, resolution_m=resolution, units="")

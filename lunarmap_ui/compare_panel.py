@@ -46,6 +46,16 @@ K_COMPARE_IDS = "compare_ids"
 K_COMPARE_RADIUS = "compare_radius_km"
 DEFAULT_COMPARE_IDS = ("chang-e-4", "chang-e-6", "chandrayaan-3", "ilrs")
 MIN_RADIUS_KM = 0.1
+#: Displayed precision of the numeric columns: what the data supports (metres of height from a 1.6-10.7 km
+#: grid, tenths of a degree of slope, tenths of a km of distance); the exports keep full precision.
+_NUMBER_FORMATS = (
+    ("sunlit_pct", "%.1f"), ("earth_visible_pct", "%.1f"), ("longest_darkness_h", "%.0f"),
+    ("elevation_m", "%.0f"), ("elevation_min_m", "%.0f"), ("elevation_max_m", "%.0f"),
+    ("elevation_resolution_m", "%.0f"), ("slope_deg", "%.1f"), ("slope_min_deg", "%.1f"), ("slope_max_deg", "%.1f"),
+    ("slope_resolution_m", "%.0f"), ("psr_edge_distance_km", "%.1f"), ("psr_radius_km", "%.1f"),
+    ("psr_area_in_radius_km2", "%.2f"), ("psr_coverage_in_radius", "%.2f"), ("region_area_km2", "%.1f"),
+    ("region_psr_area_km2", "%.2f"), ("region_psr_share_pct", "%.1f"),
+)
 #: Download buttons: (format, label, MIME type); file names are ``lunarmap-comparison<suffix>``.
 DOWNLOADS = (("csv", "CSV", "text/csv"), ("geojson", "GeoJSON", "application/geo+json"),
              ("gpkg", "GeoPackage", "application/geopackage+sqlite3"))
@@ -249,8 +259,7 @@ def compare_section(catalog: SiteCatalog, data_dir: Path | str) -> None:
     else:
         config = {column_label(c): st.column_config.Column(help=d) for c, d in res.columns.items()}
         config.update({column_label(c): st.column_config.NumberColumn(help=res.columns[c], format=f)
-                       for c, f in (("sunlit_pct", "%.1f"), ("earth_visible_pct", "%.1f"),
-                                    ("longest_darkness_h", "%.0f")) if c in res.columns})
+                       for c, f in _NUMBER_FORMATS if c in res.columns})
         if "name" in res.columns:
             config[column_label("name")] = st.column_config.Column(help=res.columns["name"], pinned=True)
         st.dataframe(_display_table(res.table), hide_index=True, width="stretch", column_config=config)
@@ -260,8 +269,9 @@ def compare_section(catalog: SiteCatalog, data_dir: Path | str) -> None:
         else:
             st.caption(f"Sunlit, Earth visible, longest darkness and needs relay: window {md_text(start)} + "
                        f"{days:g} d every {step:g} h, sensor {mast:g} m above the ground (set under Sunlight and "
-                       "Earth visibility below); regions at their centre point; terrain horizons from the 10 km "
-                       "LOLA grid (5 m where the Shoemaker DEM covers).")
+                       "Earth visibility below); regions at their centre point; terrain horizons from the finest LOLA "
+                       "elevation at each distance (1.6 km poleward of about 70 S, 10.7 km beyond, 5 m where the "
+                       "Shoemaker crop covers).")
         with st.expander("Column definitions", expanded=False):
             st.dataframe(pd.DataFrame({"column": [column_label(c) for c in res.columns], "name": list(res.columns),
                                        "definition": list(res.columns.values())}),

@@ -41,7 +41,7 @@ K_SEARCH_RESULT = "place_search_result"
 MAP_HEIGHT_PX = 640
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<&$:])")
 _LABELS = {"elevation": "Elevation", "hillshade": "Hillshade", "slope": "Slope", "psr": "Permanent shadow (PSR)",
-           "mosaic": "Image mosaic", "sites": "Sites", "regions": "Regions", "graticule": "Graticule"}
+           "mosaic": "Global image mosaic", "wac": "LROC WAC mosaic", "sites": "Sites", "regions": "Regions", "graticule": "Graticule"}
 
 
 def md_text(text: object) -> str:
@@ -152,6 +152,11 @@ def _legend(display: Sequence[Any], settings: dict[str, L.LayerSetting]) -> list
                 if name == "psr":
                     edge = L.lat_of_radius_deg(min(abs(b) for b in d.bounds_m))
                     note = f"Data stops at about {abs(edge):.0f}° S (blue box); nothing is known beyond it."
+                    if abs(edge) < 80.0:        # the official outlines (>= 5 km2) reach beyond the 60 m grid
+                        corner = L.lat_of_radius_deg(math.sqrt(2.0) * min(abs(b) for b in d.bounds_m))
+                        note = (f"PSRs ≥ 5 km² are mapped to about {abs(edge):.0f}° S (outer blue box; about "
+                                f"{abs(corner):.0f}° S in its corners), PSRs under 5 km² only poleward of 85° S (inner "
+                                "box); nothing is known beyond the outer box.")
                 entries.append({"title": d.title, "units": d.units, "type": legend.get("type"),
                                 "stops": legend.get("stops"), "classes": legend.get("classes"), "note": note})
     if settings.get("sites", L.VECTOR_DEFAULTS["sites"]).visible or settings.get("regions").visible:
@@ -278,8 +283,24 @@ def click_readout(data_dir: Path) -> None:
     lon, lat = (float(v) for v in polar_to_lonlat(click["x"], click["y"]))
     elev, elev_src = _sample("sample_elevation_m", lon, lat, data_dir)
     psr, psr_src = _sample("sample_psr", lon, lat, data_dir)
-    if math.isfinite(psr):
+    from lunarmap.psr_official import OFFICIAL_PRODUCT, load_official, official_psr_at
+
+    try:
+        hit, has_official = official_psr_at(lon, lat, data_dir)[0], load_official(data_dir) is not None
+    except LunarmapError:
+        hit, has_official = None, False
+    if math.isfinite(psr) and psr_src.startswith(OFFICIAL_PRODUCT):      # the official outlines decided
+        psr_txt = (f"in permanent shadow (official LOLA outline {hit.psr_id}, {hit.area_km2:,.1f} km²)"
+                   if psr >= 0.5 and hit is not None else
+                   "not in a PSR ≥ 5 km² (official outlines, 75° S to the pole); PSRs under 5 km² are mapped only "
+                   "poleward of 85° S")
+    elif math.isfinite(psr) and has_official:                            # the 60 m grid decided
+        psr_txt = ("in permanent shadow (60 m PSR grid: a PSR under 5 km² or the edge of a larger one)" if psr >= 0.5
+                   else "not permanently shadowed (60 m PSR grid, PSRs of every size)")
+    elif math.isfinite(psr):
         psr_txt = "in permanent shadow" if psr >= 0.5 else "not permanently shadowed"
+    elif has_official:
+        psr_txt = "unknown here (the official PSR outlines cover about 75° S to the pole)"
     else:
         psr_txt = "unknown here (the 60 m PSR grid covers about 85° S to the pole)"
     st.markdown(
@@ -287,7 +308,7 @@ def click_readout(data_dir: Path) -> None:
         f"map x = {click['x']:,.0f} m, y = {click['y']:,.0f} m (IAU_2015:30135)  \n"
         + (f"elevation: {elev:,.0f} m ({md_text(elev_src)})  \n" if math.isfinite(elev)
            else f"elevation: not available ({md_text(elev_src)})  \n")
-        + f"PSR: {psr_txt}"
+        + f"PSR: {md_text(psr_txt)}"
     )
     st.caption(f"click-x-m={click['x']:.3f} click-y-m={click['y']:.3f}")
 
@@ -357,13 +378,14 @@ def about_data(display: Sequence[Any]) -> None:
                          "note": d.note})
         if rows:
             st.dataframe(rows, hide_index=True, width="stretch")
-            coarse = [d for d in display if d.name == "elevation" and d.resolution_m >= 1000]
-            if coarse:
+            elevation = [d for d in display if d.name == "elevation"]
+            if elevation:
                 st.markdown(
-                    f"The elevation, hillshade and slope layers come from a **coarse global grid of about "
-                    f"{coarse[0].resolution_m / 1000:.1f} km per pixel**: craters smaller than about 20 km are not "
-                    "resolved (Shackleton, 21 km across, is about two pixels), and slopes are averages over ~10 km. "
-                    "They show the regional setting, not landing-site terrain."
+                    f"Terrain layers: **{md_text(elevation[0].title.removeprefix('Elevation '))}**. At 1.6 km "
+                    "Shackleton (21 km across) is 13 pixels and its floor reads about -2,750 m (the true floor is "
+                    "about -4,200 m: still smoothed); beyond 70 S the ~10.7 km grid resolves nothing smaller than "
+                    "about 20 km. The WAC mosaic is a picture (lossy JPEG), never analysed. Credit for LROC WAC: "
+                    "NASA/GSFC/Arizona State University."
                 )
         else:
             st.caption("No display layers are prepared yet.")

@@ -178,8 +178,9 @@ def visibility_section(catalog: SiteCatalog, data_dir: Path) -> None:
                                 "Needs relay": st.column_config.TextColumn(width="small")})
     st.markdown("  \n".join(f"**{md_text(c)}**: {md_text(d)}" for c, d in COLUMNS))
     h = results[0].horizon
-    coarse = ("; the global LOLA grid is about 10 km between points, so hills and craters smaller than that "
-              "are missing from the skyline") if "lola_global" in h.data else ""
+    coarse = ("; rays beyond about 70 S use the global LOLA grid, about 10 km between points, so hills and craters "
+              "smaller than that are missing from that part of the skyline") if "lola_global" in h.data else (
+        "; the 1.6 km polar DEM misses hills and craters smaller than a few km" if "1600m" in h.data else "")
     st.caption(f"Window {md_text(window_text)} (UTC). Horizons from {md_text(h.data)}{coarse}. "
                f"Method: {md_text(h.method)}. A run touching the window's edge may continue outside it.")
     pick = st.selectbox("Horizon plot for", list(range(len(names))), format_func=lambda k: names[k], key=K_VIS_SITE)

@@ -57,6 +57,12 @@ def test_section__shows_table_matrices_and_downloads_for_the_default_sites(monke
     ce4 = table.set_index("id").loc["chang-e-4"]
     assert ce4["pole distance (km)"] == pytest.approx(_geod_km(sites["chang-e-4"], _Pole()), rel=1e-6)
     assert np.isfinite(ce4["elevation (m)"])
+    # Displayed with the precision the data supports (whole metres of height, tenths of a degree), not "-5928.3231".
+    frame = next(d for d in at.dataframe if "elevation (m)" in d.value.columns)
+    columns = json.loads(frame.proto.columns)
+    assert columns["elevation (m)"]["type_config"]["format"] == "%.0f"
+    assert columns["slope (°)"]["type_config"]["format"] == "%.1f"
+    assert columns["elevation resolution (m)"]["type_config"]["format"] == "%.0f"
     # distance matrix: geodesic km, checked against pyproj.Geod on the same sphere
     dist = next(f for f in _frames(at) if list(f.columns) == list(cp.DEFAULT_COMPARE_IDS) and f.index.name == "id"
                 and f.loc["chang-e-4", "chang-e-4"] == 0)

@@ -54,7 +54,7 @@ def test_page__rasters_are_static_files_never_data_urls(monkeypatch, tmp_path):
     at = _run(monkeypatch, write_display_data(tmp_path))
     data = _map(at)
     bitmaps = {x["id"]: x for x in data["spec"]["layers"] if x["@@type"] == "BitmapLayer"}
-    assert set(bitmaps) == {"raster-hillshade", "raster-elevation", "raster-psr"}  # slope is off by default
+    assert set(bitmaps) == {"raster-elevation", "raster-psr"}  # hillshade and slope are off by default
     for layer in bitmaps.values():
         assert layer["image"].startswith("app/static/")
         served = STATIC_DIR / layer["image"].removeprefix("app/static/")

@@ -61,7 +61,9 @@ def test_csv__round_trips_with_a_provenance_header(comp):
     assert f"# exported_at: {STAMP}" in header
     assert f"# lunarmap_version: {__version__}" in header
     assert "# moon_radius_m: 1737400" in header
-    assert any(line.startswith("# elevation_products: lola_global_dem_0p35deg (") for line in header)
+    # Chang'e 4 (45 S) rests on the global grid; IM-2 and Haworth on the 1.6 km polar DEM.
+    assert any(line.startswith("# elevation_products: ldem256_south_polar_1600m (1,600 m); lola_global_dem_0p35deg (")
+               for line in header)
     assert any(line.startswith("# psr_grid: psr_60m.tif (60 m") for line in header)
     assert any(line.startswith("#   psr_area_in_radius_km2: ") for line in header)
     assert_same_table(pd.read_csv(io.BytesIO(data), comment="#"), comp)

@@ -97,13 +97,13 @@ def test_horizon_profiles__cap_stops_rays_but_keeps_lower_bound():
 
 @pytest.mark.realdata
 def test_horizon_profile__real_lola_grid_shackleton_floor_is_walled():
-    """Shackleton's floor (10 km grid) is ringed by its rim: the skyline is several degrees up all round."""
+    """Shackleton's floor (1.6 km polar DEM) is ringed by its rim: the skyline is several degrees up all round."""
     h = horizon_profile(129.78, -89.67, 2.0, data_dir=SHARED_DATA)
-    assert h.data == "lola_global_dem_0p35deg"
-    assert 10_000 < h.resolution_m[0] < 11_000
+    assert h.data.startswith("ldem256_south_polar_1600m")   # the finest product near the site
+    assert h.resolution_m[0] == 1_600.0
     assert np.all(np.isfinite(h.elevation_deg))
     assert h.elevation_deg.min() > 3.0
-    assert h.ground_m < -1_000
+    assert h.ground_m < -2_500                                # the 10 km grid said about -1,670 m
 
 
 @pytest.mark.realdata

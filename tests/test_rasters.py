@@ -215,9 +215,10 @@ def test_sample_elevation_m__shoemaker_crop_used_where_it_covers(prepared_data_d
     lon, lat = polar_to_lonlat(x, y)
     got = sample_elevation_m([lon, 0.0], [lat, -88.0], prepared_data_dir)
     assert got.values[0] == pytest.approx(direct, abs=1e-3)
-    np.testing.assert_allclose(got.resolution_m, [5.0, 10_660.6], atol=0.1)
+    np.testing.assert_allclose(got.resolution_m, [5.0, 1_600.0], atol=0.1)   # 88 S: the 1.6 km polar DEM
+    assert got.product == "pgda78_shoemaker_5m_crop + ldem256_south_polar_1600m"
     slope = sample_slope_deg([lon, 0.0], [lat, -88.0], prepared_data_dir)
-    assert slope.resolution_m[0] == 5.0 and np.all(np.isfinite(slope.values))
+    assert slope.resolution_m[0] == 5.0 and slope.resolution_m[1] == 1_600.0 and np.all(np.isfinite(slope.values))
 
 
 @pytest.mark.realdata

@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq
@@ -85,7 +86,8 @@ def test_any_valid_zone_survives_export_then_import(lon, lat, radius, verts):
         pass  # nearly collinear vertices can still cross after projection: refused, tested elsewhere
     for before, after in zip(zones, roundtrip(zones), strict=True):
         assert after.area_km2 == pytest.approx(before.area_km2, rel=1e-4)
-        moved = before.geometry_polar.symmetric_difference(after.geometry_polar).area
+        # Overlay snapped to a 1 mm grid: GEOS's floating overlay of two near-identical slivers can fail outright.
+        moved = shapely.symmetric_difference(before.geometry_polar, after.geometry_polar, grid_size=1e-3).area
         assert moved / before.geometry_polar.area < 1e-4  # the same shape in the same place, not just the same area
         assert (after.name, after.owner, after.shape, after.radius_km) == (before.name, before.owner, before.shape, before.radius_km)
 

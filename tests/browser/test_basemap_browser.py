@@ -1,0 +1,93 @@
+"""The real default map in a real browser: the LROC WAC mosaic is the basemap, elevation colours over it."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lunarmap.catalog import load_catalog
+from lunarmap.rasters import SOURCE_WAC
+
+from .mapframe import MapFrame, open_map_page, wait_idle
+
+pytestmark = [pytest.mark.browser, pytest.mark.realdata]
+
+
+@pytest.fixture(scope="module")
+def page(browser, real_app_url):
+    pg = open_map_page(browser, real_app_url, viewport={"width": 1400, "height": 1100})
+    yield pg
+    pg.close()
+
+
+def _box(pg, screenshots_dir, name: str) -> np.ndarray:
+    """Grey levels of the map canvas right of the legend, below the toolbar and above the scale bar, and the crop."""
+    pg.mouse.move(5, 5)
+    box = pg.locator(".lm-deck canvas").bounding_box()
+    img = Image.open(io.BytesIO(pg.screenshot(path=str(screenshots_dir / name)))).convert("L")
+    crop = (round(box["x"] + 220), round(box["y"] + 70), round(box["x"] + box["width"] - 20),
+            round(box["y"] + box["height"] - 60))
+    return np.asarray(img.crop(crop), dtype=float), crop
+
+
+def _wait_mpp_below(pg, mpp: float, timeout_s: float = 20.0) -> None:
+    """Until the map shows fewer than ``mpp`` metres per screen pixel (the root is in a shadow root: poll it)."""
+    root = pg.locator(".lm-root")
+    deadline = time.monotonic() + timeout_s
+    while 1.0 / 2 ** float(root.get_attribute("data-zoom")) >= mpp:
+        assert time.monotonic() < deadline, f"the map never zoomed in to {mpp} m per pixel"
+        pg.wait_for_timeout(100)
+
+
+def _toggle(pg, label: str) -> None:
+    pg.get_by_text(label, exact=True).click()
+    pg.wait_for_timeout(200)
+    wait_idle(pg)
+    pg.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=15_000)
+    pg.wait_for_timeout(500)
+
+
+def _wac_under(frame: MapFrame, crop: tuple[int, int, int, int], wac: np.ndarray, flip: bool = False) -> np.ndarray:
+    """The WAC JPEG's grey level under each screen pixel of ``crop``, placed by the catalogue's bounds."""
+    product = load_catalog().get("wac-south-polar-400m")
+    minx, miny, maxx, maxy = product.bounds_m
+    sx, sy = np.meshgrid(np.arange(crop[0], crop[2]) + 0.5, np.arange(crop[1], crop[3]) + 0.5)
+    x, y = frame.to_map(sx, sy)
+    col = np.clip(((x - minx) / (maxx - minx) * wac.shape[1]).astype(int), 0, wac.shape[1] - 1)
+    row = np.clip(((maxy - y) / (maxy - miny) * wac.shape[0]).astype(int), 0, wac.shape[0] - 1)
+    return (wac[:, ::-1] if flip else wac)[row, col].astype(float)
+
+
+def test_default_map_shows_the_wac_mosaic_in_place_and_toggling_it_changes_the_picture(
+        page, screenshots_dir, prepared_data_dir):
+    # Fly to Shackleton (search), where the 400 m mosaic shows crater rims the ~10 km global mosaic cannot.
+    search = page.get_by_placeholder(re.compile("Shackleton"))
+    search.fill("Shackleton")
+    search.press("Enter")
+    wait_idle(page)
+    _wait_mpp_below(page, 400.0)
+    page.wait_for_timeout(1500)  # the fly-to transition ends
+    frame = MapFrame(page)
+    with_wac, crop = _box(page, screenshots_dir, "basemap-wac-on.png")
+    assert with_wac.shape[0] > 200 and with_wac.shape[1] > 200
+    _toggle(page, "LROC WAC mosaic")
+    without, _ = _box(page, screenshots_dir, "basemap-wac-off.png")
+    after = MapFrame(page)
+    assert (after.tx, after.ty, after.zoom) == (frame.tx, frame.ty, frame.zoom), "the toggle kept the view"
+    _toggle(page, "LROC WAC mosaic")
+    again, _ = _box(page, screenshots_dir, "basemap-wac-on-again.png")
+    assert np.mean(np.abs(with_wac - without)) > 5.0         # the mosaic changes the picture (PSR fill over parts)
+    assert np.mean(np.abs(with_wac - again)) < 3.0           # and back as it was
+    # What the mosaic adds is the WAC image itself, in place: it correlates with the JPEG sampled under each
+    # screen pixel at the catalogue's bounds, and not with the JPEG flipped left to right.
+    wac = np.asarray(Image.open(prepared_data_dir / SOURCE_WAC).convert("L"))
+    added = (with_wac - without).ravel()
+    placed = np.corrcoef(added, _wac_under(frame, crop, wac).ravel())[0, 1]
+    flipped = np.corrcoef(added, _wac_under(frame, crop, wac, flip=True).ravel())[0, 1]
+    assert placed > 0.5 and abs(flipped) < 0.5 * placed, (placed, flipped)
+    assert not page.errors
