@@ -145,8 +145,9 @@ def main() -> None:
         if not state.layers:
             offer_data_setup(state, root)
         elif any(d.name == "psr" for d in state.layers):
-            st.caption("Permanent shadow (blue) comes from the 60 m PSR grid, which stops at about 85° S "
-                       "(the blue box): beyond it the map says nothing about shadow.")
+            st.caption("Permanent shadow (blue): the official LOLA outlines of every PSR of 5 km² or more from 75° S "
+                       "to the pole (outer blue box), and the 60 m PSR grid, with the smaller ones too, from 85° S "
+                       "(inner box). Beyond the outer box the map says nothing about shadow.")
     zones_panel.zones_section(catalog, root, zones)
     compare_panel.compare_section(catalog, root)
     visibility_section(catalog, root)

@@ -35,6 +35,7 @@ __all__ = [
     "distance_m",
     "inverse",
     "forward",
+    "forward_lonlat",
     "distance_matrix_m",
     "geodesic_circle",
     "area_m2",
@@ -124,6 +125,28 @@ def inverse(lon1_deg: Any, lat1_deg: Any, lon2_deg: Any, lat2_deg: Any) -> Inver
 def forward(lon_deg: Any, lat_deg: Any, azimuth_deg: Any, distance_m_: Any) -> tuple[Any, Any, Any]:
     """End point (lon, lat in degrees) and back azimuth after travelling ``distance_m_`` along ``azimuth_deg``."""
     return MOON_GEOD.fwd(lon_deg, lat_deg, azimuth_deg, distance_m_)
+
+
+def forward_lonlat(lon_deg: Any, lat_deg: Any, azimuth_deg: Any, distance_m_: Any) -> tuple[np.ndarray, np.ndarray]:
+    """End points (lon -180..180, lat in degrees) of great-circle paths on the Moon sphere, in closed form.
+
+    The same points as :func:`forward` (the geodesic on a sphere is the great circle), for large arrays at a
+    fraction of the cost (plain numpy trigonometry); no back azimuth.
+
+    >>> lon, lat = forward_lonlat(0.0, -89.0, 180.0, 30_323.35)   # 1 degree of arc towards the pole: the pole
+    >>> round(float(lat), 6)
+    -90.0
+    """
+    lon1, lat1 = np.radians(np.asarray(lon_deg, dtype=float)), np.radians(np.asarray(lat_deg, dtype=float))
+    az = np.radians(np.asarray(azimuth_deg, dtype=float))
+    delta = np.asarray(distance_m_, dtype=float) / MOON_RADIUS_M
+    sin_lat1, cos_lat1 = np.sin(lat1), np.cos(lat1)
+    sin_d, cos_d = np.sin(delta), np.cos(delta)
+    sin_lat2 = np.clip(sin_lat1 * cos_d + cos_lat1 * sin_d * np.cos(az), -1.0, 1.0)
+    lat2 = np.arcsin(sin_lat2)
+    lon2 = lon1 + np.arctan2(np.sin(az) * sin_d * cos_lat1, cos_d - sin_lat1 * sin_lat2)
+    lon2 = (np.degrees(lon2) + 180.0) % 360.0 - 180.0
+    return lon2, np.degrees(lat2)
 
 
 def distance_matrix_m(lon_deg: Any, lat_deg: Any) -> np.ndarray:

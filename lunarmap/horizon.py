@@ -1,7 +1,7 @@
 """The terrain horizon around a site: how high the skyline stands in every direction.
 
 For each azimuth a ray is marched outward along the geodesic (points from
-:func:`lunarmap.geodesy.forward`), the terrain height is sampled at each point
+:func:`lunarmap.geodesy.forward_lonlat`), the terrain height is sampled at each point
 and the elevation angle of that point is computed exactly on the sphere, seen
 from the sensor (ground height at the site plus the mast height):
 
@@ -48,7 +48,7 @@ import numpy as np
 
 from .crs import MOON_RADIUS_M
 from .errors import HorizonError, OutsideRasterError
-from .geodesy import forward, validate_lonlat
+from .geodesy import forward_lonlat, validate_lonlat
 
 __all__ = [
     "MOON_RELIEF_M",
@@ -190,7 +190,7 @@ def local_relief_range_m(
     counts = np.maximum(1, np.ceil(2 * np.pi * rings / spacing_m).astype(int))
     dist = np.repeat(rings, counts)
     az = np.concatenate([np.arange(n) * 360.0 / n for n in counts])
-    plon, plat, _ = forward(np.full(dist.size, float(lon_deg)), np.full(dist.size, float(lat_deg)), az, dist)
+    plon, plat = forward_lonlat(np.full(dist.size, float(lon_deg)), np.full(dist.size, float(lat_deg)), az, dist)
     heights = _sample(sampler, np.asarray(plon), np.asarray(plat), {})
     if not np.any(np.isfinite(heights)):
         return MOON_RELIEF_M
@@ -304,7 +304,7 @@ def _probe_resolution(sampler: Sampler, lon: np.ndarray, lat: np.ndarray, s_max:
     ring_s = np.array([0.0, 1_000.0, 10_000.0, s_max])
     ring_az = np.arange(0.0, 360.0, 45.0)
     S, A = np.meshgrid(ring_s, ring_az)
-    plon, plat, _ = forward(np.full(S.size, lon[0]), np.full(S.size, lat[0]), A.ravel(), S.ravel())
+    plon, plat = forward_lonlat(np.full(S.size, lon[0]), np.full(S.size, lat[0]), A.ravel(), S.ravel())
     _sample(sampler, np.concatenate([lon, plon]), np.concatenate([lat, plat]), probe)
     if "res" not in probe:
         return (20.0, 2_000.0)  # plain-array samplers: assume fine near, 2 km far
@@ -326,7 +326,7 @@ def _march(sampler: Sampler, lon: np.ndarray, lat: np.ndarray, r0: np.ndarray, s
         d = dists[c0:c0 + _CHUNK]
         si = site_idx[rays]
         S = np.broadcast_to(d, (rays.size, d.size))
-        plon, plat, _ = forward(np.repeat(lon[si], d.size), np.repeat(lat[si], d.size),
+        plon, plat = forward_lonlat(np.repeat(lon[si], d.size), np.repeat(lat[si], d.size),
                                 np.repeat(az_all[rays], d.size), S.ravel())
         heights = _sample(sampler, np.asarray(plon), np.asarray(plat), seen).reshape(rays.size, d.size)
         e = _elevation_rad(S / _R, heights, r0[si][:, None])

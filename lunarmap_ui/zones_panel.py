@@ -490,9 +490,10 @@ def _conflict_tables(view: ZonesView, catalog: SiteCatalog) -> None:
         st.caption(md_text(view.psr_status))
         return
     total = report.psr_total_km2
-    psr_note = (f"PSR areas come from the 60 m PSR grid (all PSR in it: {total:,.0f} km² on the sphere; it covers "
-                "about 85° S to the pole: zones outside it have no PSR figure, zones partly outside count only the "
-                "covered part, as the PSR note says)." if np.isfinite(total)
+    psr_note = (f"PSR areas come from the official LOLA PSR outlines (every PSR of 5 km² or more, 75° S to the "
+                f"pole) and the 60 m PSR grid for smaller ones from 85° S (all PSR: {total:,.0f} km² on the sphere; "
+                "zones beyond 75° S have no PSR figure, zones partly beyond count only the covered part, as the PSR "
+                "note says)." if np.isfinite(total)
                 else f"PSR areas are not available: {view.psr_status}")
     st.caption("Name, owner, purpose, dates, rule and a circle's radius can be edited in the table; select rows and "
                "press Delete to remove zones. " + psr_note)
