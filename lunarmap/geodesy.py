@@ -36,6 +36,8 @@ __all__ = [
     "inverse",
     "forward",
     "forward_lonlat",
+    "ring_crosses_180",
+    "lonlat_ring_to_polar",
     "distance_matrix_m",
     "geodesic_circle",
     "area_m2",
@@ -247,6 +249,50 @@ def lens_area_km2(radius1_km: float, radius2_km: float, distance_km: float) -> f
     return float((sector_a + sector_b - kite) * R * R)
 
 
+def ring_crosses_180(ring_lonlat: Any) -> bool:
+    """Whether a lon/lat ring has an edge (the closing one included) whose longitudes differ by more than 180 deg.
+
+    Such an edge crosses the 180 meridian the short way, as every GIS draws it.
+
+    >>> ring_crosses_180([(179.5, -60.0), (-179.5, -60.0), (-179.5, -61.0), (179.5, -61.0)])
+    True
+    """
+    lon = np.asarray(ring_lonlat, dtype=float).reshape(-1, 2)[:, 0]
+    return bool(lon.size > 1 and np.any(np.abs(np.diff(np.append(lon, lon[0]))) > 180.0))
+
+
+def lonlat_ring_to_polar(ring_lonlat: Any, what: str = "ring", densify_deg: float | None = 0.05) -> np.ndarray:
+    """An open ring in IAU_2015:30135 metres from a lon/lat ring, every edge read the short way round.
+
+    An edge whose longitudes differ by more than 180 deg crosses the 180 meridian the short way (not the
+    long way round the Moon); a ring whose longitudes then wind once round the pole encloses the pole, which
+    on the polar map is an ordinary point inside it. Edges are straight in lon/lat (densified every
+    ``densify_deg`` degrees, ``None`` keeps the vertices as they are) with the longitudes unwrapped, then
+    projected. A ring winding round the pole more than once is refused with :class:`GeometryError`.
+
+    >>> ring = lonlat_ring_to_polar([(0.0, -89.0), (120.0, -89.0), (-120.0, -89.0)], densify_deg=None)
+    >>> round(float(area_km2(Polygon(ring))), 1) > 0, len(ring)
+    (True, 3)
+    """
+    pts = np.asarray(ring_lonlat, dtype=float).reshape(-1, 2)
+    if len(pts) > 1 and np.allclose(pts[0], pts[-1]):
+        pts = pts[:-1]
+    validate_lonlat(pts[:, 0], pts[:, 1], what)
+    closed = np.vstack([pts, pts[:1]])
+    lon = np.degrees(np.unwrap(np.radians(closed[:, 0])))
+    turns = (lon[-1] - lon[0]) / 360.0
+    if abs(turns) > 1.0 + 1e-9:
+        raise GeometryError(
+            f"{what}: the ring winds {abs(turns):.0f} times round the pole; a zone outline goes round it at most "
+            "once. Check the order of the vertices."
+        )
+    line = np.column_stack([lon, closed[:, 1]])
+    if densify_deg is not None:
+        line = shapely.get_coordinates(shapely.segmentize(shapely.LineString(line), densify_deg))
+    x, y = transformer(LONLAT_CODE, SOUTH_POLAR_CODE).transform(line[:-1, 0], line[:-1, 1])
+    return np.column_stack([x, y])
+
+
 def to_polar(geom_lonlat: BaseGeometry, what: str = "geometry", densify_deg: float | None = 0.05) -> BaseGeometry:
     """Convert a lon/lat geometry (degrees east, edges straight in lon/lat) to IAU_2015:30135 metres.
 
@@ -261,6 +307,20 @@ def to_polar(geom_lonlat: BaseGeometry, what: str = "geometry", densify_deg: flo
     coords = shapely.get_coordinates(geom_lonlat)
     validate_lonlat(coords[:, 0], coords[:, 1], what)
     touches_pole = bool(np.any(coords[:, 1] <= -90.0 + 1e-9))
+    if (not touches_pole and geom_lonlat.geom_type in ("Polygon", "MultiPolygon")
+            and any(ring_crosses_180(shapely.get_coordinates(r)) for r in shapely.get_rings(shapely.get_parts(geom_lonlat)))):
+        # Edges crossing the 180 meridian are read the short way; a ring winding round the pole encloses it.
+        def part(poly: Polygon) -> Polygon:
+            rings = [lonlat_ring_to_polar(shapely.get_coordinates(r), what, densify_deg) for r in [poly.exterior, *poly.interiors]]
+            return Polygon(rings[0], rings[1:])
+        polys = [part(p) for p in shapely.get_parts(geom_lonlat)]
+        out = polys[0] if geom_lonlat.geom_type == "Polygon" else shapely.MultiPolygon(polys)
+        if not out.is_valid or out.is_empty:
+            raise GeometryError(
+                f"{what}: polygon is invalid ({shapely.is_valid_reason(out)}) with its edges read the short way "
+                "across the 180 meridian; fix the ring so it does not cross itself."
+            )
+        return out
     # Edges straight in lon/lat (densified): the ring must be valid in lon/lat. Edges straight
     # on the map (densify_deg=None): validity is judged in polar metres below.
     if densify_deg is not None and geom_lonlat.geom_type in ("Polygon", "MultiPolygon") and not geom_lonlat.is_valid:

@@ -28,8 +28,18 @@ from shapely.geometry.base import BaseGeometry
 
 from .crs import LONLAT_CODE, MOON_RADIUS_M, SOUTH_POLAR_CODE, lunar_crs_code, polar_to_lonlat, transformer
 from .errors import LunarmapError, ZoneError
-from .geodesy import area_km2, cap_area_km2, check_radius_km, geodesic_circle, to_polar, validate_lonlat
+from .geodesy import (
+    area_km2,
+    cap_area_km2,
+    check_radius_km,
+    geodesic_circle,
+    lonlat_ring_to_polar,
+    ring_crosses_180,
+    to_polar,
+    validate_lonlat,
+)
 from .sites import Site
+from .zone_swap import SwappedCoordinatesError, check_not_swapped
 
 __all__ = [
     "MAX_RADIUS_KM",
@@ -563,12 +573,22 @@ def _feature_zones(feat: dict[str, Any], props: dict[str, Any], name: str, label
         else:
             validate_lonlat(coords[:, 0], coords[:, 1], f"zone {part!r}")
             _refuse_north(part, coords[:, 1])
+            if not exact:
+                try:
+                    check_not_swapped(part, coords[:-1])
+                except SwappedCoordinatesError as err:
+                    if not err.can_add_as_typed:   # wholly off the map, on it when swapped: refuse, say so
+                        raise ZoneError(f"{err} GeoJSON gives each position as [longitude, latitude].") from None
         if poly.interiors:
             n = len(poly.interiors)
             raise ZoneError(f"{label}: zone {part!r} has {n} hole{'s' if n != 1 else ''}; lunarmap zones are single "
                             "outlines: remove the holes or split the zone into parts.")
         if polar_file:
             polar = poly
+        elif not exact and ring_crosses_180(coords):
+            # Another tool's ring crossing the 180 meridian (or winding round the pole): edges the short way;
+            # polygon_zone below judges it on the polar map and offers the repair of a true bow-tie.
+            polar = Polygon(lonlat_ring_to_polar(coords, f"zone {part!r}"))
         else:
             if not exact and not poly.is_valid:
                 polygon_zone(part, "x", list(poly.exterior.coords))  # raises SelfIntersectionError with repair

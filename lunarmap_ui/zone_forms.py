@@ -16,6 +16,7 @@ import streamlit as st
 from lunarmap.errors import LunarmapError
 from lunarmap.scenarios import scenario_from_gpkg_bytes
 from lunarmap.sites import SiteCatalog
+from lunarmap.zone_swap import SwappedCoordinatesError, check_not_swapped
 from lunarmap.zones import (
     SIZING_RULES,
     SelfIntersectionError,
@@ -25,7 +26,16 @@ from lunarmap.zones import (
 )
 
 from .page import md_text
-from .zone_state import DEFAULT_OWNER, current_zones, new_owner, next_name, notice, refuse_polygon, set_zones
+from .zone_state import (
+    DEFAULT_OWNER,
+    current_zones,
+    new_owner,
+    next_name,
+    notice,
+    offer_swap,
+    refuse_polygon,
+    set_zones,
+)
 
 __all__ = ["parse_vertices", "circle_form", "polygon_form", "import_form"]
 
@@ -89,9 +99,14 @@ def circle_form(catalog: SiteCatalog) -> None:
     zones = current_zones()
     name = meta.pop("name") or (catalog[centre].name if centre != "__coords__" else next_name(zones))
     owner = meta.pop("owner")
+    rule = _rule_text(rule_key, free, float(radius))
     try:
-        zone = circle_zone(name, owner, float(lon), float(lat), float(radius),
-                           rule=_rule_text(rule_key, free, float(radius)), **meta)
+        if centre == "__coords__":
+            check_not_swapped(name, [(float(lon), float(lat))], radius_km=float(radius))
+        zone = circle_zone(name, owner, float(lon), float(lat), float(radius), rule=rule, **meta)
+    except SwappedCoordinatesError as err:
+        offer_swap(err, name, owner, {"rule": rule, **meta}, radius_km=float(radius))
+        st.rerun()
     except LunarmapError as err:
         notice(f"The circle zone was not added: {err}")
         st.rerun()
@@ -140,7 +155,11 @@ def polygon_form() -> None:
         notice(f"The polygon zone was not added: {err}")
         st.rerun()
     try:
+        check_not_swapped(name, verts)
         zone = polygon_zone(name, owner, verts, rule=rule, **meta)
+    except SwappedCoordinatesError as err:
+        offer_swap(err, name, owner, {"rule": rule, **meta})
+        st.rerun()
     except SelfIntersectionError as err:
         refuse_polygon(err, name, owner, {"rule": rule, **meta})
         st.rerun()

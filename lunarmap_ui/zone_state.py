@@ -13,10 +13,11 @@ import shapely
 import streamlit as st
 
 from lunarmap.scenarios import ScenarioStore
+from lunarmap.zone_swap import SwappedCoordinatesError
 from lunarmap.zones import SelfIntersectionError, Zone
 
 __all__ = [
-    "K_ZONES", "K_ZONES_UNDO", "K_ZONE_NOTICE", "K_ZONE_REPAIR", "K_SCENARIO", "K_QUERY_OPENED", "K_NEW_OWNER",
+    "K_ZONES", "K_ZONES_UNDO", "K_ZONE_NOTICE", "K_ZONE_REPAIR", "K_ZONE_SWAP", "offer_swap", "K_SCENARIO", "K_QUERY_OPENED", "K_NEW_OWNER",
     "K_NEW_PURPOSE", "K_SCENARIO_NAME", "K_ANALYSIS", "K_ACK", "QUERY_KEY", "DEFAULT_OWNER", "store", "init_zone_state",
     "K_TABLE_VERSION", "current_zones", "fingerprint", "set_zones", "undo", "notice", "next_name", "new_meta",
     "new_owner", "refuse_polygon",
@@ -26,6 +27,7 @@ K_ZONES = "zones"                  # list[Zone]: this session's zones (unsaved w
 K_ZONES_UNDO = "zones_undo"        # list[(zones, open scenario)]: earlier states, newest last
 K_ZONE_NOTICE = "zone_notice"      # {"level": "warning"|"success"|"info", "text": str} from the last action
 K_ZONE_REPAIR = "zone_repair"      # a refused self-intersecting polygon and its offered repair
+K_ZONE_SWAP = "zone_swap"          # typed coordinates that look like "lat, lon": both readings on offer
 K_SCENARIO = "zone_scenario"       # {"id", "name", "fingerprint", "saved_utc"} of the open saved scenario, or None
 K_QUERY_OPENED = "zone_query_opened"
 K_NEW_OWNER = "zone_new_owner"
@@ -50,6 +52,7 @@ def init_zone_state() -> None:
     st.session_state.setdefault(K_ZONES_UNDO, [])
     st.session_state.setdefault(K_ZONE_NOTICE, None)
     st.session_state.setdefault(K_ZONE_REPAIR, None)
+    st.session_state.setdefault(K_ZONE_SWAP, None)
     st.session_state.setdefault(K_SCENARIO, None)
     st.session_state.setdefault(K_NEW_OWNER, DEFAULT_OWNER)
     st.session_state.setdefault(K_NEW_PURPOSE, "")
@@ -124,3 +127,12 @@ def refuse_polygon(err: SelfIntersectionError, name: str, owner: str, meta: dict
     notice(str(err))
 
 
+
+
+def offer_swap(err: SwappedCoordinatesError, name: str, owner: str, meta: dict[str, Any],
+               radius_km: float | None = None) -> None:
+    """Keep both readings of coordinates that look swapped on offer (swap, or add as typed when that is on the map)."""
+    st.session_state[K_ZONE_SWAP] = {"name": name, "owner": owner, "meta": meta, "radius_km": radius_km,
+                                     "as_typed": err.as_typed, "swapped": err.swapped,
+                                     "can_add_as_typed": err.can_add_as_typed}
+    notice(str(err))

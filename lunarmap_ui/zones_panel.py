@@ -53,6 +53,7 @@ from .zone_state import (
     K_TABLE_VERSION,
     K_ZONE_NOTICE,
     K_ZONE_REPAIR,
+    K_ZONE_SWAP,
     K_ZONES_UNDO,
     current_zones,
     fingerprint,
@@ -401,6 +402,44 @@ def _repair_offer() -> None:
                   on_click=lambda: st.session_state.update({K_ZONE_REPAIR: None, K_ZONE_NOTICE: None}))
 
 
+def _add_reading(which: str) -> None:
+    pending = st.session_state.get(K_ZONE_SWAP)
+    if not pending:
+        return
+    reading = pending[which]
+    meta = dict(pending["meta"])
+    try:
+        if pending["radius_km"] is not None:
+            lon, lat = reading.vertices_lonlat[0]
+            zone = circle_zone(pending["name"], pending["owner"], lon, lat, pending["radius_km"], **meta)
+        else:
+            zone = polygon_zone(pending["name"], pending["owner"], list(reading.vertices_lonlat), **meta)
+    except LunarmapError as err:
+        notice(f"That reading could not be added either: {err}")
+        return
+    st.session_state[K_ZONE_SWAP] = None
+    how = "with latitude and longitude swapped" if which == "swapped" else "as typed"
+    set_zones(current_zones() + [zone], f"Added {zone.name} {how} ({zone.area_km2:,.3f} km²).")
+
+
+def _swap_offer() -> None:
+    pending = st.session_state.get(K_ZONE_SWAP)
+    if not pending:
+        return
+    with st.container(border=True, key="zone_swap_offer"):
+        st.markdown("**These coordinates look like latitude, longitude.** lunarmap reads 'longitude, latitude'. "
+                    "Nothing was added yet.")
+        st.caption(f"As typed (longitude, latitude): {md_text(pending['as_typed'].describe())}.")
+        st.caption(f"Swapped (latitude, longitude): {md_text(pending['swapped'].describe())}.")
+        c1, c2, c3 = st.columns(3)
+        c1.button("Swap lat and lon", key="zone_swap_accept", type="primary", on_click=_add_reading,
+                  args=("swapped",))
+        if pending["can_add_as_typed"]:
+            c2.button("Add as typed", key="zone_swap_as_typed", on_click=_add_reading, args=("as_typed",))
+        c3.button("Discard", key="zone_swap_discard",
+                  on_click=lambda: st.session_state.update({K_ZONE_SWAP: None, K_ZONE_NOTICE: None}))
+
+
 def _undo() -> None:
     if undo():
         notice("Undone.", "info")
@@ -536,6 +575,8 @@ def zones_section(catalog: SiteCatalog, data_dir: Path, view: ZonesView) -> None
         _show_notice()
     with st.container():
         _repair_offer()
+    with st.container():
+        _swap_offer()
     with st.container():
         _conflict_tables(view, catalog)
     with st.expander("Add a zone exactly, or import zones", expanded=False, key="zone_entry_expander",

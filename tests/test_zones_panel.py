@@ -224,6 +224,55 @@ def test_self_intersecting_polygon_is_refused_then_its_repair_can_be_added(monke
     assert at.session_state[zs.K_ZONE_REPAIR] is None
 
 
+def test_polygon_typed_as_lat_lon_is_caught_and_the_swap_adds_the_polar_zone(monkeypatch, tmp_path):
+    """"-89.0, -10 / -89.5, -20 / -89.2, -30" was a 3,564 km2 zone at 10-30 S, 89 W, off the map."""
+    at = _page_with_zones(monkeypatch, tmp_path, [])
+    at.text_area(key="zp_vertices").set_value("-89.0, -10\n-89.5, -20\n-89.2, -30")
+    at.button(key="FormSubmitter:zone_polygon_form-Add polygon zone").click()
+    at.run()
+    assert at.session_state[zs.K_ZONES] == []
+    warning = " ".join(w.value for w in _plain(at.warning))
+    assert "off the map, north of 40° S" in warning and "3,564" in warning and "Nothing was added" in warning
+    pending = at.session_state[zs.K_ZONE_SWAP]
+    assert pending["can_add_as_typed"] is False
+    captions = " ".join(c.value for c in at.caption)
+    assert "As typed (longitude, latitude)" in captions and "Swapped (latitude, longitude)" in captions
+    assert not [b for b in at.button if b.key == "zone_swap_as_typed"]     # off the map: no "add as typed"
+    at.button(key="zone_swap_accept").click()
+    at.run()
+    (zone,) = at.session_state[zs.K_ZONES]
+    assert zone.area_km2 == pytest.approx(pending["swapped"].area_km2, rel=1e-9) and zone.area_km2 < 100.0
+    assert zone.geometry_polar.centroid.distance(Polygon([(0, 1), (1, 0), (0, -1)]).centroid) < 40_000  # by the pole
+    assert at.session_state[zs.K_ZONE_SWAP] is None
+
+
+def test_polar_zone_typed_as_lat_lon_on_the_map_can_be_confirmed_as_typed(monkeypatch, tmp_path):
+    at = _page_with_zones(monkeypatch, tmp_path, [])
+    at.text_area(key="zp_vertices").set_value("-89.0, -50\n-89.5, -45\n-89.2, -55")
+    at.button(key="FormSubmitter:zone_polygon_form-Add polygon zone").click()
+    at.run()
+    assert at.session_state[zs.K_ZONES] == [] and at.session_state[zs.K_ZONE_SWAP]["can_add_as_typed"]
+    at.button(key="zone_swap_as_typed").click()
+    at.run()
+    (zone,) = at.session_state[zs.K_ZONES]
+    assert zone.area_km2 > 1_000.0           # as typed: about 1,087 km2 between 45 and 55 S
+
+
+def test_circle_centre_typed_as_lat_lon_is_caught(monkeypatch, tmp_path):
+    at = _page_with_zones(monkeypatch, tmp_path, [])
+    at.number_input(key="zc_lon").set_value(-89.5)
+    at.number_input(key="zc_lat").set_value(-10.0)
+    at.number_input(key="zc_radius").set_value(5.0)
+    at.button(key="FormSubmitter:zone_circle_form-Add circle zone").click()
+    at.run()
+    assert at.session_state[zs.K_ZONES] == []
+    assert any("centre lies off the map" in w.value for w in _plain(at.warning))
+    at.button(key="zone_swap_accept").click()
+    at.run()
+    (zone,) = at.session_state[zs.K_ZONES]
+    assert zone.centre_lonlat == pytest.approx((-10.0, -89.5)) and zone.radius_km == 5.0
+
+
 def test_saved_scenario_opens_from_its_link_in_another_session_and_unsaved_zones_stay_put(
         monkeypatch, tmp_path, scenario_store_in_tmp):
     a = circle_zone("Rim A", "NASA", 0.0, -89.7, 10.0)

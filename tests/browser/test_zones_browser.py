@@ -204,3 +204,25 @@ def test_a_zone_dragged_in_edit_mode_is_moved_on_the_sphere_keeping_its_area(bro
     assert moved == pytest.approx(added, rel=1e-4), (added, moved)
     assert not pg.errors, pg.errors
     context.close()
+
+
+def test_polygon_typed_lat_lon_is_caught_and_one_click_swaps_it(browser, app_url, screenshots_dir):
+    context = browser.new_context(viewport={"width": 1400, "height": 1300})
+    pg = open_map_page(context, app_url)
+    pg.get_by_text("Add a zone exactly, or import zones").click()
+    wait_idle(pg)
+    pg.get_by_role("tab", name="Polygon").click()
+    wait_idle(pg)
+    pg.get_by_role("textbox", name=re.compile("Vertices: one 'longitude, latitude' per line")).fill(
+        "-89.0, -10\n-89.5, -20\n-89.2, -30")
+    pg.get_by_role("button", name="Add polygon zone").click()
+    _text(pg, r"These coordinates look like latitude, longitude")
+    _text(pg, r"As typed \(longitude, latitude\): centre 20\.15° S, 89\.23° W, 3,564\.1 km²")
+    assert pg.get_by_role("button", name="Add as typed").count() == 0   # off the map: only the swap is offered
+    pg.screenshot(path=str(screenshots_dir / "zones-swap-offer.png"))
+    _zone_count(pg, 0)
+    pg.get_by_role("button", name="Swap lat and lon").click()
+    _text(pg, r"with latitude and longitude swapped")
+    _zone_count(pg, 1)
+    assert not pg.errors, pg.errors
+    context.close()
