@@ -130,7 +130,7 @@ def main() -> None:
                                    st.session_state.get(page.K_VIEW),
                                    compare_panel.radius_circle_layers(catalog) + sunlit_panel.sunlit_overlays()
                                    + zones.overlays,
-                                   legend_extra=sunlit_panel.sunlit_legend() + zones.legend,
+                                   legend_extra=zones.legend + sunlit_panel.sunlit_legend(),
                                    zones=zones.map_zones, ack=zones.ack, selected_zone=zones.selected,
                                    unsaved=zones.unsaved,
                                    tools={"draw": True, "region": True, "regionLabel": sunlit_panel.REGION_LABEL})
@@ -138,6 +138,7 @@ def main() -> None:
                         on_region=sunlit_panel.on_region_request)
         sunlit_panel.sunlit_status()
     with right:
+        zones_panel.owner_field()
         page.selection_panel(catalog, root)
         page.click_readout(root)
         zones_panel.zones_summary(zones)

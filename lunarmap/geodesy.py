@@ -36,6 +36,7 @@ __all__ = [
     "inverse",
     "forward",
     "forward_lonlat",
+    "polar_to_laea_m",
     "ring_crosses_180",
     "lonlat_ring_to_polar",
     "distance_matrix_m",
@@ -205,12 +206,27 @@ def area_m2(geom_polar: Any) -> Any:
     """
     geoms = np.asarray(geom_polar, dtype=object)
     dense = shapely.segmentize(geoms, _DENSIFY_M)
-    t = transformer(SOUTH_POLAR_CODE, LAEA_SOUTH_PROJ)
-    projected = shapely.transform(dense, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+    projected = shapely.transform(dense, polar_to_laea_m)
     areas = shapely.area(projected)
     if geoms.ndim == 0:
         return float(areas)
     return areas
+
+
+def polar_to_laea_m(xy: np.ndarray) -> np.ndarray:
+    """(n, 2) IAU_2015:30135 metres to south polar Lambert azimuthal equal-area metres, in closed form.
+
+    Both projections are azimuthal about the pole with the same azimuths; only the radius differs:
+    stereographic rho_s = 2 R tan(c/2), equal-area rho_l = 2 R sin(c/2) (c the angle from the pole), so
+    rho_l = rho_s / sqrt(1 + (rho_s / 2R)^2). The same numbers as pyproj (``+proj=laea +lat_0=-90``),
+    at a fraction of the cost for millions of vertices.
+
+    >>> polar_to_laea_m(np.array([[2.0 * MOON_RADIUS_M, 0.0]])).round(3).tolist()   # the equator
+    [[2457074.306, 0.0]]
+    """
+    xy = np.asarray(xy, dtype=float)
+    k = 1.0 / np.sqrt(1.0 + (xy[:, 0] ** 2 + xy[:, 1] ** 2) / (4.0 * MOON_RADIUS_M ** 2))
+    return xy * k[:, None]
 
 
 def area_km2(geom_polar: Any) -> Any:

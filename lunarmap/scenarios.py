@@ -10,6 +10,7 @@ user data folder (platformdirs); ``LUNARMAP_SCENARIO_DB`` overrides it.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import struct
 import time
@@ -26,10 +27,11 @@ import shapely
 from pyproj import CRS
 
 from .crs import SOUTH_POLAR_CODE
-from .errors import ScenarioError
-from .zones import MAX_IMPORT_BYTES, Zone, _circle_meta, polygon_zone
+from .errors import ScenarioError, ZoneError
+from .zones import MAX_IMPORT_BYTES, Zone, _circle_meta, check_text, polygon_zone
 
-__all__ = ["ScenarioInfo", "ScenarioStore", "default_store_path", "scenario_gpkg_bytes", "scenario_from_gpkg_bytes"]
+__all__ = ["ScenarioInfo", "ScenarioStore", "default_store_path", "format_saved", "scenario_gpkg_bytes",
+           "scenario_from_gpkg_bytes"]
 
 _ZONE_COLUMNS = ("zone_id", "scenario_id", "position", "name", "owner", "purpose", "start", "end", "rule", "shape",
                  "centre_lon_deg", "centre_lat_deg", "radius_km")
@@ -141,8 +143,12 @@ class ScenarioStore:
     # --- operations -----------------------------------------------------------------------------
 
     def save(self, name: str, zones: Iterable[Zone], scenario_id: str | None = None,
-             expect_saved_utc: str | None = None) -> str:
+             expect_saved_utc: str | None = None, number_if_taken: bool = False) -> str:
         """Save zones under ``name`` (a new scenario, or replace ``scenario_id``'s zones). Returns the id.
+
+        Names are unique in a store (compared without case or surrounding space): a name another scenario
+        has is refused with :class:`ScenarioError`, or, with ``number_if_taken``, numbered ("Rim plan (2)");
+        :meth:`info` tells the name it was saved under.
 
         ``expect_saved_utc`` is the ``saved_utc`` of the scenario as it was
         opened (:meth:`info`); with ``scenario_id``, the save is refused, and
@@ -153,6 +159,7 @@ class ScenarioStore:
         name = (name or "").strip()
         if not name:
             raise ScenarioError("a scenario needs a name; type one before saving.")
+        name = _check_name(name)
         zones = list(zones)
         sid = scenario_id or uuid.uuid4().hex[:12]
         now = datetime.now(UTC)
@@ -178,6 +185,7 @@ class ScenarioStore:
             while stored is not None and stamp == stored[0]:  # two saves in one microsecond
                 now += timedelta(microseconds=1)
                 stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            name = _free_name(con, name, sid, number_if_taken)
             con.execute("DELETE FROM zones WHERE scenario_id=?", (sid,))
             con.execute("INSERT INTO scenarios (scenario_id, name, saved_utc) VALUES (?, ?, ?) "
                         "ON CONFLICT(scenario_id) DO UPDATE SET name=excluded.name, saved_utc=excluded.saved_utc",
@@ -220,14 +228,18 @@ class ScenarioStore:
             ))
         return zones
 
-    def rename(self, scenario_id: str, new_name: str) -> None:
-        """Rename a saved scenario."""
+    def rename(self, scenario_id: str, new_name: str, number_if_taken: bool = False) -> str:
+        """Rename a saved scenario; returns the name given (numbered when taken and ``number_if_taken``)."""
         new_name = (new_name or "").strip()
         if not new_name:
             raise ScenarioError("the new scenario name is empty; type a name.")
+        new_name = _check_name(new_name)
         self.info(scenario_id)
         with self._connect() as con, con:
+            con.execute("BEGIN IMMEDIATE")
+            new_name = _free_name(con, new_name, scenario_id, number_if_taken)
             con.execute("UPDATE scenarios SET name=? WHERE scenario_id=?", (new_name, scenario_id))
+        return new_name
 
     def delete(self, scenario_id: str) -> None:
         """Delete a saved scenario and its zones."""
@@ -235,6 +247,49 @@ class ScenarioStore:
         with self._connect() as con, con:
             con.execute("DELETE FROM zones WHERE scenario_id=?", (scenario_id,))
             con.execute("DELETE FROM scenarios WHERE scenario_id=?", (scenario_id,))
+
+
+def format_saved(saved_utc: str, tz_name: str | None = None) -> str:
+    """A save time to the minute in a time zone (an IANA name, e.g. the browser's; UTC when unknown).
+
+    >>> format_saved("2026-12-03T08:41:07.123456Z", "Europe/Berlin")
+    '2026-12-03 09:41 CET'
+    >>> format_saved("2026-12-03T08:41:07.123456Z", None)
+    '2026-12-03 08:41 UTC'
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    when = datetime.strptime(saved_utc, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    try:
+        zone = ZoneInfo(tz_name) if tz_name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    local = when.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or tz_name}"
+
+
+def _check_name(name: str) -> str:
+    """A scenario name within the zones' text limits (length, valid Unicode), else :class:`ScenarioError`."""
+    try:
+        return check_text(name, "name", "the scenario", required=True)
+    except ZoneError as err:
+        raise ScenarioError(f"{err} Nothing was saved.") from None
+
+
+def _free_name(con: sqlite3.Connection, name: str, scenario_id: str, number_if_taken: bool) -> str:
+    """``name`` if no other scenario has it (ignoring case and surrounding space), else refused or numbered."""
+    taken = {str(n).strip().casefold() for (n,) in con.execute(
+        "SELECT name FROM scenarios WHERE scenario_id != ?", (scenario_id,))}
+    if name.casefold() not in taken:
+        return name
+    if not number_if_taken:
+        raise ScenarioError(f"a saved scenario is already named {name!r}; nothing was saved. Choose another "
+                            "name, or let lunarmap number it (e.g. 'Rim plan (2)').")
+    base = re.sub(r" \(\d+\)$", "", name)
+    n = 2
+    while f"{base} ({n})".casefold() in taken:
+        n += 1
+    return f"{base} ({n})"
 
 
 def _after_row_hook() -> None:

@@ -8,18 +8,21 @@ reading as typed with the swapped one and raises
 the sphere) when
 
 - the typed reading lies wholly off the map (north of 40 S) while the swapped
-  one lies on it: refused, the swap is offered; or
+  one lies on it; or
 - every typed longitude is a polar latitude's value (80 to 90 degrees in size)
   and the typed latitudes are not (they stay north of 80 S), as a swap of
-  polar coordinates produces: the typed reading can still be confirmed as it
-  is.
+  polar coordinates produces.
+
+Nothing is added until the user chooses: the swapped reading, or the reading
+as typed (when it makes a zone at all). Files are not checked: a file's zone
+north of 40 S is a zone off the map, not a typing slip.
 
 >>> check_not_swapped("z", [(10.0, -89.0), (20.0, -89.5), (30.0, -89.2)])   # a polar zone typed right: silent
 >>> try:
 ...     check_not_swapped("z", [(-89.0, -10.0), (-89.5, -20.0), (-89.2, -30.0)])
 ... except SwappedCoordinatesError as err:
 ...     print(err.as_typed.on_map, err.swapped.on_map, err.can_add_as_typed)
-False True False
+False True True
 """
 
 from __future__ import annotations
@@ -75,8 +78,8 @@ class SwappedCoordinatesError(ZoneError):
 
     @property
     def can_add_as_typed(self) -> bool:
-        """Whether the reading as typed is a zone on the map (then the user may confirm it)."""
-        return self.as_typed.problem is None and self.as_typed.on_map
+        """Whether the reading as typed makes a zone at all (then the user may confirm it, even off the map)."""
+        return self.as_typed.problem is None
 
 
 def _reading(pairs: np.ndarray, radius_km: float | None) -> Reading:
@@ -127,7 +130,8 @@ def check_not_swapped(name: str, vertices: Sequence[Sequence[float]], radius_km:
     if off_map:
         message = (f"zone {name!r}: as typed (longitude, latitude) the {what} off the map, north of "
                    f"{abs(MAP_EDGE_LAT_DEG):g}° S ({as_typed.describe()}); read as latitude, longitude it is "
-                   f"{swapped.describe()}. Nothing was added: swap latitude and longitude, or correct the numbers.")
+                   f"{swapped.describe()}. Nothing was added yet: swap latitude and longitude, add it as typed, or "
+                   "correct the numbers.")
     else:
         message = (f"zone {name!r}: the {what.split()[0]} look{'s' if radius_km is not None else ''} like "
                    f"'latitude, longitude': as typed it is {as_typed.describe()}; "

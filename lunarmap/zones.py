@@ -16,6 +16,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,10 +40,11 @@ from .geodesy import (
     validate_lonlat,
 )
 from .sites import Site
-from .zone_swap import SwappedCoordinatesError, check_not_swapped
 
 __all__ = [
     "MAX_RADIUS_KM",
+    "MAX_TEXT_CHARS",
+    "check_text",
     "MAX_IMPORT_BYTES",
     "SIZING_RULES",
     "SizingRule",
@@ -144,19 +146,49 @@ class Zone:
     centre_lonlat: tuple[float, float] | None = None
     radius_km: float | None = None
 
-    @property
+    @cached_property
     def area_km2(self) -> float:
-        """Area on the Moon sphere in km^2."""
+        """Area on the Moon sphere in km^2 (computed once per zone: the geometry of a zone never changes)."""
         return float(area_km2(self.geometry_polar))
 
 
-def _check_text(value: Any, field_: str, name: str, required: bool) -> str:
+#: Longest name, owner or purpose (characters): enough for any real one; a long text is sent on every rerun.
+MAX_TEXT_CHARS = 200
+#: Longest sizing-rule text (characters): a rule cites its source.
+MAX_RULE_CHARS = 500
+
+
+def check_text(value: Any, field_: str, what: str, required: bool = False, max_chars: int = MAX_TEXT_CHARS) -> str:
+    """``value`` as trimmed text, or :class:`ZoneError`: empty when required, too long, or not valid Unicode.
+
+    A lone UTF-16 surrogate (e.g. from a JSON escape ``\\ud800``) cannot be written to any file or page: refused.
+
+    >>> check_text("  Rim plan ", "name", "scenario")
+    'Rim plan'
+    """
     text = "" if value is None else str(value).strip()
     if required and not text:
-        raise ZoneError(f"zone {name!r}: {field_} is empty; give the {field_} (e.g. the party claiming the zone).")
-    if len(text) > 500:
-        raise ZoneError(f"zone {name!r}: {field_} is {len(text)} characters long; keep it under 500.")
+        raise ZoneError(f"{what}: {field_} is empty; give the {field_} (e.g. the party claiming the zone).")
+    if len(text) > max_chars:
+        raise ZoneError(f"{what}: {field_} is {len(text):,} characters long; keep it to {max_chars} or fewer.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        bad = text[err.start]
+        raise ZoneError(f"{what}: {field_} contains U+{ord(bad):04X}, a lone surrogate that is not a character; "
+                        "remove it (it usually comes from a broken \\u escape in a file).") from None
     return text
+
+
+def _check_text(value: Any, field_: str, name: str, required: bool) -> str:
+    limit = MAX_RULE_CHARS if field_ == "rule" else MAX_TEXT_CHARS
+    return check_text(value, field_, f"zone {_safe_repr(name)}", required, limit)
+
+
+def _safe_repr(name: Any) -> str:
+    """A name for a message: quoted, at most 60 characters, lone surrogates shown as escapes."""
+    text = str(name)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
 def _check_dates(start: Any, end: Any, name: str) -> tuple[str | None, str | None]:
@@ -497,16 +529,19 @@ def zones_from_geojson(data: bytes | str | Path | dict[str, Any], default_owner:
     if isinstance(data, Path):
         label = str(data)
         if data.stat().st_size > MAX_IMPORT_BYTES:
-            raise ZoneError(f"{label} is {data.stat().st_size / 1e6:.1f} MB; zone files are limited to 10 MB. Split it or simplify the polygons.")
+            raise ZoneError(f"{label} is {_mib(data.stat().st_size)}; zone files are limited to {_mib(MAX_IMPORT_BYTES)}. Split it or simplify the polygons.")
         data = data.read_bytes()
     if isinstance(data, (bytes, str)):
         size = len(data.encode() if isinstance(data, str) else data)
         if size > MAX_IMPORT_BYTES:
-            raise ZoneError(f"{label} is {size / 1e6:.1f} MB; zone files are limited to 10 MB. Split it or simplify the polygons.")
+            raise ZoneError(f"{label} is {_mib(size)}; zone files are limited to {_mib(MAX_IMPORT_BYTES)}. Split it or simplify the polygons.")
         try:
             doc = json.loads(data)
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             raise ZoneError(f"{label} is not GeoJSON: it does not parse as JSON ({err}). Export the zones as GeoJSON and try again.") from err
+        except ValueError:   # an integer literal longer than Python converts (4,300 digits)
+            raise ZoneError(f"{label} is not GeoJSON lunarmap can read: it holds a number of more than 4,300 digits. "
+                            "Write coordinates as ordinary decimal numbers.") from None
         except RecursionError:
             raise ZoneError(f"{label} is not GeoJSON lunarmap can read: it is nested too deeply.") from None
     else:
@@ -548,6 +583,12 @@ def zones_from_geojson(data: bytes | str | Path | dict[str, Any], default_owner:
     return zones
 
 
+def _mib(size: int) -> str:
+    """A size in MiB as the limit is (10 MiB = 10,485,760 bytes), to the byte where the rounding would hide it."""
+    text = f"{size / 2**20:.1f} MiB"
+    return text if size == MAX_IMPORT_BYTES or text != f"{MAX_IMPORT_BYTES / 2**20:.1f} MiB" else f"{size:,} bytes"
+
+
 def _split_at_antimeridian(polys: Sequence[Polygon]) -> bool:
     """Whether every part of a lon/lat multipolygon has an edge along longitude +180 or -180."""
     return all(np.any(np.isclose(np.abs(shapely.get_coordinates(p)[:, 0]), 180.0, atol=1e-9)) for p in polys)
@@ -573,12 +614,6 @@ def _feature_zones(feat: dict[str, Any], props: dict[str, Any], name: str, label
         else:
             validate_lonlat(coords[:, 0], coords[:, 1], f"zone {part!r}")
             _refuse_north(part, coords[:, 1])
-            if not exact:
-                try:
-                    check_not_swapped(part, coords[:-1])
-                except SwappedCoordinatesError as err:
-                    if not err.can_add_as_typed:   # wholly off the map, on it when swapped: refuse, say so
-                        raise ZoneError(f"{err} GeoJSON gives each position as [longitude, latitude].") from None
         if poly.interiors:
             n = len(poly.interiors)
             raise ZoneError(f"{label}: zone {part!r} has {n} hole{'s' if n != 1 else ''}; lunarmap zones are single "
@@ -687,6 +722,53 @@ def _periods_overlap(a: Zone, b: Zone) -> bool:
     return lo <= hi
 
 
+#: Most candidate pairs (zones whose outlines meet) analysed in one call: 300 mutually overlapping zones make
+#: 44,850; beyond this the analysis would hold the server for minutes and is refused with advice instead.
+MAX_ZONE_PAIRS = 50_000
+
+
+def _overlapping_pairs(zones: Sequence[Zone]) -> list[ZonePair]:
+    """Every pair of zones sharing area, found with a spatial index and measured in bulk (vectorised GEOS)."""
+    if len(zones) < 2:
+        return []
+    geoms = np.array([z.geometry_polar for z in zones], dtype=object)
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if left.size > MAX_ZONE_PAIRS:
+        raise ZoneError(
+            f"{len(zones):,} zones make {left.size:,} overlapping pairs, more than the {MAX_ZONE_PAIRS:,} analysed "
+            "at once in the page; analyse the file with 'python -m lunarmap zones check FILE', or split it into "
+            "smaller scenarios."
+        )
+    owner = [z.owner.strip().casefold() for z in zones]
+    pairs = []
+    for c0 in range(0, left.size, _PAIR_CHUNK):      # in chunks: the copies made to measure areas stay small
+        li, ri = left[c0:c0 + _PAIR_CHUNK], right[c0:c0 + _PAIR_CHUNK]
+        inter = shapely.intersection(geoms[li], geoms[ri])
+        # Contacts along an edge or at a point leave lines and points: keep only the polygonal part.
+        for k in np.flatnonzero(~np.isin(shapely.get_type_id(inter), (3, 6))):
+            polys = [g for g in shapely.get_parts(inter[k]) if g.geom_type in ("Polygon", "MultiPolygon")]
+            inter[k] = shapely.union_all(polys) if polys else shapely.Polygon()
+        areas = np.asarray(area_km2(inter), dtype=float)
+        for k in np.flatnonzero(areas >= _MIN_OVERLAP_KM2):
+            pairs.append(_pair(zones, owner, int(li[k]), int(ri[k]), float(areas[k]), inter[k]))
+    return pairs
+
+
+#: Candidate pairs intersected and measured at once.
+_PAIR_CHUNK = 4_096
+
+
+def _pair(zones: Sequence[Zone], owner: list[str], i: int, j: int, a_km2: float, geom: BaseGeometry) -> ZonePair:
+    za, zb = zones[i], zones[j]
+    together = _periods_overlap(za, zb)
+    return ZonePair(
+        a=za.id, b=zb.id, overlap_km2=a_km2, share_of_a=a_km2 / za.area_km2, share_of_b=a_km2 / zb.area_km2,
+        conflict=together and owner[i] != owner[j], geometry_polar=geom, periods_overlap=together,
+    )
+
+
 def analyse_zones(
     zones: Sequence[Zone],
     sites: Iterable[Site] = (),
@@ -705,28 +787,7 @@ def analyse_zones(
     the same time, so they do not conflict (their shared area is still listed,
     with ``periods_overlap`` False).
     """
-    geoms = np.array([z.geometry_polar for z in zones], dtype=object)
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
-    pairs = []
-    for i, j in zip(left, right, strict=True):
-        if i >= j:
-            continue
-        inter = shapely.intersection(geoms[i], geoms[j])
-        polys = [g for g in getattr(inter, "geoms", [inter]) if g.geom_type in ("Polygon", "MultiPolygon")]
-        if not polys:
-            continue
-        inter = shapely.union_all(polys)
-        a_km2 = float(area_km2(inter))
-        if a_km2 < _MIN_OVERLAP_KM2:
-            continue
-        za, zb = zones[i], zones[j]
-        together = _periods_overlap(za, zb)
-        pairs.append(ZonePair(
-            a=za.id, b=zb.id, overlap_km2=a_km2, share_of_a=a_km2 / za.area_km2, share_of_b=a_km2 / zb.area_km2,
-            conflict=together and za.owner.strip().casefold() != zb.owner.strip().casefold(), geometry_polar=inter,
-            periods_overlap=together,
-        ))
+    pairs = _overlapping_pairs(zones)
     sites = list(sites)
     summaries = []
     for z in zones:

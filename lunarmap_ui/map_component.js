@@ -384,8 +384,13 @@ function convertLayers(st, layerSpecs) {
       }
     }
     if (!entry) {
-      const { lmMinZoom, ...props } = spec;
-      let layer = st.converter.convert({ layers: [props] }).layers[0];
+      // Data rows hold user text (site, zone and overlap names): they never pass through the JSON converter,
+      // which would read a string starting "@@=" as an expression, "@@#" as a constant, "@@type" as a class.
+      // Only the layer's own props are converted; the rows are handed to the layer as they are.
+      const { lmMinZoom, data, ...props } = spec;
+      const rows = Array.isArray(data) ? data : null;
+      let layer = st.converter.convert({ layers: [rows ? { ...props, data: [] } : { ...props, data }] }).layers[0];
+      if (rows) layer = layer.clone({ data: rows });
       if (props["@@type"] === "BitmapLayer" && typeof props.image === "string") {
         layer = layer.clone({ image: imageFor(props.image).bitmap });
       }
@@ -496,9 +501,9 @@ function zoneLayers(st) {
       highlightColor: [255, 255, 255, 40],
       lineWidthUnits: "pixels",
       getFillColor: (d) => [...(Array.isArray(d.color) ? d.color : [240, 160, 40]).slice(0, 3), d.id === sel ? 110 : 70],
-      getLineColor: (d) =>
-        d.conflict ? [255, 45, 45, 255] : d.id === sel ? [255, 255, 255, 255] : [...(d.color || [240, 160, 40]).slice(0, 3), 235],
-      getLineWidth: (d) => (d.id === sel ? 3 : d.conflict ? 3 : 1.5),
+      // Owner colours stay on every zone (conflicts are marked on the overlaps themselves, in red, with km²).
+      getLineColor: (d) => (d.id === sel ? [255, 255, 255, 255] : [...(d.color || [240, 160, 40]).slice(0, 3), 255]),
+      getLineWidth: (d) => (d.id === sel ? 3 : d.conflict ? 2.5 : 1.5),
       updateTriggers: { getFillColor: [sel], getLineColor: [sel], getLineWidth: [sel] },
     }),
   ];

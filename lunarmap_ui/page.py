@@ -170,7 +170,7 @@ def build_map_data(catalog: SiteCatalog, display: Sequence[Any], settings: dict[
     """The component data for this rerun (rasters as static URLs; unchanged parts from cache).
 
     ``overlays``: extra layers (JSON dicts) drawn above the graticule, below the sites;
-    ``legend_extra``: their legend entries; ``component``: further keyword arguments
+    ``legend_extra``: their legend entries (shown first); ``component``: further keyword arguments
     of :func:`lunarmap_ui.map_component.map_data` (zones, tools, ...).
     """
     key = str(catalog.path)
@@ -189,7 +189,8 @@ def build_map_data(catalog: SiteCatalog, display: Sequence[Any], settings: dict[
     opening = _opening_view(catalog, key)
     spec = L.deck_spec(dicts, opening)
     view = view or {**opening.as_dict(), "nonce": 0}
-    return map_data(spec, view, _legend(display, settings) + list(legend_extra), height=MAP_HEIGHT_PX, **component)
+    # the user's own layers (zones, a computed sunlit map) head the legend: never pushed below the fold
+    return map_data(spec, view, list(legend_extra) + _legend(display, settings), height=MAP_HEIGHT_PX, **component)
 
 
 def _on_click() -> None:
@@ -357,7 +358,7 @@ def search_box(catalog: SiteCatalog, data_dir: Path) -> None:
     if not result:
         return
     if "error" in result:
-        st.warning(result["error"])
+        st.warning(md_text(result["error"]))      # the query is the user's text: shown as text, never Markdown
     else:
         p: Place = result["place"]
         size = f", {p.diameter_km:,.1f} km across" if math.isfinite(p.diameter_km) else ""

@@ -12,11 +12,14 @@ import re
 import streamlit as st
 
 from lunarmap.errors import LunarmapError
-from lunarmap.scenarios import scenario_gpkg_bytes
+from lunarmap.scenarios import format_saved, scenario_gpkg_bytes
 from lunarmap.zonecheck import csv_text, report_rows
 from lunarmap.zones import Zone, ZoneReport, zones_to_geojson
 
 from .page import md_text
+
+#: Session key of the "number a taken name" choice (refuse by default).
+K_NUMBER_NAMES = "scenario_number_names"
 from .zone_state import (
     K_QUERY_OPENED,
     K_SCENARIO,
@@ -68,16 +71,27 @@ def _save(as_new: bool) -> None:
     try:
         db = store()
         # refused if another session saved this scenario after this one opened or saved it
-        sid = db.save(name, zones, scenario_id=sid, expect_saved_utc=None if sid is None else current.get("saved_utc"))
-        stamp = db.info(sid).saved_utc
+        sid = db.save(name, zones, scenario_id=sid, expect_saved_utc=None if sid is None else current.get("saved_utc"),
+                      number_if_taken=bool(st.session_state.get(K_NUMBER_NAMES)))
+        info = db.info(sid)
+        stamp = info.saved_utc
     except LunarmapError as err:
         notice(f"The scenario was not saved: {err}")
         return
+    numbered = info.name != name
+    name = info.name
     st.session_state[K_SCENARIO] = {"id": sid, "name": name, "fingerprint": fingerprint(zones), "saved_utc": stamp}
     st.session_state[K_QUERY_OPENED] = sid
     st.session_state["scenario_pick"] = sid
+    st.session_state[K_SCENARIO_NAME] = name
     st.query_params[QUERY_KEY] = sid
-    notice(f"Saved {name!r} ({len(zones)} zones). Its link opens it in any browser session.", "success")
+    notice(f"Saved {name!r}{' (the name was taken: numbered)' if numbered else ''} ({len(zones)} zones). "
+           "Its link opens it in any browser session.", "success")
+
+
+def _saved_text(saved_utc: str) -> str:
+    """A save time to the minute in the browser's time zone (UTC when the browser does not tell)."""
+    return format_saved(saved_utc, getattr(st.context, "timezone", None))
 
 
 def _scenario_link(sid: str) -> str:
@@ -102,6 +116,7 @@ def scenarios_part() -> None:
     c2.button("Save", key="scenario_save", type="primary", on_click=_save, args=(False,), disabled=not zones,
               help="Save these zones (replacing the open scenario's zones, if one is open)")
     c3.button("Save as new", key="scenario_save_new", on_click=_save, args=(True,), disabled=not zones)
+    st.checkbox("If the name is taken, number it (e.g. 'Rim plan (2)') instead of refusing", key=K_NUMBER_NAMES)
     try:
         saved = store().list()
     except LunarmapError as err:
@@ -116,7 +131,7 @@ def scenarios_part() -> None:
         st.session_state["scenario_pick"] = current["id"]     # rename/delete act on the open one by default
     st.selectbox("Saved scenarios", ids, key="scenario_pick",
                         format_func=lambda i: f"{by_id[i].name} · {by_id[i].zone_count} zones · saved "
-                                              f"{by_id[i].saved_utc.replace('T', ' ').replace('Z', ' UTC')}")
+                                              f"{_saved_text(by_id[i].saved_utc)}")
     c4, c5, c6 = st.columns([1, 2, 1], vertical_alignment="bottom")
     c4.button("Open", key="scenario_open", on_click=lambda: open_scenario(st.session_state.get("scenario_pick")),
               help="Replace the zones here by the saved ones (Undo brings these back)")
@@ -125,7 +140,7 @@ def scenarios_part() -> None:
     def rename() -> None:   # reads the widgets' current values (a callback runs before the script)
         sid, name = st.session_state.get("scenario_pick"), str(st.session_state.get("scenario_new_name") or "")
         try:
-            store().rename(sid, name)
+            name = store().rename(sid, name, number_if_taken=bool(st.session_state.get(K_NUMBER_NAMES)))
         except LunarmapError as err:
             notice(f"The scenario was not renamed: {err}")
             return

@@ -173,7 +173,7 @@ def polygon_form() -> None:
 def import_form() -> None:
     """Zones from a GeoJSON file or a lunarmap GeoPackage, added to this session's zones."""
     with st.form("zone_import_form", border=False):
-        up = st.file_uploader("GeoJSON (lon/lat on the Moon) or a lunarmap GeoPackage, up to 10 MB",
+        up = st.file_uploader("GeoJSON (lon/lat on the Moon) or a lunarmap GeoPackage, up to 10 MiB",
                               type=["geojson", "json", "gpkg"], key="zone_import_file")
         owner = st.text_input("Owner for zones without one", key="zone_import_owner")
         submitted = st.form_submit_button("Import zones", type="primary")
@@ -187,7 +187,7 @@ def import_form() -> None:
     try:
         if up.name.lower().endswith(".gpkg"):
             _, imported = scenario_from_gpkg_bytes(data, label)
-        else:   # zones_from_geojson refuses files over 10 MB before parsing them
+        else:   # zones_from_geojson refuses files over 10 MiB before parsing them
             imported = zones_from_geojson(data, default_owner=owner)
     except SelfIntersectionError as err:
         refuse_polygon(err, "Imported zone", owner or DEFAULT_OWNER, {"rule": f"imported from {label}"})

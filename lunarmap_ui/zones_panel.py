@@ -41,7 +41,7 @@ from lunarmap.zones import (
     with_attributes,
 )
 
-from . import scenario_panel, zone_forms
+from . import notification_panel, scenario_panel, zone_forms
 from .map_component import trigger_value
 from .page import K_MAP, fly_to, md_text
 from .zone_state import (
@@ -68,7 +68,7 @@ from .zone_state import (
 )
 
 __all__ = ["ZonesView", "zone_from_drawing", "zone_after_edit", "map_pieces", "prepare_zones", "on_draw", "on_edit",
-           "on_delete", "zones_summary", "zones_section"]
+           "on_delete", "owner_field", "zones_summary", "zones_section"]
 
 #: Zone colours, one per owner in order of first appearance (RGB).
 _OWNER_COLOURS = ((64, 196, 255), (255, 140, 64), (170, 120, 255), (80, 220, 120), (255, 90, 190),
@@ -249,29 +249,13 @@ def map_pieces(zones: list[Zone], report: ZoneReport | None) -> tuple[list[dict]
                     "radius_m": z.radius_km * 1000.0 if centre is not None else None,
                     "vertices": None if centre is not None else ring,
                     "color": list(colours[z.owner.strip().casefold()]), "conflict": z.id in in_conflict})
-    overlays: list[dict] = []
-    if report is not None and report.pairs:
-        names = {z.id: z.name for z in zones}
-        rows = []
-        for p in report.pairs:
-            for poly in getattr(p.geometry_polar, "geoms", [p.geometry_polar]):
-                if poly.geom_type != "Polygon":
-                    continue
-                rgb = _CONFLICT_RGB if p.conflict else _SAME_OWNER_RGB
-                rows.append({"polygon": np.rint(np.asarray(poly.exterior.coords)[:, :2]).astype(int).tolist(),
-                             "name": f"{names[p.a]} ∩ {names[p.b]}", "fill": list(rgb) + [110],
-                             "line": list(rgb) + [255]})
-        # the deck.gl JSON of a PolygonLayer in map metres, written directly (what pydeck would produce)
-        overlays = [{"@@type": "PolygonLayer", "id": "zone-overlaps", "data": rows, "coordinateSystem": "cartesian",
-                     "getPolygon": "@@=polygon", "getFillColor": "@@=fill", "getLineColor": "@@=line",
-                     "getLineWidth": 2.5, "lineWidthUnits": "pixels", "stroked": True, "filled": True,
-                     "pickable": False}]
+    overlays = _overlap_layers(zones, report) if report is not None and report.pairs else []
     owners = {}
     for z in zones:
         owners.setdefault(z.owner.strip().casefold(), z.owner)
     classes = [{"label": f"zone of {name}", "color": "#{:02x}{:02x}{:02x}".format(*colours[k]), "shape": "area"}
                for k, name in owners.items()]
-    classes += [{"label": "overlap, different owners (conflict)", "color": "#{:02x}{:02x}{:02x}".format(*_CONFLICT_RGB),
+    classes += [{"label": "overlap, different owners (conflict): red, with its km²", "color": "#{:02x}{:02x}{:02x}".format(*_CONFLICT_RGB),
                  "shape": "area"},
                 {"label": "overlap, no conflict (same owner, or never at the same time)", "color": "#{:02x}{:02x}{:02x}".format(*_SAME_OWNER_RGB),
                  "shape": "area"}]
@@ -281,6 +265,69 @@ def map_pieces(zones: list[Zone], report: ZoneReport | None) -> tuple[list[dict]
 
 
 _REPAIR_RGB = (250, 250, 250)
+#: Up to this many overlapping pairs each overlap is drawn and labelled on its own; beyond it (a scenario of
+#: hundreds of mutually overlapping zones has tens of thousands of pairs) the overlaps are drawn as their union,
+#: simplified to about a screen pixel at the scale of the zones, and only the largest are labelled: the map data
+#: stays a few hundred kB at any zone count (the tables and the CSV keep every pair).
+MAX_PAIRS_DRAWN = 100
+#: Overlapping pairs listed in the page's table (every pair is in the CSV).
+MAX_PAIR_ROWS = 1_000
+MAX_OVERLAP_LABELS = 30
+
+
+def _polygon_rows(geom, rgb: tuple[int, int, int], name: str) -> list[dict]:
+    return [{"polygon": np.rint(np.asarray(poly.exterior.coords)[:, :2]).astype(int).tolist(), "name": name,
+             "fill": list(rgb) + [110], "line": list(rgb) + [255]}
+            for poly in shapely.get_parts(geom) if poly.geom_type == "Polygon" and not poly.is_empty]
+
+
+def _overlap_layers(zones: list[Zone], report: ZoneReport) -> list[dict]:
+    """The overlaps (red: conflict; amber: same owner or never at the same time) and their km² labels."""
+    names = {z.id: z.name for z in zones}
+    pairs = list(report.pairs)
+    rows: list[dict] = []
+    if len(pairs) <= MAX_PAIRS_DRAWN:
+        for p in pairs:
+            rows += _polygon_rows(p.geometry_polar, _CONFLICT_RGB if p.conflict else _SAME_OWNER_RGB,
+                                  f"{names[p.a]} ∩ {names[p.b]}")
+        labelled = pairs
+    else:
+        extent = shapely.union_all([z.geometry_polar.envelope for z in zones]).bounds
+        tol = max(50.0, max(extent[2] - extent[0], extent[3] - extent[1]) / 2_000.0)
+        def dissolved(chosen: list) -> object:
+            g = shapely.simplify(np.array([p.geometry_polar for p in chosen], dtype=object), tol,
+                                 preserve_topology=False)
+            return shapely.union_all(g[~shapely.is_empty(g)]) if len(g) else shapely.Polygon()
+        conflict = dissolved([p for p in pairs if p.conflict])
+        other = shapely.difference(dissolved([p for p in pairs if not p.conflict]), conflict)
+        rows = (_polygon_rows(conflict, _CONFLICT_RGB, f"overlaps in conflict ({sum(p.conflict for p in pairs):,})")
+                + _polygon_rows(other, _SAME_OWNER_RGB, "overlaps without conflict"))
+        labelled = sorted(pairs, key=lambda p: p.overlap_km2, reverse=True)[:MAX_OVERLAP_LABELS]
+    # each overlap labelled with its area on the sphere, at a point inside it
+    labels = []
+    for p in labelled:
+        if p.geometry_polar.is_empty:
+            continue
+        at = p.geometry_polar.representative_point()
+        labels.append({"position": [round(at.x, 1), round(at.y, 1)], "text": f"{_km2_text(p.overlap_km2)} km²",
+                       "color": list(_CONFLICT_RGB if p.conflict else _SAME_OWNER_RGB) + [255]})
+    # the deck.gl JSON of a PolygonLayer in map metres, written directly (what pydeck would produce)
+    return [{"@@type": "PolygonLayer", "id": "zone-overlaps", "data": rows, "coordinateSystem": "cartesian",
+             "getPolygon": "@@=polygon", "getFillColor": "@@=fill", "getLineColor": "@@=line",
+             "getLineWidth": 2.5, "lineWidthUnits": "pixels", "stroked": True, "filled": True, "pickable": False},
+            {"@@type": "TextLayer", "id": "zone-overlaps-labels", "data": labels, "coordinateSystem": "cartesian",
+             "getPosition": "@@=position", "getText": "@@=text", "getColor": "@@=color", "getSize": 13,
+             "fontWeight": 700, "outlineWidth": 3, "outlineColor": [0, 0, 0, 255],
+             "fontSettings": {"sdf": True}, "characterSet": "auto", "pickable": False}]
+
+
+def _km2_text(km2: float) -> str:
+    """An area at a readable precision: 1,234 / 12.3 / 0.123 / 0.0012."""
+    if km2 >= 100:
+        return f"{km2:,.0f}"
+    if km2 >= 1:
+        return f"{km2:,.1f}"
+    return f"{km2:.2g}"
 
 
 def _repair_layer(pending: dict | None) -> list[dict]:
@@ -308,6 +355,13 @@ def prepare_zones(catalog: SiteCatalog, data_dir: Path) -> ZonesView:
     unsaved = bool(zones) and (scenario is None or scenario["fingerprint"] != fingerprint(zones))
     return ZonesView(tuple(zones), report, map_zones, st.session_state.get(K_ACK), selected, unsaved, overlays, legend,
                      status)
+
+
+def owner_field() -> None:
+    """Who claims the zones drawn next: beside the map's drawing toolbar, where the drawing happens."""
+    init_zone_state()
+    st.text_input("Owner of new zones", key=K_NEW_OWNER,
+                  help="The party claiming the zones you draw next with the map's Circle and Polygon tools")
 
 
 def zones_summary(view: ZonesView) -> None:
@@ -538,12 +592,15 @@ def _conflict_tables(view: ZonesView, catalog: SiteCatalog) -> None:
                "press Delete to remove zones. " + psr_note)
     names = {z.id: z.name for z in zones}
     owners = {z.id: z.owner.strip().casefold() for z in zones}
+    # conflicts first, then by overlap; a scenario with tens of thousands of pairs shows the first ones here
+    # (the conflict report CSV below has them all)
+    ordered = sorted(report.pairs, key=lambda p: (not p.conflict, -p.overlap_km2))
     pairs = [{"Zone A": names[p.a], "Zone B": names[p.b], "Overlap (km²)": p.overlap_km2,
               "Share of A (%)": 100 * p.share_of_a, "Share of B (%)": 100 * p.share_of_b,
               "Periods overlap": "yes" if p.periods_overlap else "no",
               "Conflict": ("yes: different owners" if p.conflict else
                            "no: same owner" if owners[p.a] == owners[p.b] else "no: never at the same time")}
-             for p in report.pairs]
+             for p in ordered[:MAX_PAIR_ROWS]]
     n_conf = len(report.conflicts)
     if n_conf:
         st.error(f"{n_conf} conflict{'s' if n_conf != 1 else ''}: zones of different owners share area at the same time "
@@ -553,6 +610,9 @@ def _conflict_tables(view: ZonesView, catalog: SiteCatalog) -> None:
     else:
         st.success("No zones share area.")
     if pairs:
+        if len(report.pairs) > MAX_PAIR_ROWS:
+            st.caption(f"{len(report.pairs):,} overlapping pairs: the {MAX_PAIR_ROWS:,} listed are the conflicts first, "
+                       "largest overlap first; the conflict report (CSV, below) has every pair.")
         st.dataframe(pd.DataFrame(pairs), key="zone_overlap_table", hide_index=True, width="stretch",
                      column_config={"Overlap (km²)": num(format="%.3f"), "Share of A (%)": num(format="%.2f"),
                                     "Share of B (%)": num(format="%.2f")})
@@ -566,8 +626,7 @@ def zones_section(catalog: SiteCatalog, data_dir: Path, view: ZonesView) -> None
                "click the vertices and close on the first; edit: select a zone to move it, drag its handles, or "
                "press Delete). Zones are hypothetical, in the Artemis Accords' sense of safety zones; all areas are "
                "on the Moon sphere and circles are geodesic.")
-    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-    c1.text_input("Owner of new zones", key=K_NEW_OWNER, help="The party claiming the zones you draw next")
+    c2, c3 = st.columns([4, 1], vertical_alignment="bottom")
     c2.text_input("Purpose of new zones", key=K_NEW_PURPOSE)
     c3.button("Undo", key="zones_undo_button", on_click=_undo, disabled=not st.session_state.get(K_ZONES_UNDO))
     # fixed containers: what appears inside them does not shift the widgets below (an open form stays open)
@@ -590,3 +649,4 @@ def zones_section(catalog: SiteCatalog, data_dir: Path, view: ZonesView) -> None
             zone_forms.import_form()
     scenario_panel.scenarios_part()
     scenario_panel.downloads(list(view.zones), view.report)
+    notification_panel.notification_downloads(list(view.zones), view.report)

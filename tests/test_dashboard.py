@@ -116,6 +116,13 @@ def test_page__search_flies_to_a_gazetteer_feature(monkeypatch, tmp_path):
     assert view["nonce"] == 1
 
 
+def test_page__search_shows_the_query_as_text_never_markdown(monkeypatch, tmp_path):
+    at = _run(monkeypatch, tmp_path)
+    at.text_input(key=page.K_SEARCH).set_value("**x** [y](javascript:alert(1))").run()
+    (warning,) = [w for w in at.warning if "Nothing is named like" in w.value]
+    assert "\\*\\*x\\*\\*" in warning.value and "\\[y\\]\\(javascript" in warning.value
+
+
 def test_md_text__escapes_markdown_and_html():
     assert page.md_text("**x** <b>") == "\\*\\*x\\*\\* \\<b\\>"
 

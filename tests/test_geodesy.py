@@ -221,3 +221,14 @@ def test_validate_lonlat__messages():
         validate_lonlat(0, 95.0, "site")
     with pytest.raises(GeometryError, match=r"site: longitude 360\.0 is outside the Moon's range \[-180, 360\)"):
         validate_lonlat(360.0, 0.0, "site")
+
+
+def test_polar_to_laea_m__matches_pyproj_everywhere_south_of_the_equator():
+    from lunarmap.crs import LAEA_SOUTH_PROJ, SOUTH_POLAR_CODE, transformer
+    from lunarmap.geodesy import polar_to_laea_m
+
+    rng = np.random.default_rng(7)
+    xy = rng.uniform(-2 * 1_737_400.0, 2 * 1_737_400.0, (50_000, 2))
+    t = transformer(SOUTH_POLAR_CODE, LAEA_SOUTH_PROJ)
+    expected = np.column_stack(t.transform(xy[:, 0], xy[:, 1]))
+    np.testing.assert_allclose(polar_to_laea_m(xy), expected, rtol=0, atol=1e-6)

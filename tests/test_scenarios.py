@@ -17,7 +17,13 @@ import pytest
 
 from lunarmap.crs import lunar_crs_code
 from lunarmap.errors import ScenarioError
-from lunarmap.scenarios import ScenarioStore, default_store_path, scenario_from_gpkg_bytes, scenario_gpkg_bytes
+from lunarmap.scenarios import (
+    ScenarioStore,
+    default_store_path,
+    format_saved,
+    scenario_from_gpkg_bytes,
+    scenario_gpkg_bytes,
+)
 from lunarmap.zones import circle_zone, polygon_zone, with_attributes
 
 from .conftest import PROJECT_ROOT
@@ -270,3 +276,24 @@ def test_geopackage_with_save_as_new_copies_gets_unique_zone_ids(tmp_path):
     name, back = scenario_from_gpkg_bytes(path.read_bytes())
     assert len(back) == 4 and len({z.id for z in back}) == 4
     assert [z.id for z in back[:2]] == [z.id for z in original]  # the first keeps its ids
+
+
+def test_save__a_taken_name_is_refused_or_numbered_as_asked(tmp_path):
+    db = ScenarioStore(tmp_path / "s.gpkg")
+    zone = circle_zone("A", "NASA", 0.0, -89.5, 5.0)
+    first = db.save("Rim plan", [zone])
+    with pytest.raises(ScenarioError, match=r"already named 'rim PLAN '|already named 'rim PLAN'"):
+        db.save("rim PLAN ", [zone])
+    second = db.save("rim PLAN", [zone], number_if_taken=True)
+    third = db.save("Rim plan", [zone], number_if_taken=True)
+    assert [db.info(i).name for i in (first, second, third)] == ["Rim plan", "rim PLAN (2)", "Rim plan (3)"]
+    assert db.save("Rim plan", [zone], scenario_id=first) == first          # its own name is not "taken"
+    with pytest.raises(ScenarioError, match="already named"):
+        db.rename(second, "RIM plan")
+    assert db.rename(second, "Rim plan", number_if_taken=True) == "Rim plan (2)"
+    assert len({s.name.casefold() for s in db.list()}) == len(db.list())
+
+
+def test_format_saved__to_the_minute_in_the_users_time_zone():
+    assert format_saved("2026-07-01T23:59:59.999999Z", "America/New_York") == "2026-07-01 19:59 EDT"
+    assert format_saved("2026-12-03T08:41:07.123456Z", "Not/A_Zone") == "2026-12-03 08:41 UTC"

@@ -195,11 +195,34 @@ def test_bad_geojson_files_are_refused(payload, message):
         zones_from_geojson(payload)
 
 
-def test_geojson_over_10_mb_is_refused_before_parsing(tmp_path):
+def test_geojson_over_10_mib_is_refused_before_parsing_and_the_message_agrees_with_the_check(tmp_path):
     big = tmp_path / "big.geojson"
     big.write_bytes(b" " * (10 * 1024 * 1024 + 1))
-    with pytest.raises(ZoneError, match=r"big\.geojson is 10\.5 MB; zone files are limited to 10 MB\. Split it or simplify the polygons\."):
+    with pytest.raises(ZoneError, match=r"big\.geojson is 10,485,761 bytes; zone files are limited to 10\.0 MiB\. "
+                                        r"Split it or simplify the polygons\."):
         zones_from_geojson(big)
+    bigger = tmp_path / "bigger.geojson"
+    bigger.write_bytes(b" " * (12 * 1024 * 1024))
+    with pytest.raises(ZoneError, match=r"bigger\.geojson is 12\.0 MiB; zone files are limited to 10\.0 MiB"):
+        zones_from_geojson(bigger)
+    exact = tmp_path / "exact.geojson"                        # exactly the limit: read (then refused as not JSON)
+    exact.write_bytes(b" " * (10 * 1024 * 1024))
+    with pytest.raises(ZoneError, match="does not parse as JSON"):
+        zones_from_geojson(exact)
+
+
+def test_hostile_text_in_geojson_is_refused_with_the_project_error():
+    """A lone surrogate in a name, an integer of 5,000 digits: refusals that say what to do, not tracebacks."""
+    def doc(name: str, x: str = "0") -> str:
+        return ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "' + name
+                + '", "owner": "A"}, "geometry": {"type": "Polygon", "coordinates": [[[' + x + ', -89], [90, -89], '
+                '[180, -89], [' + x + ', -89]]]}}]}')
+    with pytest.raises(ZoneError, match=r"name contains U\+D800, a lone surrogate that is not a character; remove it"):
+        zones_from_geojson(doc("bad\\ud800"))
+    with pytest.raises(ZoneError, match=r"a number of more than 4,300 digits"):
+        zones_from_geojson(doc("big", "1" + "0" * 5000))
+    with pytest.raises(ZoneError, match=r"name is 201 characters long; keep it to 200 or fewer"):
+        zones_from_geojson(doc("n" * 201))
 
 
 def test_foreign_geojson_is_read_as_lonlat_with_owner_default():
@@ -512,3 +535,33 @@ def test_a_polygon_split_at_the_180_meridian_imports_as_one_zone():
     apart = {**doc, "features": [{**doc["features"][0], "geometry": {"type": "MultiPolygon", "coordinates": [
         [[[10, -80], [20, -80], [20, -78], [10, -78], [10, -80]]], [[[30, -80], [40, -80], [40, -78], [30, -78], [30, -80]]]]}}]}
     assert [z.name for z in zones_from_geojson(apart)] == ["X (1)", "X (2)"]
+
+
+def _mutually_overlapping(n: int, owners: int = 7):
+    from lunarmap.geodesy import forward_lonlat
+
+    rng = np.random.default_rng(3)
+    lon, lat = forward_lonlat(np.full(n, 30.0), np.full(n, -85.0), rng.uniform(0, 360, n), rng.uniform(0, 20_000, n))
+    return [circle_zone(f"z{i}", f"owner {i % owners}", float(a), float(b), 50.0)
+            for i, (a, b) in enumerate(zip(lon, lat, strict=True))]
+
+
+def test_analyse_zones__many_mutually_overlapping_zones_match_the_pairwise_lens_areas():
+    zones = _mutually_overlapping(40)
+    report = analyse_zones(zones)
+    assert len(report.pairs) == 40 * 39 // 2
+    by_id = {z.id: z for z in zones}
+    for p in report.pairs[::97]:
+        a, b = by_id[p.a], by_id[p.b]
+        d_km = distance_m(*a.centre_lonlat, *b.centre_lonlat) / 1000.0
+        assert p.overlap_km2 == pytest.approx(lens_area_km2(50.0, 50.0, d_km), rel=2e-3)
+        assert p.conflict == (a.owner != b.owner)
+
+
+def test_analyse_zones__too_many_pairs_for_the_page_is_refused_with_the_cli_offered(monkeypatch):
+    import lunarmap.zones as zones_module
+
+    monkeypatch.setattr(zones_module, "MAX_ZONE_PAIRS", 100)
+    with pytest.raises(ZoneError, match=r"20 zones make 190 overlapping pairs, more than the 100 analysed at once.*"
+                                        r"python -m lunarmap zones check FILE"):
+        analyse_zones(_mutually_overlapping(20))

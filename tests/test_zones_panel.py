@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 import pytest
+import shapely
 from shapely.geometry import Polygon
 from streamlit.testing.v1 import AppTest
 
@@ -147,12 +148,18 @@ def test_map_pieces_highlight_the_overlap_and_flag_both_zones():
     assert zones[0]["radius_m"] == pytest.approx(10_000.0)
     assert zones[0]["center"] == pytest.approx(_xy(0.0, -89.7), abs=0.01)
     assert zones[0]["color"] != zones[1]["color"] and zones[0]["color"] == zones[2]["color"]  # by owner
-    (layer,) = overlays
+    layer, labels = overlays
     assert layer["id"] == "zone-overlaps" and len(layer["data"]) == 1
     lens = Polygon(layer["data"][0]["polygon"])
     # drawn to the metre: the highlighted lens has the analysed overlap's area to 1e-4
     assert float(area_km2(lens)) == pytest.approx(report.pairs[0].overlap_km2, rel=1e-4)
+    # the overlap is labelled with its km2, inside it; owner colours stay on the zones themselves
+    (label,) = labels["data"]
+    assert labels["@@type"] == "TextLayer" and label["text"] == f"{zp._km2_text(report.pairs[0].overlap_km2)} km²"
+    assert lens.buffer(1.0).contains(__import__("shapely").Point(label["position"]))
     assert legend[0]["title"] == "Keep-out zones"
+    owners = [c["label"] for c in legend[0]["classes"] if c["label"].startswith("zone of")]
+    assert owners == ["zone of NASA", "zone of CNSA"]
 
 
 def test_exact_circle_from_a_site_with_a_built_in_rule_gets_the_rule_radius_and_source(monkeypatch, tmp_path):
@@ -234,10 +241,9 @@ def test_polygon_typed_as_lat_lon_is_caught_and_the_swap_adds_the_polar_zone(mon
     warning = " ".join(w.value for w in _plain(at.warning))
     assert "off the map, north of 40° S" in warning and "3,564" in warning and "Nothing was added" in warning
     pending = at.session_state[zs.K_ZONE_SWAP]
-    assert pending["can_add_as_typed"] is False
+    assert pending["can_add_as_typed"] is True                             # a zone, off the map: the user decides
     captions = " ".join(c.value for c in at.caption)
     assert "As typed (longitude, latitude)" in captions and "Swapped (latitude, longitude)" in captions
-    assert not [b for b in at.button if b.key == "zone_swap_as_typed"]     # off the map: no "add as typed"
     at.button(key="zone_swap_accept").click()
     at.run()
     (zone,) = at.session_state[zs.K_ZONES]
@@ -402,3 +408,43 @@ def test_a_polygon_moved_on_the_map_keeps_its_true_area():
     assert moved.id == sq.id and moved.area_km2 == pytest.approx(sq.area_km2, rel=1e-4)
     plain = zp.zone_after_edit(sq, {"id": sq.id, "kind": "polygon", "vertices": shifted})   # a map translation
     assert abs(plain.area_km2 / sq.area_km2 - 1) > 0.05
+
+
+def test_scenario_name_taken_is_refused_then_numbered_when_asked_and_times_are_to_the_minute(
+        monkeypatch, tmp_path, scenario_store_in_tmp):
+    a = circle_zone("Rim A", "NASA", 0.0, -89.7, 10.0)
+    at = _page_with_zones(monkeypatch, tmp_path, [a])
+    at.text_input(key=zs.K_SCENARIO_NAME).set_value("Rim plan")
+    at.button(key="scenario_save").click()
+    at.run()
+    at.button(key="scenario_save_new").click()            # the same name again, as a new scenario
+    at.run()
+    assert any("already named 'Rim plan'" in w.value and "nothing was saved" in w.value for w in _plain(at.warning))
+    at.checkbox(key="scenario_number_names").check()
+    at.button(key="scenario_save_new").click()
+    at.run()
+    saved = ScenarioStore(scenario_store_in_tmp).list()
+    assert sorted(s.name for s in saved) == ["Rim plan", "Rim plan (2)"]
+    assert at.text_input(key=zs.K_SCENARIO_NAME).value == "Rim plan (2)"
+    shown = at.selectbox(key="scenario_pick").options       # as the user reads them (formatted)
+    assert len(shown) == 2 and all(re.search(r"saved \d{4}-\d\d-\d\d \d\d:\d\d UTC$", text) for text in shown), shown
+
+
+def test_map_pieces__hundreds_of_overlaps_are_drawn_as_their_union_and_the_map_data_stays_small():
+    import json
+
+    from lunarmap.geodesy import forward_lonlat
+
+    rng = np.random.default_rng(5)
+    n = 120                                                    # 7,140 overlapping pairs
+    lon, lat = forward_lonlat(np.full(n, 30.0), np.full(n, -85.0), rng.uniform(0, 360, n), rng.uniform(0, 20_000, n))
+    zones = [circle_zone(f"z{i}", f"owner {i % 5}", float(a), float(b), 50.0) for i, (a, b) in enumerate(zip(lon, lat))]
+    report = analyse_zones(zones)
+    assert len(report.pairs) > zp.MAX_PAIRS_DRAWN
+    pieces, overlays, legend = zp.map_pieces(zones, report)
+    assert len(json.dumps([pieces, overlays, legend])) < 1_000_000      # was 10 MB at 60 zones, 260 MB at 300
+    layer, labels = overlays
+    drawn = shapely.union_all([Polygon(r["polygon"]) for r in layer["data"]])
+    exact = shapely.union_all([p.geometry_polar for p in report.pairs])
+    assert float(area_km2(drawn)) == pytest.approx(float(area_km2(exact)), rel=0.01)   # simplified, same place
+    assert len(labels["data"]) == zp.MAX_OVERLAP_LABELS

@@ -7,9 +7,11 @@ zones, their geometry and the scenario store do not need the rasters.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
+import numpy as np
 import pytest
 
 from lunarmap.zones import zones_from_geojson
@@ -218,11 +220,67 @@ def test_polygon_typed_lat_lon_is_caught_and_one_click_swaps_it(browser, app_url
     pg.get_by_role("button", name="Add polygon zone").click()
     _text(pg, r"These coordinates look like latitude, longitude")
     _text(pg, r"As typed \(longitude, latitude\): centre 20\.15° S, 89\.23° W, 3,564\.1 km²")
-    assert pg.get_by_role("button", name="Add as typed").count() == 0   # off the map: only the swap is offered
+    assert pg.get_by_role("button", name="Add as typed").count() == 1   # the user decides; nothing added yet
     pg.screenshot(path=str(screenshots_dir / "zones-swap-offer.png"))
     _zone_count(pg, 0)
     pg.get_by_role("button", name="Swap lat and lon").click()
     _text(pg, r"with latitude and longitude swapped")
     _zone_count(pg, 1)
+    assert not pg.errors, pg.errors
+    context.close()
+
+
+def test_three_owners_in_conflict_keep_their_colours_and_the_overlaps_are_marked(browser, app_url, tmp_path,
+                                                                                  screenshots_dir):
+    """Owner colours stay on every zone; each overlap is outlined red with its km²; the legend lists every owner."""
+    from PIL import Image
+
+    from lunarmap.crs import lonlat_to_polar
+    from lunarmap.zones import circle_zone, zones_to_geojson
+
+    zones = [circle_zone("Base A", "Agency A", 0.0, -84.0, 100.0), circle_zone("Base B", "Agency B", 50.0, -84.0, 100.0),
+             circle_zone("Base C", "Agency C", 25.0, -80.5, 100.0)]
+    path = tmp_path / "three.geojson"
+    path.write_text(json.dumps(zones_to_geojson(zones)))
+    context = browser.new_context(viewport={"width": 1400, "height": 1300})
+    pg = open_map_page(context, app_url)
+    pg.get_by_text("Add a zone exactly, or import zones").click()
+    wait_idle(pg)
+    pg.get_by_role("tab", name="Import file").click()
+    wait_idle(pg)
+    pg.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    pg.get_by_text("three.geojson").first.wait_for(state="visible", timeout=10_000)
+    pg.get_by_role("button", name="Import zones").click()
+    _text(pg, r"Imported 3 zone\(s\) from 'three.geojson'")
+    _zone_count(pg, 3)
+    for owner in ("Agency A", "Agency B", "Agency C"):
+        pg.locator(".lm-legend").get_by_text(f"zone of {owner}", exact=True).wait_for(state="visible", timeout=10_000)
+    pg.locator(".lm-legend").get_by_text(re.compile("km²")).first.wait_for(state="attached", timeout=10_000)
+    pg.locator(".lm-deck canvas").scroll_into_view_if_needed()
+    frame = MapFrame(pg)
+    x, y = lonlat_to_polar(25.0, -83.0)
+    pg.mouse.move(*frame.to_screen(float(x), float(y)))
+    deadline = time.monotonic() + 20
+    while float(pg.locator(".lm-root").get_attribute("data-zoom")) < frame.zoom + 1.5:   # zoom in on the zones
+        assert time.monotonic() < deadline, "the map did not zoom in"
+        pg.mouse.wheel(0, -300)
+        pg.wait_for_timeout(250)
+    pg.wait_for_timeout(800)
+    pg.mouse.move(5, 5)
+    pg.wait_for_timeout(300)
+    shot = screenshots_dir / "zones-three-owners.png"
+    box = pg.locator(".lm-deck canvas").bounding_box()
+    pg.screenshot(path=str(shot), clip=box)
+    px = np.asarray(Image.open(shot).convert("RGB"), dtype=float).reshape(-1, 3)
+
+    def count(rgb) -> int:
+        return int(np.sum(np.linalg.norm(px - np.asarray(rgb, dtype=float), axis=1) < 40))
+
+    owner_rgb = [(64, 196, 255), (255, 140, 64), (170, 120, 255)]   # the first three owner colours
+    assert all(count(c) > 40 for c in owner_rgb), [count(c) for c in owner_rgb]
+    assert count((255, 40, 40)) > 40                                 # the overlaps' red outlines
+    # the overlap labels: one per overlapping pair, each with its area
+    root = pg.locator(".lm-root")
+    assert root.get_attribute("data-zone-count") == "3"
     assert not pg.errors, pg.errors
     context.close()
