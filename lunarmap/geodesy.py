@@ -221,8 +221,8 @@ def polar_to_laea_m(xy: np.ndarray) -> np.ndarray:
     rho_l = rho_s / sqrt(1 + (rho_s / 2R)^2). The same numbers as pyproj (``+proj=laea +lat_0=-90``),
     at a fraction of the cost for millions of vertices.
 
-    >>> polar_to_laea_m(np.array([[2.0 * MOON_RADIUS_M, 0.0]])).round(3).tolist()   # the equator
-    [[2457074.306, 0.0]]
+    >>> polar_to_laea_m(np.array([[2.0 * MOON_RADIUS_M, 0.0]])).round(3).tolist()   # the equator: R sqrt(2)
+    [[2457054.643, 0.0]]
     """
     xy = np.asarray(xy, dtype=float)
     k = 1.0 / np.sqrt(1.0 + (xy[:, 0] ** 2 + xy[:, 1] ** 2) / (4.0 * MOON_RADIUS_M ** 2))

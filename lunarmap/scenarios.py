@@ -83,7 +83,15 @@ class ScenarioStore:
         except OSError as err:
             raise ScenarioError(f"cannot create the scenario folder {str(self.path.parent)!r} ({err}); set LUNARMAP_SCENARIO_DB to a writable file path.") from err
         if not self.path.exists():
-            self._create()
+            try:
+                self._create()
+            except ScenarioError:
+                raise
+            except Exception as err:  # noqa: BLE001 - GDAL, SQLite or the file system: one clear refusal
+                raise ScenarioError(
+                    f"cannot create the scenario database {str(self.path)!r} ({type(err).__name__}: {err}); the "
+                    "folder may be read-only: set LUNARMAP_SCENARIO_DB to a writable file path."
+                ) from err
 
     # --- schema ---------------------------------------------------------------------------------
 
@@ -212,21 +220,32 @@ class ScenarioStore:
         raise ScenarioError(f"no saved scenario has id {scenario_id!r}; pick one from the list of saved scenarios.")
 
     def load(self, scenario_id: str) -> list[Zone]:
-        """The zones of a saved scenario, in saved order."""
-        self.info(scenario_id)
+        """The zones of a saved scenario, in saved order; :class:`ScenarioError` if any row is damaged.
+
+        (:meth:`load_checked` loads the good rows and names the damaged ones.)
+        """
+        zones, problems = self.load_checked(scenario_id)
+        if problems:
+            raise ScenarioError(f"the scenario has {len(problems)} damaged zone row(s): {problems[0]}")
+        return zones
+
+    def load_checked(self, scenario_id: str) -> tuple[list[Zone], list[str]]:
+        """The zones of a saved scenario that pass the import checks, and a message per damaged row.
+
+        The store is a GeoPackage a user may edit in QGIS: each row is checked as an imported zone is (a
+        polygon with no holes, a name, an owner, sane attributes); a damaged row is named, not loaded.
+        """
+        info = self.info(scenario_id)
         cols = ", ".join(f'"{c}"' for c in _ZONE_COLUMNS) + ", geom"
         with self._connect() as con:
             rows = con.execute(f"SELECT {cols} FROM zones WHERE scenario_id=? ORDER BY position", (scenario_id,)).fetchall()
-        zones = []
+        zones, problems = [], []
         for r in rows:
-            rec = dict(zip(_ZONE_COLUMNS, r[:-1], strict=True))
-            centre = (rec["centre_lon_deg"], rec["centre_lat_deg"]) if rec["centre_lon_deg"] is not None else None
-            zones.append(Zone(
-                id=rec["zone_id"], name=rec["name"], owner=rec["owner"], geometry_polar=_from_gpkg_blob(r[-1]),
-                purpose=rec["purpose"] or "", start=rec["start"], end=rec["end"], rule=rec["rule"] or "",
-                shape=rec["shape"] or "polygon", centre_lonlat=centre, radius_km=rec["radius_km"],
-            ))
-        return zones
+            try:
+                zones.append(_imported_zone(r, info.name, f"the scenario database {self.path.name!r}"))
+            except ScenarioError as err:
+                problems.append(str(err))
+        return zones, problems
 
     def rename(self, scenario_id: str, new_name: str, number_if_taken: bool = False) -> str:
         """Rename a saved scenario; returns the name given (numbered when taken and ``number_if_taken``)."""

@@ -115,12 +115,17 @@ def write_verified(product: Product, reader: BinaryIO, target: Path, progress: P
     tmp = Path(tmp_name)
     try:
         hasher, done, meter = hashlib.sha256(), 0, _Meter(product, progress)
+        # Read no more than one byte past the catalogue's size: a huge file in place of a small product is
+        # refused after bytes + 1, never copied whole.
+        limit = product.bytes + 1 if product.bytes is not None else None
         with os.fdopen(fd, "wb") as out:
-            while chunk := reader.read(_CHUNK):
+            while chunk := reader.read(_CHUNK if limit is None else min(_CHUNK, limit - done)):
                 out.write(chunk)
                 hasher.update(chunk)
                 done += len(chunk)
                 meter.update(done)
+                if limit is not None and done >= limit:
+                    break
         meter.update(done, finished=True)
         sha = hasher.hexdigest()
         _verify(product, done, sha, target, had_bad, source=source, advice=advice)
@@ -185,7 +190,8 @@ def download_verified(product: Product, url: str, target: Path, progress: Progre
             if offset:
                 _hash_into(hasher, part)
             meter = _Meter(product, progress, offset, expected)
-            done, cut = _receive(resp, part, offset, hasher, meter)
+            done, cut = _receive(resp, part, offset, hasher, meter,
+                                 limit=product.bytes + 1 if product.bytes is not None else None)
         complete = cut is None and (expected is None or done >= expected)
         meter.update(done, finished=complete)
         if not complete:
@@ -221,8 +227,13 @@ def _size(n: int | None) -> str:
     return f"{n:,}" if n is not None else "unknown"
 
 
-def _receive(resp: Any, part: Path, offset: int, hasher: Any, meter: _Meter) -> tuple[int, str | None]:
-    """Stream the response body onto ``part``; returns bytes now in ``part`` and why it stopped early, if it did."""
+def _receive(resp: Any, part: Path, offset: int, hasher: Any, meter: _Meter,
+             limit: int | None = None) -> tuple[int, str | None]:
+    """Stream the response body onto ``part``; returns bytes now in ``part`` and why it stopped early, if it did.
+
+    Stops at ``limit`` bytes (the catalogue's size + 1): a server sending more than the product, with or
+    without a Content-Length, never fills the disk.
+    """
     done, cut = offset, None
     try:
         out = open(part, "ab" if offset else "wb")
@@ -230,8 +241,10 @@ def _receive(resp: Any, part: Path, offset: int, hasher: Any, meter: _Meter) -> 
         raise FetchError(f"cannot write {part} ({err}); check free space and permissions of the data folder.") from err
     with out:
         while True:
+            if limit is not None and done >= limit:
+                break
             try:
-                chunk = resp.read(_CHUNK // 4)
+                chunk = resp.read(_CHUNK // 4 if limit is None else min(_CHUNK // 4, limit - done))
             except (OSError, http.client.HTTPException) as err:
                 cut = f"{type(err).__name__}: {err}"
                 break

@@ -16,7 +16,7 @@ from pathlib import Path
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from .errors import DataMissingError, RasterError
+from .errors import DataMissingError, RasterError, ZoneError
 from .export import csv_safe
 from .paths import data_dir as _data_dir
 from .psr import PsrStats, psr_area_in, psr_area_in_many
@@ -176,6 +176,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from .cli import format_table
 
     path = Path(args.file)
+    if path.is_dir():
+        raise ZoneError(f"{str(path)!r} is a folder, not a zone file; give the path of a GeoJSON file of zones.")
     if not path.is_file():
         raise DataMissingError(f"zone file {str(path)!r} does not exist; give the path of a GeoJSON file of zones.")
     zones = zones_from_geojson(path, default_owner=args.default_owner or "")

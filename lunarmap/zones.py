@@ -13,6 +13,7 @@ their formula and source, and free text is always allowed.
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,7 +29,7 @@ from shapely.geometry import Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
 from .crs import LONLAT_CODE, MOON_RADIUS_M, SOUTH_POLAR_CODE, lunar_crs_code, polar_to_lonlat, transformer
-from .errors import LunarmapError, ZoneError
+from .errors import InvalidRadiusError, LunarmapError, ZoneError
 from .geodesy import (
     area_km2,
     cap_area_km2,
@@ -65,6 +66,10 @@ __all__ = [
 ]
 
 MAX_RADIUS_KM = 500.0
+#: Smallest circle radius (km): 10 m, a 314 m^2 zone, above the smallest polygon zone.
+MIN_RADIUS_KM = 0.01
+#: Largest zone area (km^2): a circle of MAX_RADIUS_KM (about 783,000 km^2); a polygon may not claim more.
+MAX_ZONE_KM2 = 2.0 * math.pi * MOON_RADIUS_M ** 2 * (1.0 - math.cos(MAX_RADIUS_KM * 1_000.0 / MOON_RADIUS_M)) / 1e6
 #: Smallest polygon zone accepted (km^2): 100 m^2, smaller than any lander's footprint plus margin.
 _MIN_ZONE_KM2 = 1e-4
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
@@ -247,6 +252,11 @@ def circle_zone(name: str, owner: str, lon_deg: float, lat_deg: float, radius_km
     validate_lonlat(lon_deg, lat_deg, f"zone {name!r} centre")
     _refuse_north(name, lat_deg)
     r_km = check_radius_km(radius_km, MAX_RADIUS_KM)
+    if r_km < MIN_RADIUS_KM:
+        raise InvalidRadiusError(
+            f"zone {_safe_repr(name)}: radius_km must be at least {MIN_RADIUS_KM:g} (10 m; got {radius_km!r}): a "
+            "smaller circle is smaller than the smallest polygon zone (100 m²). Give the radius in kilometres."
+        )
     reach = float(lat_deg) + np.degrees(r_km * 1_000.0 / MOON_RADIUS_M)
     if reach > 0.0:
         raise ZoneError(
@@ -290,6 +300,12 @@ def polygon_zone(name: str, owner: str, vertices: Sequence[Sequence[float]], crs
         )
     poly = Polygon(pts)
     robust = poly.is_valid
+    if robust and area_km2(poly) > MAX_ZONE_KM2:
+        raise ZoneError(
+            f"zone {_safe_repr(name)}: the polygon covers {area_km2(poly):,.0f} km², more than the largest zone "
+            f"({MAX_ZONE_KM2:,.0f} km², a {MAX_RADIUS_KM:g} km circle); a keep-out zone is a site's surroundings, "
+            "not a region of the Moon. Draw a smaller outline."
+        )
     if robust:
         if area_km2(poly) < _MIN_ZONE_KM2 or poly.area < 1e-4 * poly.length ** 2 / (4 * np.pi):
             raise ZoneError(
@@ -306,6 +322,11 @@ def polygon_zone(name: str, owner: str, vertices: Sequence[Sequence[float]], crs
         repaired = shapely.make_valid(poly)
         parts = [g for g in getattr(repaired, "geoms", [repaired]) if g.geom_type == "Polygon"]
         repaired = shapely.union_all(parts) if parts else repaired
+        if not parts or area_km2(repaired) < _MIN_ZONE_KM2:
+            raise ZoneError(
+                f"zone {_safe_repr(name)}: the vertices enclose no area (they lie on one line, or the outline "
+                "folds back on itself); nothing was changed. Spread the vertices out round the area to keep out."
+            )
         reason = shapely.is_valid_reason(poly) if not poly.is_valid else "a vertex lies on another edge"
         where = ""
         if "[" in reason:
@@ -528,9 +549,17 @@ def zones_from_geojson(data: bytes | str | Path | dict[str, Any], default_owner:
     label = "the file"
     if isinstance(data, Path):
         label = str(data)
-        if data.stat().st_size > MAX_IMPORT_BYTES:
-            raise ZoneError(f"{label} is {_mib(data.stat().st_size)}; zone files are limited to {_mib(MAX_IMPORT_BYTES)}. Split it or simplify the polygons.")
-        data = data.read_bytes()
+        if data.is_dir():
+            raise ZoneError(f"{label!r} is a folder, not a zone file; give the path of a GeoJSON file of zones.")
+        try:
+            size = data.stat().st_size
+            data_bytes = data.read_bytes() if size <= MAX_IMPORT_BYTES else None
+        except OSError as err:
+            raise ZoneError(f"zone file {label!r} cannot be read ({err.strerror or err}); check its permissions or "
+                            "copy it somewhere readable.") from None
+        if data_bytes is None:
+            raise ZoneError(f"{label} is {_mib(size)}; zone files are limited to {_mib(MAX_IMPORT_BYTES)}. Split it or simplify the polygons.")
+        data = data_bytes
     if isinstance(data, (bytes, str)):
         size = len(data.encode() if isinstance(data, str) else data)
         if size > MAX_IMPORT_BYTES:
@@ -589,6 +618,18 @@ def _mib(size: int) -> str:
     return text if size == MAX_IMPORT_BYTES or text != f"{MAX_IMPORT_BYTES / 2**20:.1f} MiB" else f"{size:,} bytes"
 
 
+def _finite_coordinates(geometry: Any) -> bool:
+    """False when any number in a GeoJSON geometry's coordinates is NaN or infinite (JSON allows NaN)."""
+    stack = [geometry.get("coordinates") if isinstance(geometry, dict) else None]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, float) and not math.isfinite(item):
+            return False
+    return True
+
+
 def _split_at_antimeridian(polys: Sequence[Polygon]) -> bool:
     """Whether every part of a lon/lat multipolygon has an edge along longitude +180 or -180."""
     return all(np.any(np.isclose(np.abs(shapely.get_coordinates(p)[:, 0]), 180.0, atol=1e-9)) for p in polys)
@@ -597,6 +638,9 @@ def _split_at_antimeridian(polys: Sequence[Polygon]) -> bool:
 def _feature_zones(feat: dict[str, Any], props: dict[str, Any], name: str, label: str, i: int, code: str,
                    exact: bool, default_owner: str, seen_ids: set[str]) -> list[Zone]:
     """The zones of one GeoJSON feature (one per polygon part)."""
+    if not _finite_coordinates(feat["geometry"]):
+        raise ZoneError(f"{label}: zone {_safe_repr(name)} (feature #{i}) has a coordinate that is not a finite "
+                        "number (NaN or Infinity); give finite longitude, latitude pairs.")
     try:
         geom = shape(feat["geometry"])
     except (ValueError, TypeError, AttributeError, KeyError, IndexError, shapely.errors.ShapelyError) as err:

@@ -40,11 +40,16 @@ def open_scenario(sid: str, replace_query: bool = True) -> None:
     try:
         db = store()
         info = db.info(sid)
-        zones = db.load(sid)
+        zones, problems = db.load_checked(sid)
     except LunarmapError as err:
         notice(f"The scenario could not be opened: {err}")
         return
-    set_zones(zones, f"Opened the scenario {info.name!r} ({len(zones)} zones).")
+    if problems:
+        set_zones(zones, f"Opened the scenario {info.name!r} with {len(zones)} zones; {len(problems)} damaged "
+                         f"row(s) were left out: " + " ".join(problems[:3]) + (" ..." if len(problems) > 3 else ""),
+                  level="warning")
+    else:
+        set_zones(zones, f"Opened the scenario {info.name!r} ({len(zones)} zones).")
     st.session_state[K_SCENARIO] = {"id": sid, "name": info.name, "fingerprint": fingerprint(zones),
                                      "saved_utc": info.saved_utc}
     st.session_state[K_SCENARIO_NAME] = info.name

@@ -19,6 +19,7 @@ import socket
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,6 +63,7 @@ class _Server(http.server.ThreadingHTTPServer):
     cuts_left: int = 0          # this many transfers send half their body, then close
     corrupt: bool = False       # flip one byte of every body
     honour_range: bool = True
+    endless: bool = False       # answer 200 with no Content-Length and stream junk until the client hangs up
     requests: list[tuple[str, str | None]]
 
     def handle_error(self, request: object, client_address: object) -> None:
@@ -80,6 +82,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = srv.files.get(self.path)
         if body is None:
             self.send_error(404)
+            return
+        if srv.endless:
+            self.send_response(200)
+            self.end_headers()
+            self.close_connection = True
+            try:
+                for _ in range(100_000):            # up to 6.5 GB: far more than any product
+                    self.wfile.write(b"junk" * 16_384)
+            except (ConnectionError, OSError):
+                pass
             return
         if srv.corrupt:
             body = bytes([body[0] ^ 0xFF]) + body[1:]
@@ -729,3 +741,57 @@ def test_cli_fetch_list__names_pip_for_the_real_wheel_products(tmp_path, capsys)
     assert rows["wac-south-polar-400m"].endswith("pip: lunar-toolkit==0.1.0")
     assert rows["lpsr-85s-60m-reconstructed"].endswith("mirror only")
     assert rows["lola-global-dem"].endswith("url")
+
+
+
+# --- reading no more than the catalogue's size, and cleaning up after killed runs ---------------------
+
+def test_fetch_all__a_huge_mirror_file_for_a_small_product_is_refused_after_size_plus_one(tmp_path):
+    """A 400 MB file (sparse) in the mirror for a 3.5 kB product: refused at 3,501 bytes, never copied whole."""
+    body = _content(3_500, 9)
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    with open(mirror / "tiny.bin", "wb") as fh:
+        fh.truncate(400 * 1024 * 1024)
+    catalog = _write_catalog(tmp_path, [{"name": "tiny", "file": "tiny.bin", "urls": [], "note": "mirror only",
+                                         "bytes": len(body), "sha256": _sha(body)}])
+    data = tmp_path / "data"
+    with pytest.raises(ChecksumError, match=r"expected 3,500 bytes, got 3,501 bytes"):
+        fetch_all(data_dir=data, mirror=mirror, catalog=catalog)
+    assert _files_under(data) <= {STATE_FILE}                 # nothing put in place, no temporary file left
+
+
+def test_fetch_all__a_server_streaming_without_length_stops_at_size_plus_one_and_keeps_nothing(tmp_path, server):
+    body = _content(3_500, 10)
+    server.files = {"/junk.bin": body}
+    server.endless = True
+    catalog = _write_catalog(tmp_path, [{"name": "junk", "file": "junk.bin", "urls": [f"{_base(server)}/junk.bin"],
+                                         "bytes": len(body), "sha256": _sha(body)}])
+    data = tmp_path / "data"
+    with pytest.raises(ChecksumError, match=r"expected 3,500 bytes, got 3,501 bytes"):
+        fetch_all(data_dir=data, catalog=catalog)
+    assert not (data / "junk.bin.part").exists() and not (data / "junk.bin").exists()
+
+
+def test_fetch_all__removes_temporaries_a_killed_run_left_and_keeps_fresh_ones_and_other_files(tmp_path):
+    from lunarmap.fetch import STALE_TEMPORARY_S
+
+    body = _content(2_000, 11)
+    mirror = tmp_path / "mirror"
+    (mirror / "sub").mkdir(parents=True)
+    (mirror / "sub" / "a.bin").write_bytes(body)
+    catalog = _write_catalog(tmp_path, [{"name": "a", "file": "sub/a.bin", "urls": [], "note": "mirror only",
+                                         "bytes": len(body), "sha256": _sha(body)}])
+    data = tmp_path / "data"
+    (data / "sub").mkdir(parents=True)
+    stale = [data / "sub" / ".a.bin.x1y2z3.tmp", data / ".fetch-state.abc.tmp"]
+    fresh = data / "sub" / ".a.bin.fresh.tmp"
+    mine = data / "sub" / ".notes.tmp"                         # not a name lunarmap writes: never touched
+    old = time.time() - STALE_TEMPORARY_S - 60
+    for f in (*stale, fresh, mine):
+        f.write_bytes(b"x" * 1000)
+    for f in (*stale, mine):
+        os.utime(f, (old, old))
+    fetch_all(data_dir=data, mirror=mirror, catalog=catalog)
+    assert not any(f.exists() for f in stale)
+    assert fresh.exists() and mine.exists() and (data / "sub" / "a.bin").read_bytes() == body

@@ -297,3 +297,47 @@ def test_save__a_taken_name_is_refused_or_numbered_as_asked(tmp_path):
 def test_format_saved__to_the_minute_in_the_users_time_zone():
     assert format_saved("2026-07-01T23:59:59.999999Z", "America/New_York") == "2026-07-01 19:59 EDT"
     assert format_saved("2026-12-03T08:41:07.123456Z", "Not/A_Zone") == "2026-12-03 08:41 UTC"
+
+
+def test_load_checked__damaged_rows_edited_in_qgis_are_named_and_the_rest_load(tmp_path):
+    """NULL or garbage geometry, NULL owner or name, a text radius, a Point: each named, none crashes the load."""
+    import sqlite3
+
+    import shapely
+
+    db = ScenarioStore(tmp_path / "s.gpkg")
+    good = [circle_zone(f"Z{i}", "NASA", 20.0 * i, -89.0, 5.0) for i in range(7)]
+    sid = db.save("damaged", good)
+    point_blob = bytes(db_blob(shapely.Point(1000.0, 2000.0)))
+    with sqlite3.connect(db.path) as con:
+        con.execute("UPDATE zones SET geom=NULL WHERE name='Z1'")
+        con.execute("UPDATE zones SET geom=? WHERE name='Z2'", (b"not a geometry",))
+        con.execute("UPDATE zones SET owner=NULL WHERE name='Z3'")
+        con.execute("UPDATE zones SET name=NULL WHERE name='Z4'")
+        con.execute("UPDATE zones SET radius_km='wide', shape='circle' WHERE name='Z5'")
+        con.execute("UPDATE zones SET geom=? WHERE name='Z6'", (point_blob,))
+    zones, problems = db.load_checked(sid)
+    names = [z.name for z in zones]
+    assert "Z0" in names and "Z5" in names                  # a text radius: loaded as a polygon of the same shape
+    assert next(z for z in zones if z.name == "Z5").shape == "polygon"
+    assert len(problems) == 5, problems
+    assert any("'Z1'" in p and "has no geometry" in p for p in problems)
+    assert any("'Z2'" in p and "cannot be imported" in p for p in problems)
+    assert any("'Z3'" in p and "owner is empty" in p for p in problems)
+    assert any("'#4'" in p and "name is empty" in p for p in problems)
+    assert any("'Z6'" in p and "a Point, not one polygon" in p for p in problems)
+    with pytest.raises(ScenarioError, match="5 damaged zone row"):
+        db.load(sid)
+
+
+def db_blob(geom):
+    from lunarmap.scenarios import _gpkg_blob
+
+    return _gpkg_blob(geom)
+
+
+def test_store_in_a_folder_that_cannot_be_written__is_refused_with_the_fix(tmp_path):
+    # /proc accepts no new files even for root: the GeoPackage driver fails there; the refusal names the fix.
+    with pytest.raises(ScenarioError, match=r"cannot create the scenario database '/proc/lunarmap-test\.gpkg'.*"
+                                            r"set LUNARMAP_SCENARIO_DB to a writable file path"):
+        ScenarioStore("/proc/lunarmap-test.gpkg")

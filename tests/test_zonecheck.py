@@ -149,3 +149,12 @@ def test_zone_psr_note_names_the_sources(prepared_data_dir):
     assert " and the 60 m PSR grid on " in straddle.psr_note and "% of the zone" in straddle.psr_note
     assert ring.psr_km2 > 0
     assert ring.psr_note.endswith("; PSRs under 5 km2 are not mapped here (only poleward of about 85 S)")
+
+
+def test_zones_check_on_a_folder_or_an_unreadable_file_exits_2_saying_so(tmp_path, capsys):
+    assert main(["zones", "check", str(tmp_path)]) == 2
+    assert "is a folder, not a zone file" in capsys.readouterr().err
+    # /proc/self/mem is a file that no process can read as a whole (even root): a read error, not a traceback.
+    assert main(["zones", "check", "/proc/self/mem"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot be read" in err and "check its permissions" in err and "Traceback" not in err

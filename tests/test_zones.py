@@ -565,3 +565,20 @@ def test_analyse_zones__too_many_pairs_for_the_page_is_refused_with_the_cli_offe
     with pytest.raises(ZoneError, match=r"20 zones make 190 overlapping pairs, more than the 100 analysed at once.*"
                                         r"python -m lunarmap zones check FILE"):
         analyse_zones(_mutually_overlapping(20))
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: polygon_zone("line", "o", [(0, -89), (0, -88), (0, -87)]),
+     r"the vertices enclose no area \(they lie on one line"),
+    (lambda: circle_zone("speck", "o", 0.0, -89.0, 1e-9), r"radius_km must be at least 0\.01 \(10 m; got 1e-09\)"),
+    (lambda: polygon_zone("hemisphere", "o", [(0, -0.001), (90, -0.001), (180, -0.001), (-90, -0.001)]),
+     r"covers 14,599,849 km², more than the largest zone \(779,992 km², a 500 km circle\)"),
+    (lambda: zones_from_geojson('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+                                '{"name": "n", "owner": "o"}, "geometry": {"type": "Polygon", "coordinates": '
+                                '[[[NaN, -89], [90, -89], [180, -89], [NaN, -89]]]}}]}'),
+     r"has a coordinate that is not a finite number \(NaN or Infinity\)"),
+])
+def test_refusals_that_used_to_mislead_say_what_is_wrong(make, message):
+    with pytest.raises((ZoneError, InvalidRadiusError), match=message) as err:
+        make()
+    assert not isinstance(err.value, SelfIntersectionError)   # no "repaired shape (0 parts, 0.0 km2)" on offer

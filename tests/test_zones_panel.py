@@ -448,3 +448,35 @@ def test_map_pieces__hundreds_of_overlaps_are_drawn_as_their_union_and_the_map_d
     exact = shapely.union_all([p.geometry_polar for p in report.pairs])
     assert float(area_km2(drawn)) == pytest.approx(float(area_km2(exact)), rel=0.01)   # simplified, same place
     assert len(labels["data"]) == zp.MAX_OVERLAP_LABELS
+
+
+def test_scenario_link_with_damaged_rows_opens_the_good_zones_and_names_the_bad(monkeypatch, tmp_path,
+                                                                                scenario_store_in_tmp):
+    import sqlite3
+
+    db = ScenarioStore(scenario_store_in_tmp)
+    sid = db.save("edited in QGIS", [circle_zone("Good", "NASA", 0.0, -89.0, 5.0),
+                                     circle_zone("Broken", "ESA", 90.0, -89.0, 5.0)])
+    with sqlite3.connect(db.path) as con:
+        con.execute("UPDATE zones SET geom=NULL WHERE name='Broken'")
+    monkeypatch.setenv("LUNARMAP_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("LUNARMAP_SITES_FILE", raising=False)
+    at = AppTest.from_file(DASHBOARD, default_timeout=90)
+    at.query_params[zs.QUERY_KEY] = sid
+    at.run()
+    assert not at.exception, at.exception
+    assert [z.name for z in at.session_state[zs.K_ZONES]] == ["Good"]
+    assert any("1 damaged row(s) were left out" in w.value and "'Broken'" in w.value and "has no geometry" in w.value
+               for w in _plain(at.warning))
+
+
+def test_page_with_an_unwritable_scenario_database_loads_and_says_why(monkeypatch, tmp_path):
+    monkeypatch.setenv("LUNARMAP_SCENARIO_DB", "/proc/lunarmap-page-test.gpkg")
+    at = _page_with_zones(monkeypatch, tmp_path, [circle_zone("A", "NASA", 0.0, -89.0, 5.0)])
+    assert any("The scenario database cannot be read" in w.value and "writable file path" in w.value
+               for w in _plain(at.warning))
+    at.text_input(key=zs.K_SCENARIO_NAME).set_value("plan")
+    at.button(key="scenario_save").click()
+    at.run()
+    assert not at.exception
+    assert any("The scenario was not saved" in w.value for w in _plain(at.warning))

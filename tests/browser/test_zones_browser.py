@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 
 from lunarmap.zones import zones_from_geojson
 
@@ -40,8 +41,9 @@ def _text(pg, pattern: str, timeout_ms: int = 20_000):
 def _geojson_download(pg):
     button = pg.get_by_role("button", name="Zones as GeoJSON")
     for attempt in range(2):   # a click that lands while the app reruns is lost; try once more
-        wait_idle(pg)
+        wait_idle(pg, timeout_ms=90_000)
         button.scroll_into_view_if_needed()
+        expect(button).to_be_enabled(timeout=90_000)   # Streamlit disables it while a slow rerun runs
         try:
             with pg.expect_download(timeout=10_000) as dl:
                 button.click()
@@ -65,7 +67,8 @@ def _set_owner(pg, owner: str) -> None:
     box = pg.get_by_role("textbox", name="Owner of new zones")
     box.fill(owner)
     box.press("Enter")
-    pg.wait_for_timeout(400)
+    pg.wait_for_timeout(200)
+    wait_idle(pg, timeout_ms=90_000)      # the owner is in the session before anything is drawn
 
 
 def test_draw_check_save_and_reopen_from_the_link(browser, app_url, screenshots_dir):
@@ -106,8 +109,11 @@ def test_draw_check_save_and_reopen_from_the_link(browser, app_url, screenshots_
     name = pg.get_by_role("textbox", name="Scenario name")
     name.fill("Rim plan <b>A</b>")
     name.press("Enter")
-    pg.wait_for_timeout(300)
-    pg.get_by_role("button", name="Save", exact=True).click()
+    pg.wait_for_timeout(200)
+    wait_idle(pg, timeout_ms=90_000)
+    save = pg.get_by_role("button", name="Save", exact=True)
+    expect(save).to_be_enabled(timeout=90_000)
+    save.click()
     _text(pg, r"Saved 'Rim plan <b>A</b>' \(2 zones\)")
     pg.wait_for_function("() => location.search.includes('scenario=')", timeout=10_000)
     link = pg.url
