@@ -9,6 +9,7 @@ user data folder (platformdirs); ``LUNARMAP_SCENARIO_DB`` overrides it.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -28,13 +29,14 @@ from pyproj import CRS
 
 from .crs import SOUTH_POLAR_CODE
 from .errors import ScenarioError, ZoneError
-from .zones import MAX_IMPORT_BYTES, Zone, _circle_meta, check_text, polygon_zone
+from .sizing_rules import rules_from_records, rules_to_records
+from .zones import MAX_IMPORT_BYTES, SizingRule, Zone, _circle_meta, check_text, polygon_zone
 
 __all__ = ["ScenarioInfo", "ScenarioStore", "default_store_path", "format_saved", "scenario_gpkg_bytes",
            "scenario_from_gpkg_bytes"]
 
 _ZONE_COLUMNS = ("zone_id", "scenario_id", "position", "name", "owner", "purpose", "start", "end", "rule", "shape",
-                 "centre_lon_deg", "centre_lat_deg", "radius_km")
+                 "centre_lon_deg", "centre_lat_deg", "radius_km", "rule_key")
 _SRS_ID = 100_030_135  # the GeoPackage srs_id under which the lunar polar CRS is registered here
 
 
@@ -82,7 +84,9 @@ class ScenarioStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise ScenarioError(f"cannot create the scenario folder {str(self.path.parent)!r} ({err}); set LUNARMAP_SCENARIO_DB to a writable file path.") from err
-        if not self.path.exists():
+        if self.path.exists():
+            self._migrate()
+        else:
             try:
                 self._create()
             except ScenarioError:
@@ -117,7 +121,7 @@ class ScenarioStore:
                     con.execute("UPDATE gpkg_geometry_columns SET srs_id=? WHERE table_name='zones'", (_SRS_ID,))
                     con.execute("UPDATE gpkg_contents SET srs_id=? WHERE table_name='zones'", (_SRS_ID,))
                 con.execute("CREATE TABLE scenarios (fid INTEGER PRIMARY KEY AUTOINCREMENT, scenario_id TEXT UNIQUE NOT NULL, "
-                            "name TEXT NOT NULL, saved_utc TEXT NOT NULL)")
+                            "name TEXT NOT NULL, saved_utc TEXT NOT NULL, sizing_rules TEXT)")
                 con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
                             "VALUES ('scenarios', 'attributes', 'scenarios', 'lunarmap saved scenarios')")
         finally:
@@ -133,6 +137,22 @@ class ScenarioStore:
                 os.replace(tmp, self.path)
         finally:
             tmp.unlink(missing_ok=True)
+
+    def _migrate(self) -> None:
+        """Add what later versions store (a zone's sizing-rule key, a scenario's own rules) to an older store."""
+        try:
+            with self._connect() as con, con:
+                tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                if not {"zones", "scenarios"} <= tables:
+                    return          # not a lunarmap store: the operations say so
+                zone_cols = {r[1] for r in con.execute("PRAGMA table_info(zones)")}
+                if "rule_key" not in zone_cols:
+                    con.execute("ALTER TABLE zones ADD COLUMN rule_key TEXT")
+                scenario_cols = {r[1] for r in con.execute("PRAGMA table_info(scenarios)")}
+                if "sizing_rules" not in scenario_cols:
+                    con.execute("ALTER TABLE scenarios ADD COLUMN sizing_rules TEXT")
+        except ScenarioError:
+            pass                    # read-only or damaged: reading still works, saving says why
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -151,7 +171,8 @@ class ScenarioStore:
     # --- operations -----------------------------------------------------------------------------
 
     def save(self, name: str, zones: Iterable[Zone], scenario_id: str | None = None,
-             expect_saved_utc: str | None = None, number_if_taken: bool = False) -> str:
+             expect_saved_utc: str | None = None, number_if_taken: bool = False,
+             rules: Iterable[SizingRule] = ()) -> str:
         """Save zones under ``name`` (a new scenario, or replace ``scenario_id``'s zones). Returns the id.
 
         Names are unique in a store (compared without case or surrounding space): a name another scenario
@@ -174,9 +195,10 @@ class ScenarioStore:
         rows = [
             (z.id, sid, i, z.name, z.owner, z.purpose, z.start, z.end, z.rule, z.shape,
              z.centre_lonlat[0] if z.centre_lonlat else None, z.centre_lonlat[1] if z.centre_lonlat else None,
-             z.radius_km, _gpkg_blob(z.geometry_polar))
+             z.radius_km, z.rule_key, _gpkg_blob(z.geometry_polar))
             for i, z in enumerate(zones)
         ]
+        rules_json = json.dumps(rules_to_records(rules), ensure_ascii=False)
         cols = ", ".join(f'"{c}"' for c in _ZONE_COLUMNS) + ", geom"
         marks = ", ".join("?" for _ in range(len(_ZONE_COLUMNS) + 1))
         with self._connect() as con, con:
@@ -195,9 +217,9 @@ class ScenarioStore:
                 stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             name = _free_name(con, name, sid, number_if_taken)
             con.execute("DELETE FROM zones WHERE scenario_id=?", (sid,))
-            con.execute("INSERT INTO scenarios (scenario_id, name, saved_utc) VALUES (?, ?, ?) "
-                        "ON CONFLICT(scenario_id) DO UPDATE SET name=excluded.name, saved_utc=excluded.saved_utc",
-                        (sid, name, stamp))
+            con.execute("INSERT INTO scenarios (scenario_id, name, saved_utc, sizing_rules) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT(scenario_id) DO UPDATE SET name=excluded.name, saved_utc=excluded.saved_utc, "
+                        "sizing_rules=excluded.sizing_rules", (sid, name, stamp, rules_json))
             for row in rows:
                 con.execute(f"INSERT INTO zones ({cols}) VALUES ({marks})", row)
                 _after_row_hook()
@@ -218,6 +240,16 @@ class ScenarioStore:
             if s.id == scenario_id:
                 return s
         raise ScenarioError(f"no saved scenario has id {scenario_id!r}; pick one from the list of saved scenarios.")
+
+    def rules(self, scenario_id: str) -> tuple[SizingRule, ...]:
+        """The scenario's own sizing rules (the built-ins are not stored); ScenarioError if they are damaged."""
+        self.info(scenario_id)
+        with self._connect() as con:
+            row = con.execute("SELECT sizing_rules FROM scenarios WHERE scenario_id=?", (scenario_id,)).fetchone()
+        try:
+            return rules_from_records(row[0] if row else None, f"the scenario {scenario_id!r}")
+        except ZoneError as err:
+            raise ScenarioError(f"{err} Fix or remove the rule in the scenario database.") from None
 
     def load(self, scenario_id: str) -> list[Zone]:
         """The zones of a saved scenario, in saved order; :class:`ScenarioError` if any row is damaged.
@@ -318,13 +350,13 @@ def _after_row_hook() -> None:
         time.sleep(float(delay))
 
 
-def scenario_gpkg_bytes(name: str, zones: Iterable[Zone]) -> bytes:
+def scenario_gpkg_bytes(name: str, zones: Iterable[Zone], rules: Iterable[SizingRule] = ()) -> bytes:
     """One scenario as the bytes of a GeoPackage (the same layout as the store; GDAL/QGIS read it)."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="lunarmap-export-") as tmp:
         path = Path(tmp) / "scenario.gpkg"
-        ScenarioStore(path).save(name, zones)
+        ScenarioStore(path).save(name, zones, rules=rules)
         return path.read_bytes()
 
 
@@ -396,6 +428,8 @@ def _imported_zone(row: tuple, scenario: str, label: str) -> Zone:
         props = {"shape": rec["shape"], "radius_km": rec["radius_km"], "centre_lon_deg": rec["centre_lon_deg"],
                  "centre_lat_deg": rec["centre_lat_deg"]}
         meta = {k: rec[k] for k in ("purpose", "start", "end", "rule")}
+        if isinstance(rec.get("rule_key"), str) and rec["rule_key"].strip():
+            meta["rule_key"] = rec["rule_key"].strip()[:80]
         meta.update(_circle_meta(props, geom))
         if isinstance(rec["zone_id"], str) and rec["zone_id"].strip():
             meta["id"] = rec["zone_id"]

@@ -45,6 +45,7 @@ from .sites import Site
 __all__ = [
     "MAX_RADIUS_KM",
     "MAX_TEXT_CHARS",
+    "MIN_RADIUS_KM",
     "check_text",
     "MAX_IMPORT_BYTES",
     "SIZING_RULES",
@@ -85,13 +86,20 @@ _NORTH_HINT = ("lunarmap maps the southern hemisphere from the south pole. Did y
 
 @dataclass(frozen=True)
 class SizingRule:
-    """A built-in way to size a zone: its radius, the formula, and where it comes from."""
+    """A named, cited way to size a circle zone: its radius, the formula behind it, where it comes from.
+
+    Built-in rules cite a published source; a planner's own rules (``builtin`` False, see
+    :mod:`lunarmap.sizing_rules`) carry their own source and link, travel with the scenario and its exports,
+    and resize every zone sized by them when they change.
+    """
 
     key: str
     label: str
     radius_km: float
     formula: str
     source: str
+    link: str = ""
+    builtin: bool = True
 
 
 _NASA_2011 = (
@@ -150,6 +158,8 @@ class Zone:
     shape: str = "polygon"
     centre_lonlat: tuple[float, float] | None = None
     radius_km: float | None = None
+    #: The sizing rule (:data:`SIZING_RULES` or the scenario's own) this circle follows, if any.
+    rule_key: str | None = None
 
     @cached_property
     def area_km2(self) -> float:
@@ -388,16 +398,19 @@ def _ring_to_lonlat(ring_xy: np.ndarray, contains_pole: bool) -> list[list[float
     return ring
 
 
-def zones_to_geojson(zones: Iterable[Zone], name: str = "zones") -> dict[str, Any]:
+def zones_to_geojson(zones: Iterable[Zone], name: str = "zones", rules: Iterable[SizingRule] = ()) -> dict[str, Any]:
     """A GeoJSON FeatureCollection in lunar lon/lat (crs member IAU_2015:30100, body Moon).
 
     Edges are densified to 1 km in map metres so software that draws them
     straight in lon/lat shows the same shape; a zone around the pole is written
     as a polar cap (opened at the 180 meridian, closed along -90). The
     ``lunarmap_edges`` member tells :func:`zones_from_geojson` to read the
-    vertices back exactly.
+    vertices back exactly. ``rules``: the scenario's own sizing rules, written
+    as the ``sizing_rules`` member (read back by
+    :func:`lunarmap.sizing_rules.rules_from_geojson`).
     """
     features = []
+    zones = list(zones)
     for z in zones:
         dense = shapely.segmentize(z.geometry_polar, 1_000.0)
         pole = dense.contains(Point(0.0, 0.0))
@@ -405,7 +418,7 @@ def zones_to_geojson(zones: Iterable[Zone], name: str = "zones") -> dict[str, An
         rings += [_ring_to_lonlat(np.asarray(h.coords), False) for h in dense.interiors]
         props = {
             "id": z.id, "name": z.name, "owner": z.owner, "purpose": z.purpose, "start": z.start, "end": z.end,
-            "rule": z.rule, "shape": z.shape, "radius_km": z.radius_km,
+            "rule": z.rule, "rule_key": z.rule_key, "shape": z.shape, "radius_km": z.radius_km,
             "centre_lon_deg": z.centre_lonlat[0] if z.centre_lonlat else None,
             "centre_lat_deg": z.centre_lonlat[1] if z.centre_lonlat else None,
             "area_km2": round(z.area_km2, 6),
@@ -415,6 +428,9 @@ def zones_to_geojson(zones: Iterable[Zone], name: str = "zones") -> dict[str, An
         "type": "FeatureCollection", "name": name, "body": "Moon",
         "crs": {"type": "name", "properties": {"name": LONLAT_CODE}},
         EDGES_MEMBER: EDGES_POLAR, "features": features,
+        "sizing_rules": [
+            {"key": r.key, "label": r.label, "radius_km": r.radius_km, "formula": r.formula, "source": r.source,
+             "link": r.link} for r in rules if not r.builtin],
     }
 
 
@@ -686,6 +702,8 @@ def _feature_zones(feat: dict[str, Any], props: dict[str, Any], name: str, label
         if exact:
             ring = _drop_collinear(ring)
         meta: dict[str, Any] = {k: props.get(k) for k in ("purpose", "start", "end", "rule")}
+        if isinstance(props.get("rule_key"), str) and props["rule_key"].strip():
+            meta["rule_key"] = check_text(props["rule_key"], "rule_key", f"zone {_safe_repr(part)}", max_chars=80)
         meta.update(_circle_meta(props, Polygon(ring)))
         zid = props.get("id")
         if exact and zid and len(parts) == 1:

@@ -28,6 +28,7 @@ from .zone_state import (
     current_zones,
     fingerprint,
     notice,
+    own_rules,
     set_zones,
     store,
 )
@@ -41,15 +42,16 @@ def open_scenario(sid: str, replace_query: bool = True) -> None:
         db = store()
         info = db.info(sid)
         zones, problems = db.load_checked(sid)
+        rules = db.rules(sid)
     except LunarmapError as err:
         notice(f"The scenario could not be opened: {err}")
         return
     if problems:
         set_zones(zones, f"Opened the scenario {info.name!r} with {len(zones)} zones; {len(problems)} damaged "
                          f"row(s) were left out: " + " ".join(problems[:3]) + (" ..." if len(problems) > 3 else ""),
-                  level="warning")
+                  level="warning", rules=rules)
     else:
-        set_zones(zones, f"Opened the scenario {info.name!r} ({len(zones)} zones).")
+        set_zones(zones, f"Opened the scenario {info.name!r} ({len(zones)} zones).", rules=rules)
     st.session_state[K_SCENARIO] = {"id": sid, "name": info.name, "fingerprint": fingerprint(zones),
                                      "saved_utc": info.saved_utc}
     st.session_state[K_SCENARIO_NAME] = info.name
@@ -77,7 +79,7 @@ def _save(as_new: bool) -> None:
         db = store()
         # refused if another session saved this scenario after this one opened or saved it
         sid = db.save(name, zones, scenario_id=sid, expect_saved_utc=None if sid is None else current.get("saved_utc"),
-                      number_if_taken=bool(st.session_state.get(K_NUMBER_NAMES)))
+                      number_if_taken=bool(st.session_state.get(K_NUMBER_NAMES)), rules=own_rules())
         info = db.info(sid)
         stamp = info.saved_utc
     except LunarmapError as err:
@@ -183,13 +185,14 @@ def downloads(zones: list[Zone], report: ZoneReport | None) -> None:
         return
     name = str(st.session_state.get(K_SCENARIO_NAME) or "").strip() or "zones"
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "zones"
+    rules = own_rules()
 
     c1, c2, c3 = st.columns(3)
     c1.download_button("Zones as GeoJSON", key="zones_dl_geojson", file_name=f"{stem}.geojson",
                        mime="application/geo+json",
-                       data=lambda: json.dumps(zones_to_geojson(zones, name), ensure_ascii=False, indent=1))
+                       data=lambda: json.dumps(zones_to_geojson(zones, name, rules), ensure_ascii=False, indent=1))
     c2.download_button("Zones as GeoPackage", key="zones_dl_gpkg", file_name=f"{stem}.gpkg",
-                       mime="application/geopackage+sqlite3", data=lambda: scenario_gpkg_bytes(name, zones))
+                       mime="application/geopackage+sqlite3", data=lambda: scenario_gpkg_bytes(name, zones, rules))
     if report is not None:
         def report_csv() -> str:   # formula-like text cells are written as text (csv_text)
             return csv_text(*report_rows(report))

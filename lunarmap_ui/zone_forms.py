@@ -15,6 +15,7 @@ import streamlit as st
 
 from lunarmap.errors import LunarmapError
 from lunarmap.scenarios import scenario_from_gpkg_bytes
+from lunarmap.sizing_rules import all_rules, rule_text, rules_from_geojson
 from lunarmap.sites import SiteCatalog
 from lunarmap.zone_swap import SwappedCoordinatesError, check_not_swapped
 from lunarmap.zones import (
@@ -33,6 +34,7 @@ from .zone_state import (
     next_name,
     notice,
     offer_swap,
+    own_rules,
     refuse_polygon,
     set_zones,
 )
@@ -40,11 +42,20 @@ from .zone_state import (
 __all__ = ["parse_vertices", "circle_form", "polygon_form", "import_form"]
 
 _FREE_RULE = "free"
-_RULE_KEYS = [_FREE_RULE, *SIZING_RULES]
+
+
+def _rule_keys() -> list[str]:
+    return [_FREE_RULE, *all_rules(own_rules())]
 
 
 def _rule_label(key: str) -> str:
-    return "Free text (below)" if key == _FREE_RULE else SIZING_RULES[key].label
+    rules = all_rules(own_rules())
+    if key == _FREE_RULE:
+        return "Free text (below)"
+    rule = rules.get(key)
+    if rule is None:
+        return f"(rule {key} is gone)"
+    return rule.label if rule.builtin else f"{rule.label}: {rule.radius_km:g} km (own rule)"
 
 
 def _meta_inputs(prefix: str) -> dict[str, Any]:
@@ -59,13 +70,9 @@ def _meta_inputs(prefix: str) -> dict[str, Any]:
 
 
 def _rule_text(key: str, free: str, radius_km: float | None) -> str:
-    if key == _FREE_RULE:
+    if key == _FREE_RULE or key not in all_rules(own_rules()):
         return free
-    rule = SIZING_RULES[key]
-    text = f"{rule.label}. {rule.formula}. Source: {rule.source}"
-    if radius_km is not None and abs(radius_km - rule.radius_km) > 1e-9:
-        text += f" (radius set by hand to {radius_km:g} km)"
-    return text
+    return rule_text(all_rules(own_rules())[key], radius_km)
 
 
 def circle_form(catalog: SiteCatalog) -> None:
@@ -80,20 +87,27 @@ def circle_form(catalog: SiteCatalog) -> None:
         c4, c5 = st.columns(2)
         radius = c4.number_input("Radius (km, geodesic; empty = the rule's radius)", value=None, format="%.3f",
                                  key="zc_radius", placeholder="e.g. 2.0")
-        rule_key = c5.selectbox("Sizing rule", _RULE_KEYS, format_func=_rule_label, key="zc_rule")
+        labels = {k: _rule_label(k) for k in _rule_keys()}    # read once: a format function reads no state
+        rule_key = c5.selectbox("Sizing rule", list(labels), format_func=labels.__getitem__, key="zc_rule")
         meta = _meta_inputs("zc")
         free = st.text_input("Rule (free text)", key="zc_rule_text", placeholder="how the radius was chosen")
         submitted = st.form_submit_button("Add circle zone", type="primary")
     with st.expander("Built-in sizing rules: formula and source"):
         for rule in SIZING_RULES.values():
             st.markdown(f"**{md_text(rule.label)}**  \n{md_text(rule.formula)}  \nSource: {md_text(rule.source)}")
+        st.caption("Your own rules (with their sources) are added under 'Sizing rules' in this section.")
     if not submitted:
         return
+    rules = all_rules(own_rules())
+    if rule_key != _FREE_RULE and rule_key not in rules:
+        rule_key = _FREE_RULE
     if radius is None:
         if rule_key == _FREE_RULE:
             notice("The circle has no radius: give the radius in km, or choose a built-in sizing rule.")
             st.rerun()
-        radius = SIZING_RULES[rule_key].radius_km
+        radius = rules[rule_key].radius_km
+    # the zone follows the rule (and is resized when the rule changes) unless its radius was set by hand
+    follows = rule_key if rule_key != _FREE_RULE and abs(float(radius) - rules[rule_key].radius_km) < 1e-9 else None
     if centre != "__coords__":
         lon, lat = catalog[centre].lonlat
     zones = current_zones()
@@ -103,7 +117,7 @@ def circle_form(catalog: SiteCatalog) -> None:
     try:
         if centre == "__coords__":
             check_not_swapped(name, [(float(lon), float(lat))], radius_km=float(radius))
-        zone = circle_zone(name, owner, float(lon), float(lat), float(radius), rule=rule, **meta)
+        zone = circle_zone(name, owner, float(lon), float(lat), float(radius), rule=rule, rule_key=follows, **meta)
     except SwappedCoordinatesError as err:
         offer_swap(err, name, owner, {"rule": rule, **meta}, radius_km=float(radius))
         st.rerun()
@@ -185,10 +199,12 @@ def import_form() -> None:
     data = up.getvalue()
     label = f"{up.name!r}"
     try:
+        rules: tuple = ()
         if up.name.lower().endswith(".gpkg"):
             _, imported = scenario_from_gpkg_bytes(data, label)
         else:   # zones_from_geojson refuses files over 10 MiB before parsing them
             imported = zones_from_geojson(data, default_owner=owner)
+            rules = rules_from_geojson(data)
     except SelfIntersectionError as err:
         refuse_polygon(err, "Imported zone", owner or DEFAULT_OWNER, {"rule": f"imported from {label}"})
         notice(f"Nothing was imported from {label}: {err}")
@@ -199,7 +215,10 @@ def import_form() -> None:
     zones = current_zones()
     taken = {z.id for z in zones}
     fresh = [replace(z, id=uuid.uuid4().hex[:12]) if z.id in taken else z for z in imported]
-    set_zones(zones + fresh, f"Imported {len(fresh)} zone(s) from {label}.")
+    known = {r.key for r in own_rules()}
+    merged = own_rules() + tuple(r for r in rules if r.key not in known)
+    extra = f" and {len(merged) - len(known)} sizing rule(s)" if len(merged) > len(known) else ""
+    set_zones(zones + fresh, f"Imported {len(fresh)} zone(s){extra} from {label}.", rules=merged)
     st.rerun()
 
 

@@ -17,7 +17,8 @@ from lunarmap.zone_swap import SwappedCoordinatesError
 from lunarmap.zones import SelfIntersectionError, Zone
 
 __all__ = [
-    "K_ZONES", "K_ZONES_UNDO", "K_ZONE_NOTICE", "K_ZONE_REPAIR", "K_ZONE_SWAP", "offer_swap", "K_SCENARIO", "K_QUERY_OPENED", "K_NEW_OWNER",
+    "K_ZONES", "K_ZONES_UNDO", "K_ZONE_NOTICE", "K_ZONE_REPAIR", "K_ZONE_SWAP", "K_RULES", "offer_swap",
+    "own_rules", "K_SCENARIO", "K_QUERY_OPENED", "K_NEW_OWNER",
     "K_NEW_PURPOSE", "K_SCENARIO_NAME", "K_ANALYSIS", "K_ACK", "QUERY_KEY", "DEFAULT_OWNER", "store", "init_zone_state",
     "K_TABLE_VERSION", "current_zones", "fingerprint", "set_zones", "undo", "notice", "next_name", "new_meta",
     "new_owner", "refuse_polygon",
@@ -28,6 +29,7 @@ K_ZONES_UNDO = "zones_undo"        # list[(zones, open scenario)]: earlier state
 K_ZONE_NOTICE = "zone_notice"      # {"level": "warning"|"success"|"info", "text": str} from the last action
 K_ZONE_REPAIR = "zone_repair"      # a refused self-intersecting polygon and its offered repair
 K_ZONE_SWAP = "zone_swap"          # typed coordinates that look like "lat, lon": both readings on offer
+K_RULES = "zone_rules"             # tuple[SizingRule]: the planner's own sizing rules (saved with the scenario)
 K_SCENARIO = "zone_scenario"       # {"id", "name", "fingerprint", "saved_utc"} of the open saved scenario, or None
 K_QUERY_OPENED = "zone_query_opened"
 K_NEW_OWNER = "zone_new_owner"
@@ -53,6 +55,7 @@ def init_zone_state() -> None:
     st.session_state.setdefault(K_ZONE_NOTICE, None)
     st.session_state.setdefault(K_ZONE_REPAIR, None)
     st.session_state.setdefault(K_ZONE_SWAP, None)
+    st.session_state.setdefault(K_RULES, ())
     st.session_state.setdefault(K_SCENARIO, None)
     st.session_state.setdefault(K_NEW_OWNER, DEFAULT_OWNER)
     st.session_state.setdefault(K_NEW_PURPOSE, "")
@@ -73,12 +76,19 @@ def fingerprint(zones: list[Zone]) -> str:
     return h.hexdigest()
 
 
-def set_zones(zones: list[Zone], notice: str | None = None, level: str = "success") -> None:
-    """Replace the zones, keeping the previous state for Undo."""
+def own_rules() -> tuple:
+    """The planner's own sizing rules in this session (saved with the scenario)."""
+    return tuple(st.session_state.get(K_RULES, ()))
+
+
+def set_zones(zones: list[Zone], notice: str | None = None, level: str = "success", rules: tuple | None = None) -> None:
+    """Replace the zones (and, when given, the own sizing rules), keeping the previous state for Undo."""
     undo = list(st.session_state.get(K_ZONES_UNDO, []))
-    undo.append((current_zones(), st.session_state.get(K_SCENARIO)))
+    undo.append((current_zones(), st.session_state.get(K_SCENARIO), own_rules()))
     st.session_state[K_ZONES_UNDO] = undo[-_UNDO_DEPTH:]
     st.session_state[K_ZONES] = list(zones)
+    if rules is not None:
+        st.session_state[K_RULES] = tuple(rules)
     st.session_state[K_ZONE_NOTICE] = {"level": level, "text": notice} if notice else None
 
 
@@ -87,8 +97,10 @@ def undo() -> bool:
     stack = list(st.session_state.get(K_ZONES_UNDO, []))
     if not stack:
         return False
-    zones, scenario = stack.pop()
+    zones, scenario, *rest = stack.pop()
     st.session_state[K_ZONES] = zones
+    if rest:
+        st.session_state[K_RULES] = rest[0]
     st.session_state[K_SCENARIO] = scenario
     if scenario is not None:
         st.session_state[K_SCENARIO_NAME] = scenario["name"]

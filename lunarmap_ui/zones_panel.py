@@ -41,6 +41,8 @@ from lunarmap.zones import (
     with_attributes,
 )
 
+from lunarmap.sizing_rules import all_rules, make_rule, resize_by_rule
+
 from . import notification_panel, scenario_panel, zone_forms
 from .map_component import trigger_value
 from .page import K_MAP, fly_to, md_text
@@ -62,6 +64,7 @@ from .zone_state import (
     new_owner,
     next_name,
     notice,
+    own_rules,
     refuse_polygon,
     set_zones,
     undo,
@@ -494,6 +497,66 @@ def _swap_offer() -> None:
                   on_click=lambda: st.session_state.update({K_ZONE_SWAP: None, K_ZONE_NOTICE: None}))
 
 
+def _add_rule() -> None:
+    ss = st.session_state
+    try:
+        rule = make_rule(ss.get("zr_label", ""), ss.get("zr_radius"), ss.get("zr_formula", ""), ss.get("zr_source", ""),
+                         ss.get("zr_link", ""))
+    except LunarmapError as err:
+        notice(f"The sizing rule was not added: {err}")
+        return
+    set_zones(current_zones(), f"Added the sizing rule {rule.label!r} ({rule.radius_km:g} km): choose it for a "
+                               "circle under 'Add a zone exactly'.", rules=own_rules() + (rule,))
+
+
+def _change_rule() -> None:
+    ss = st.session_state
+    own = own_rules()
+    old = next((r for r in own if r.key == ss.get("zr_change_key")), None)
+    if old is None:
+        return
+    try:
+        rule = make_rule(old.label, ss.get("zr_change_radius"), old.formula, old.source, old.link, key=old.key)
+        zones, n = resize_by_rule(current_zones(), rule)
+    except LunarmapError as err:
+        notice(f"The sizing rule was not changed: {err}")
+        return
+    set_zones(zones, f"The rule {rule.label!r} is now {rule.radius_km:g} km: {n} zone(s) sized by it were resized "
+                     "round the same centres (Undo brings the old radius back).",
+              rules=tuple(rule if r.key == rule.key else r for r in own))
+
+
+def _rules_part() -> None:
+    """The sizing rules: the built-ins and the planner's own, how many zones each sizes, add one, change one."""
+    with st.expander("Sizing rules", expanded=False, key="zone_rules_expander", on_change="rerun"):
+        zones = current_zones()
+        rows = [{"Rule": r.label, "Radius (km)": r.radius_km, "Formula": r.formula, "Source": r.source,
+                 "Link": r.link, "Kind": "built-in" if r.builtin else "own",
+                 "Zones sized by it": sum(z.rule_key == key for z in zones)}
+                for key, r in all_rules(own_rules()).items()]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="zone_rules_table")
+        st.caption("A rule names how a circle is sized and why, with its source. Circles added with a rule follow "
+                   "it: change one of your rules and every zone sized by it is resized. Rules are saved with the "
+                   "scenario and written into its GeoJSON and GeoPackage.")
+        with st.form("zone_rule_form", border=False):
+            c1, c2 = st.columns([3, 1])
+            c1.text_input("Rule name", key="zr_label", placeholder="e.g. Rover traverse buffer")
+            c2.number_input("Radius (km)", min_value=0.01, max_value=500.0, value=1.0, format="%.3f", key="zr_radius")
+            st.text_input("Formula or reasoning", key="zr_formula", placeholder="e.g. r = 500 m either side of the track")
+            st.text_input("Source (required: where the radius comes from)", key="zr_source")
+            st.text_input("Link to the source (http or https, optional)", key="zr_link")
+            st.form_submit_button("Add the rule", on_click=_add_rule)
+        own = own_rules()
+        if own:
+            labels = {r.key: f"{r.label} ({r.radius_km:g} km)" for r in own}
+            with st.form("zone_rule_change_form", border=False):
+                c1, c2 = st.columns([3, 1])
+                c1.selectbox("Change one of your rules", list(labels), format_func=labels.get, key="zr_change_key")
+                c2.number_input("New radius (km)", min_value=0.01, max_value=500.0, value=1.0, format="%.3f",
+                                key="zr_change_radius")
+                st.form_submit_button("Change it and resize its zones", on_click=_change_rule)
+
+
 def _undo() -> None:
     if undo():
         notice("Undone.", "info")
@@ -647,6 +710,7 @@ def zones_section(catalog: SiteCatalog, data_dir: Path, view: ZonesView) -> None
             zone_forms.polygon_form()
         with t3:
             zone_forms.import_form()
+    _rules_part()
     scenario_panel.scenarios_part()
     scenario_panel.downloads(list(view.zones), view.report)
     notification_panel.notification_downloads(list(view.zones), view.report)

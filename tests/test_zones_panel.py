@@ -480,3 +480,44 @@ def test_page_with_an_unwritable_scenario_database_loads_and_says_why(monkeypatc
     at.run()
     assert not at.exception
     assert any("The scenario was not saved" in w.value for w in _plain(at.warning))
+
+
+def test_own_sizing_rule_sizes_a_circle_and_changing_it_resizes_the_zone_with_undo(monkeypatch, tmp_path):
+    from lunarmap.geodesy import cap_area_km2
+
+    at = _page_with_zones(monkeypatch, tmp_path, [])
+    at.text_input(key="zr_label").set_value("Rover buffer")
+    at.number_input(key="zr_radius").set_value(0.5)
+    at.text_input(key="zr_formula").set_value("r = 500 m either side of the track")
+    at.text_input(key="zr_source").set_value("")                    # no source: refused, nothing added
+    at.button(key="FormSubmitter:zone_rule_form-Add the rule").click()
+    at.run()
+    assert at.session_state[zs.K_RULES] == ()
+    assert any("The sizing rule was not added" in w.value and "source is empty" in w.value for w in _plain(at.warning))
+    at.text_input(key="zr_source").set_value("Mission plan v2, section 4")
+    at.button(key="FormSubmitter:zone_rule_form-Add the rule").click()
+    at.run()
+    (rule,) = at.session_state[zs.K_RULES]
+    # a circle at coordinates, sized by the new rule (radius left empty: the rule's)
+    at.selectbox(key="zc_rule").set_value(rule.key)
+    at.number_input(key="zc_lon").set_value(10.0)
+    at.number_input(key="zc_lat").set_value(-89.0)
+    at.button(key="FormSubmitter:zone_circle_form-Add circle zone").click()
+    at.run()
+    (zone,) = at.session_state[zs.K_ZONES]
+    assert zone.rule_key == rule.key and zone.radius_km == 0.5 and "Mission plan v2" in zone.rule
+    table = _table(at, "Zones sized by it")
+    assert table.set_index("Rule").loc["Rover buffer", "Zones sized by it"] == 1
+    # the rule changes: the zone follows
+    at.selectbox(key="zr_change_key").set_value(rule.key)
+    at.number_input(key="zr_change_radius").set_value(2.0)
+    at.button(key="FormSubmitter:zone_rule_change_form-Change it and resize its zones").click()
+    at.run()
+    (resized,) = at.session_state[zs.K_ZONES]
+    assert resized.id == zone.id and resized.radius_km == 2.0
+    assert resized.area_km2 == pytest.approx(cap_area_km2(2.0), rel=1e-3)
+    assert at.session_state[zs.K_RULES][0].radius_km == 2.0
+    at.button(key="zones_undo_button").click()
+    at.run()
+    (back,) = at.session_state[zs.K_ZONES]
+    assert back.radius_km == 0.5 and at.session_state[zs.K_RULES][0].radius_km == 0.5
