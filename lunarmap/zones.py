@@ -789,7 +789,7 @@ def _periods_overlap(a: Zone, b: Zone) -> bool:
 MAX_ZONE_PAIRS = 50_000
 
 
-def _overlapping_pairs(zones: Sequence[Zone]) -> list[ZonePair]:
+def _overlapping_pairs(zones: Sequence[Zone], max_pairs: int | None = MAX_ZONE_PAIRS) -> list[ZonePair]:
     """Every pair of zones sharing area, found with a spatial index and measured in bulk (vectorised GEOS)."""
     if len(zones) < 2:
         return []
@@ -797,9 +797,9 @@ def _overlapping_pairs(zones: Sequence[Zone]) -> list[ZonePair]:
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     keep = left < right
     left, right = left[keep], right[keep]
-    if left.size > MAX_ZONE_PAIRS:
+    if max_pairs is not None and left.size > max_pairs:
         raise ZoneError(
-            f"{len(zones):,} zones make {left.size:,} overlapping pairs, more than the {MAX_ZONE_PAIRS:,} analysed "
+            f"{len(zones):,} zones make {left.size:,} overlapping pairs, more than the {max_pairs:,} analysed "
             "at once in the page; analyse the file with 'python -m lunarmap zones check FILE', or split it into "
             "smaller scenarios."
         )
@@ -836,8 +836,12 @@ def analyse_zones(
     sites: Iterable[Site] = (),
     psr_km2: PsrFunction | None = None,
     psr_total_km2: float = float("nan"),
+    max_pairs: int | None = None,
 ) -> ZoneReport:
     """Pairwise overlaps (area on the sphere, share of each), sites inside, PSR area per zone.
+
+    ``max_pairs``: refuse (:class:`ZoneError`, with advice) when more pairs of zones meet than this;
+    the page passes :data:`MAX_ZONE_PAIRS`, the command line none (it works through any number, in chunks).
 
     ``psr_km2(geometry_polar) -> (km2, note)`` measures the PSR area of a zone
     (NaN where there is no PSR data); ``psr_total_km2`` is all PSR area in the
@@ -849,7 +853,7 @@ def analyse_zones(
     the same time, so they do not conflict (their shared area is still listed,
     with ``periods_overlap`` False).
     """
-    pairs = _overlapping_pairs(zones)
+    pairs = _overlapping_pairs(zones, max_pairs)
     sites = list(sites)
     summaries = []
     for z in zones:

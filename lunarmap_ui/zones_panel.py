@@ -31,6 +31,7 @@ from lunarmap.geodesy import area_km2, centroid_lonlat, distance_m
 from lunarmap.sites import SiteCatalog
 from lunarmap.zonecheck import psr_measure
 from lunarmap.zones import (
+    MAX_ZONE_PAIRS,
     SelfIntersectionError,
     Zone,
     ZoneReport,
@@ -201,7 +202,8 @@ def _analysis(zones: list[Zone], catalog: SiteCatalog, data_dir: Path) -> tuple:
     if zones:
         try:
             measure, total, status = psr_measure(data_dir)
-            report = analyse_zones(zones, list(catalog), psr_km2=measure, psr_total_km2=total)
+            report = analyse_zones(zones, list(catalog), psr_km2=measure, psr_total_km2=total,
+                                   max_pairs=MAX_ZONE_PAIRS)
         except LunarmapError as err:
             report, status = None, f"the analysis failed: {err}"
     result = (report, status, map_pieces(zones, report))

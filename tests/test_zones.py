@@ -558,13 +558,11 @@ def test_analyse_zones__many_mutually_overlapping_zones_match_the_pairwise_lens_
         assert p.conflict == (a.owner != b.owner)
 
 
-def test_analyse_zones__too_many_pairs_for_the_page_is_refused_with_the_cli_offered(monkeypatch):
-    import lunarmap.zones as zones_module
-
-    monkeypatch.setattr(zones_module, "MAX_ZONE_PAIRS", 100)
+def test_analyse_zones__too_many_pairs_for_the_page_is_refused_with_the_cli_offered_which_takes_them_all():
     with pytest.raises(ZoneError, match=r"20 zones make 190 overlapping pairs, more than the 100 analysed at once.*"
                                         r"python -m lunarmap zones check FILE"):
-        analyse_zones(_mutually_overlapping(20))
+        analyse_zones(_mutually_overlapping(20), max_pairs=100)
+    assert len(analyse_zones(_mutually_overlapping(20)).pairs) == 190      # no limit: the command line's way
 
 
 @pytest.mark.parametrize("make, message", [

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "MapFrame", "open_map_page", "wait_idle"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "MapFrame", "open_map_page", "wait_idle", "open_entry_tab", "import_zone_file"]
 
 #: Debian's Chromium (never a browser downloaded by playwright) and its headless arguments.
 CHROMIUM = Path("/usr/bin/chromium")
@@ -60,3 +60,20 @@ def wait_idle(pg, settle_ms: int = 200, timeout_ms: int = 30_000) -> None:
     """Until Streamlit runs no script (its status widget gone), then a quiet moment."""
     pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
     pg.wait_for_timeout(settle_ms)
+
+
+def open_entry_tab(pg, tab: str) -> None:
+    """Open "Add a zone exactly, or import zones" at ``tab`` ("Circle", "Polygon" or "Import file")."""
+    pg.get_by_text("Add a zone exactly, or import zones").click()
+    wait_idle(pg)
+    pg.get_by_role("tab", name=tab).click()
+    wait_idle(pg)
+
+
+def import_zone_file(pg, path: Path, open_tab: bool = True) -> None:
+    """Choose ``path`` in the zone import form and press Import (the caller waits for the outcome it expects)."""
+    if open_tab:
+        open_entry_tab(pg, "Import file")
+    pg.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    pg.get_by_text(Path(path).name).first.wait_for(state="visible", timeout=10_000)
+    pg.get_by_role("button", name="Import zones").click()

@@ -18,7 +18,7 @@ from lunarmap.zones import circle_zone, zones_to_geojson
 
 from ..display_data import write_display_data
 from .conftest import _streamlit_app
-from .mapframe import MapFrame, open_map_page, wait_idle
+from .mapframe import MapFrame, import_zone_file, open_map_page
 
 pytestmark = pytest.mark.browser
 
@@ -58,13 +58,7 @@ def test_hostile_site_and_zone_names_are_shown_as_text_and_the_map_keeps_working
     zones = [circle_zone("@@=(", "@@#owner", 0.0, -85.0, 120.0), circle_zone("@@type", "@@function", 30.0, -85.0, 120.0)]
     path = tmp_path / "hostile.geojson"
     path.write_text(json.dumps(zones_to_geojson(zones)))
-    pg.get_by_text("Add a zone exactly, or import zones").click()
-    wait_idle(pg)
-    pg.get_by_role("tab", name="Import file").click()
-    wait_idle(pg)
-    pg.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
-    pg.get_by_text("hostile.geojson").first.wait_for(state="visible", timeout=10_000)
-    pg.get_by_role("button", name="Import zones").click()
+    import_zone_file(pg, path)
     pg.get_by_text(re.compile(r"Imported 2 zone\(s\)")).first.wait_for(state="visible", timeout=20_000)
     root = pg.locator(".lm-root")
     deadline = time.monotonic() + 20

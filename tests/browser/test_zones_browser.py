@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from lunarmap.zones import zones_from_geojson
 
-from .mapframe import MapFrame, open_map_page, wait_idle
+from .mapframe import MapFrame, import_zone_file, open_entry_tab, open_map_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -140,25 +140,16 @@ def test_draw_check_save_and_reopen_from_the_link(browser, app_url, screenshots_
 def test_import_refuses_a_bad_file_with_the_reason_then_takes_a_good_one(browser, app_url, tmp_path):
     context = browser.new_context(viewport={"width": 1400, "height": 1300})
     pg = open_map_page(context, app_url)
-    pg.get_by_text("Add a zone exactly, or import zones").click()
-    wait_idle(pg)
-    pg.get_by_role("tab", name="Import file").click()
-    wait_idle(pg)
     bad = tmp_path / "notes.geojson"
     bad.write_text("<script>alert(1)</script> not json")
-    upload = pg.locator("[data-testid='stFileUploaderDropzoneInput']")
-    upload.set_input_files(str(bad))
-    pg.get_by_text("notes.geojson").first.wait_for(state="visible", timeout=10_000)
-    pg.get_by_role("button", name="Import zones").click()
+    import_zone_file(pg, bad)
     _text(pg, r"Nothing was imported from 'notes.geojson': the file is not GeoJSON: it does not parse as JSON")
     _zone_count(pg, 0)
     good = tmp_path / "zones.geojson"
     good.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
                     '{"name": "Imported <i>cap</i>", "owner": "ESA"}, "geometry": {"type": "Polygon", "coordinates": '
                     '[[[10, -85], [20, -85], [20, -84], [10, -84], [10, -85]]]}}]}')
-    upload.set_input_files(str(good))
-    pg.get_by_text("zones.geojson").first.wait_for(state="visible", timeout=10_000)
-    pg.get_by_role("button", name="Import zones").click()
+    import_zone_file(pg, good, open_tab=False)
     _text(pg, r"Imported 1 zone\(s\) from 'zones.geojson'")
     _zone_count(pg, 1)
     assert pg.locator("i", has_text="cap").count() == 0   # file text shown as text, never as HTML
@@ -217,10 +208,7 @@ def test_a_zone_dragged_in_edit_mode_is_moved_on_the_sphere_keeping_its_area(bro
 def test_polygon_typed_lat_lon_is_caught_and_one_click_swaps_it(browser, app_url, screenshots_dir):
     context = browser.new_context(viewport={"width": 1400, "height": 1300})
     pg = open_map_page(context, app_url)
-    pg.get_by_text("Add a zone exactly, or import zones").click()
-    wait_idle(pg)
-    pg.get_by_role("tab", name="Polygon").click()
-    wait_idle(pg)
+    open_entry_tab(pg, "Polygon")
     pg.get_by_role("textbox", name=re.compile("Vertices: one 'longitude, latitude' per line")).fill(
         "-89.0, -10\n-89.5, -20\n-89.2, -30")
     pg.get_by_role("button", name="Add polygon zone").click()
@@ -250,13 +238,7 @@ def test_three_owners_in_conflict_keep_their_colours_and_the_overlaps_are_marked
     path.write_text(json.dumps(zones_to_geojson(zones)))
     context = browser.new_context(viewport={"width": 1400, "height": 1300})
     pg = open_map_page(context, app_url)
-    pg.get_by_text("Add a zone exactly, or import zones").click()
-    wait_idle(pg)
-    pg.get_by_role("tab", name="Import file").click()
-    wait_idle(pg)
-    pg.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
-    pg.get_by_text("three.geojson").first.wait_for(state="visible", timeout=10_000)
-    pg.get_by_role("button", name="Import zones").click()
+    import_zone_file(pg, path)
     _text(pg, r"Imported 3 zone\(s\) from 'three.geojson'")
     _zone_count(pg, 3)
     for owner in ("Agency A", "Agency B", "Agency C"):
