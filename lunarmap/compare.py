@@ -1,5 +1,8 @@
 """Compare landing sites and regions: position, side of the Moon, terrain, PSR access, distances, overlaps.
 
+Size: about 490 lines. The PSR part already lives in :mod:`lunarmap.compare_psr`; the matrices
+(distance, overlap) are the next seam to move out (issue 14).
+
 :func:`compare_sites` builds one row per site (columns and their definitions in
 :data:`COLUMN_DEFINITIONS`); :func:`distance_matrix_km` and
 :func:`overlap_matrix` compare sites pairwise. Everything is on the IAU 2015

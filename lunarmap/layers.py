@@ -1,5 +1,8 @@
 """pydeck layers, views and the map spec of the south-polar map, in IAU_2015:30135 metres.
 
+Size: about 460 lines: views, graticule, sites and rasters. Sites and rasters are the seams to split
+out when the map component is made modular (issue 14).
+
 Pure functions: no Streamlit. Every layer uses deck.gl's cartesian coordinate
 system (positions are south polar stereographic metres; the pole is (0, 0) and
 0 degrees longitude points along +y, so the near side is up), and the one view

@@ -1,5 +1,8 @@
 """``python -m lunarmap prepare``: turn fetched products into the layers the app uses, in IAU_2015:30135 metres.
 
+Size: about 490 lines: the step table and state keeping, plus the step functions. The step
+functions (terrain, PSR, display) are the seam to move into their own modules (issue 14).
+
 Outputs in ``data_dir/prepared/`` (see :data:`lunarmap.rasters.PREPARED`): the
 global LOLA grid reprojected to a 1,600 m south polar grid reaching 40 S, with
 the 1.6 km polar LOLA DEM (LDEM_256) in its place poleward of about 70 S,

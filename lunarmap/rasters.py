@@ -1,5 +1,8 @@
 """Open, sample and read lunar rasters: windowed, in each raster's own CRS, NaN where there is no data.
 
+Size: about 450 lines: opening and sampling (the in-memory grid cache included), windowed reads,
+and the product functions; the product functions are the seam to move out (issue 14).
+
 Points are given as lunar longitude/latitude degrees (IAU_2015:30100) and
 transformed into each raster's own CRS; only the blocks of pixels around the
 points are read (:data:`CHUNK_PX` squares), never a whole large file.

@@ -1,5 +1,8 @@
 """Sun and Earth visibility at a site, and sunlit fractions over a region.
 
+Size: about 460 lines: site visibility, region grids and the command line; the region part is
+the seam to move out when regions are evaluated as areas (issue 18).
+
 The Sun and Earth come from :mod:`lunarmap.ephemeris` (topocentric, for the
 sensor's height), the skyline from :mod:`lunarmap.horizon`. Times are sampled at
 ``start + k * step`` for every step that fits in the window; each sample stands

@@ -1,5 +1,9 @@
 """Keep-out zones: make, validate, read/write, and find conflicts between them.
 
+Size: about 970 lines, over the house limit of ~450. Its seams are the zone model and checks,
+GeoJSON I/O and the conflict analysis; the split is issue 14 (one module each), left for it so the
+move lands alone with its own tests rather than mixed into behaviour changes.
+
 A zone is a polygon in IAU_2015:30135 metres (edges straight on the map, as
 drawn), with who claims it and why. Circles are geodesic. Areas are on the
 Moon sphere (:func:`lunarmap.geodesy.area_km2`); a zone containing the pole or

@@ -1,3 +1,5 @@
+// Size: about 1,300 lines in one module, over the house limit; issue 14 splits it into one small module
+// per drawing mode behind one interface (as mapbox-gl-draw's modes) with Node tests.
 // lunarmap map component (st.components.v2): one deck.gl Deck per map, built from a
 // pydeck-style JSON spec with deck.gl's JSONConverter, kept across reruns so the
 // view (and the toolbar mode) survives widget changes. Keep-out zones are drawn,

@@ -1,5 +1,9 @@
 """The "Keep-out zones" section: zones drawn on the map or entered exactly, conflicts, scenarios.
 
+Size: about 720 lines, over the house limit: map payloads, triggers, tables, the repair, swap and
+sizing-rule offers. Issue 14 moves the map-payload and repair logic into the library and leaves
+widgets here; not done in this change, which added behaviour only.
+
 Exact entry and import are in :mod:`.zone_forms`, saved scenarios in
 :mod:`.scenario_panel`, session state in :mod:`.zone_state`.
 Streamlit-specific code only; geometry, checks and storage come from

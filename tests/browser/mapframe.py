@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "MapFrame", "open_map_page", "wait_idle", "open_entry_tab", "import_zone_file"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "MapFrame", "open_map_page", "wait_idle", "open_entry_tab", "import_zone_file",
+           "wait_view_settled"]
 
 #: Debian's Chromium (never a browser downloaded by playwright) and its headless arguments.
 CHROMIUM = Path("/usr/bin/chromium")
@@ -77,3 +78,19 @@ def import_zone_file(pg, path: Path, open_tab: bool = True) -> None:
     pg.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
     pg.get_by_text(Path(path).name).first.wait_for(state="visible", timeout=10_000)
     pg.get_by_role("button", name="Import zones").click()
+
+
+def wait_view_settled(pg, timeout_ms: int = 20_000) -> None:
+    """Until the view the component publishes (centre and zoom) stops changing: a fly-to or zoom has ended."""
+    import time
+
+    root = pg.locator(".lm-root")
+    deadline = time.monotonic() + timeout_ms / 1000.0
+    last, same = None, 0
+    while same < 3:
+        now = tuple(root.get_attribute(a) for a in ("data-target-x", "data-target-y", "data-zoom"))
+        same = same + 1 if now == last else 0
+        last = now
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the map view kept moving for {timeout_ms} ms (last {now})")
+        pg.wait_for_timeout(100)   # a poll interval: the state decides when to go on

@@ -8,12 +8,13 @@ import time
 
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 from PIL import Image
 
 from lunarmap.catalog import load_catalog
 from lunarmap.rasters import SOURCE_WAC
 
-from .mapframe import MapFrame, open_map_page, wait_idle
+from .mapframe import MapFrame, open_map_page, wait_idle, wait_view_settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -44,12 +45,14 @@ def _wait_mpp_below(pg, mpp: float, timeout_s: float = 20.0) -> None:
         pg.wait_for_timeout(100)
 
 
-def _toggle(pg, label: str) -> None:
+def _toggle(pg, label: str, legend_title: str) -> None:
+    """Flip a layer toggle, then wait for the map to show it: its legend entry comes or goes, every layer loaded."""
+    legend = pg.locator(".lm-legend").get_by_text(legend_title)
+    shown = legend.count() > 0
     pg.get_by_text(label, exact=True).click()
-    pg.wait_for_timeout(200)
+    expect(legend).to_have_count(0 if shown else 1, timeout=30_000)
     wait_idle(pg)
-    pg.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=15_000)
-    pg.wait_for_timeout(500)
+    pg.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=30_000)
 
 
 def _wac_under(frame: MapFrame, crop: tuple[int, int, int, int], wac: np.ndarray, flip: bool = False) -> np.ndarray:
@@ -71,15 +74,15 @@ def test_default_map_shows_the_wac_mosaic_in_place_and_toggling_it_changes_the_p
     search.press("Enter")
     wait_idle(page)
     _wait_mpp_below(page, 400.0)
-    page.wait_for_timeout(1500)  # the fly-to transition ends
+    wait_view_settled(page)  # the fly-to transition ends
     frame = MapFrame(page)
     with_wac, crop = _box(page, screenshots_dir, "basemap-wac-on.png")
     assert with_wac.shape[0] > 200 and with_wac.shape[1] > 200
-    _toggle(page, "LROC WAC mosaic")
+    _toggle(page, "LROC WAC mosaic", "LROC WAC mosaic (")
     without, _ = _box(page, screenshots_dir, "basemap-wac-off.png")
     after = MapFrame(page)
     assert (after.tx, after.ty, after.zoom) == (frame.tx, frame.ty, frame.zoom), "the toggle kept the view"
-    _toggle(page, "LROC WAC mosaic")
+    _toggle(page, "LROC WAC mosaic", "LROC WAC mosaic (")
     again, _ = _box(page, screenshots_dir, "basemap-wac-on-again.png")
     assert np.mean(np.abs(with_wac - without)) > 5.0         # the mosaic changes the picture (PSR fill over parts)
     assert np.mean(np.abs(with_wac - again)) < 3.0           # and back as it was

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from lunarmap.zones import zones_from_geojson
 
-from .mapframe import MapFrame, import_zone_file, open_entry_tab, open_map_page, wait_idle
+from .mapframe import MapFrame, import_zone_file, open_entry_tab, open_map_page, wait_idle, wait_view_settled
 
 pytestmark = pytest.mark.browser
 
@@ -253,9 +253,9 @@ def test_three_owners_in_conflict_keep_their_colours_and_the_overlaps_are_marked
         assert time.monotonic() < deadline, "the map did not zoom in"
         pg.mouse.wheel(0, -300)
         pg.wait_for_timeout(250)
-    pg.wait_for_timeout(800)
+    wait_view_settled(pg)
     pg.mouse.move(5, 5)
-    pg.wait_for_timeout(300)
+    expect(pg.locator(".lm-tooltip")).to_be_hidden()
     shot = screenshots_dir / "zones-three-owners.png"
     box = pg.locator(".lm-deck canvas").bounding_box()
     pg.screenshot(path=str(shot), clip=box)
