@@ -307,7 +307,7 @@ def timed(pg, n_after: int, conflicts_after: int, act) -> dict:
     pg.wait_for_function("() => window.__lmRes !== null", timeout=70_000)
     res = pg.evaluate("() => window.__lmRes")
     t_up = pg.evaluate("() => window.__lmUp")
-    wait_idle(pg, 300, 120_000)   # let the rerun(s) finish so every frame is in
+    wait_idle(pg, timeout_ms=120_000)   # let the rerun(s) finish so every frame is in
     pg.evaluate("() => { window.__lmWsOn = false; }")
     ws = decode(pg.evaluate("() => window.__lmFrames()"), t_up)
     long_tasks = pg.evaluate("() => { const l = window.__lmLong; window.__lmLong = []; return l; }")
@@ -416,7 +416,7 @@ def run(shots: Path | None) -> None:
             pg.goto(f"{url}?scenario={sid}")
             pg.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=180_000)
             pg.wait_for_selector(f".lm-root[data-zone-count='{N_ZONES}']", state="attached", timeout=180_000)
-            wait_idle(pg, 500, 120_000)
+            wait_idle(pg, timeout_ms=120_000)
             print(f"first page load with {N_ZONES} zones (cold server: every PSR area): "
                   f"{time.perf_counter() - t0:.1f} s to the map with its zones")
             owner = pg.get_by_role("textbox", name="Owner of new zones").input_value()

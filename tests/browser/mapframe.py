@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "MapFrame", "open_map_page", "wait_idle", "open_entry_tab", "import_zone_file",
-           "wait_view_settled"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "MapFrame", "open_map_page", "wait_idle", "after_rerun", "open_entry_tab",
+           "import_zone_file", "wait_view_settled", "wait_root", "next_frames"]
 
 #: Debian's Chromium (never a browser downloaded by playwright) and its headless arguments.
 CHROMIUM = Path("/usr/bin/chromium")
@@ -53,22 +53,75 @@ def open_map_page(opener, url: str, timeout_ms: int = 40_000, requests: bool = F
         pg.on("request", lambda r: pg.requests.append(r.url))
     pg.goto(url)
     pg.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=timeout_ms)
-    pg.wait_for_timeout(300)
+    wait_idle(pg, timeout_ms=timeout_ms)
     return pg
 
 
-def wait_idle(pg, settle_ms: int = 200, timeout_ms: int = 30_000) -> None:
-    """Until Streamlit runs no script (its status widget gone), then a quiet moment."""
-    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
-    pg.wait_for_timeout(settle_ms)
+#: Streamlit's own record of the script run, on its app root: "initial", "running", "rerunRequested",
+#: "notRunning", ... (the attribute Streamlit's end-to-end tests wait on).
+_SCRIPT_STATE = "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
+
+#: Installs (once per page) an observer that notes every script run start, and clears the note.
+_ARM = f"""() => {{
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!window.__lmRunObserver) {{
+    window.__lmRunObserver = new MutationObserver(() => {{
+      const s = app.getAttribute('data-test-script-state');
+      if (s === 'running' || s === 'rerunRequested') window.__lmRunStarted = true;
+    }});
+    window.__lmRunObserver.observe(app, {{attributes: true, attributeFilter: ['data-test-script-state']}});
+  }}
+  window.__lmRunStarted = false;
+}}"""
+_RUN_DONE = f"() => window.__lmRunStarted === true && {_SCRIPT_STATE} === 'notRunning'"
+_IDLE = f"() => {_SCRIPT_STATE} === 'notRunning' && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+
+
+def wait_idle(pg, timeout_ms: int = 30_000) -> None:
+    """Until Streamlit runs no script. (After an action that starts a run, use :func:`after_rerun`.)"""
+    pg.wait_for_function(_IDLE, timeout=timeout_ms)
+
+
+def after_rerun(pg, action, timeout_ms: int = 90_000):
+    """Do ``action()`` (a widget change) and wait until the script run it starts has finished; return its result.
+
+    An observer on Streamlit's script state notes the run starting, so a run that has not begun
+    yet is never mistaken for one that has ended.
+    """
+    pg.evaluate(_ARM)
+    result = action()
+    pg.wait_for_function(_RUN_DONE, timeout=timeout_ms)
+    return result
+
+
+#: The map component's ``.lm-root`` (inside the component's shadow root), found once and kept while attached.
+_FIND_ROOT = """(() => {
+  if (window.__lmRootEl && window.__lmRootEl.isConnected) return window.__lmRootEl;
+  const find = (node) => {
+    const r = node.querySelector('.lm-root');
+    if (r) return r;
+    for (const el of node.querySelectorAll('*')) {
+      if (el.shadowRoot) { const x = find(el.shadowRoot); if (x) return x; }
+    }
+    return null;
+  };
+  window.__lmRootEl = find(document);
+  return window.__lmRootEl;
+})()"""
+
+
+def wait_root(pg, predicate_js: str, timeout_ms: int = 30_000, polling="raf") -> None:
+    """Until ``predicate_js`` (a JS expression over ``r``, the map component's ``.lm-root``) is true."""
+    pg.wait_for_function(f"() => {{ const r = {_FIND_ROOT}; return !!r && ({predicate_js}); }}",
+                         timeout=timeout_ms, polling=polling)
 
 
 def open_entry_tab(pg, tab: str) -> None:
     """Open "Add a zone exactly, or import zones" at ``tab`` ("Circle", "Polygon" or "Import file")."""
     pg.get_by_text("Add a zone exactly, or import zones").click()
-    wait_idle(pg)
+    pg.get_by_role("tab", name=tab).wait_for(state="visible", timeout=30_000)
     pg.get_by_role("tab", name=tab).click()
-    wait_idle(pg)
+    pg.locator("[role=tabpanel]:visible").first.wait_for(state="visible", timeout=30_000)
 
 
 def import_zone_file(pg, path: Path, open_tab: bool = True) -> None:
@@ -81,16 +134,23 @@ def import_zone_file(pg, path: Path, open_tab: bool = True) -> None:
 
 
 def wait_view_settled(pg, timeout_ms: int = 20_000) -> None:
-    """Until the view the component publishes (centre and zoom) stops changing: a fly-to or zoom has ended."""
-    import time
+    """Until the view the component publishes (centre and zoom) is the same over three animation frames in a row.
 
-    root = pg.locator(".lm-root")
-    deadline = time.monotonic() + timeout_ms / 1000.0
-    last, same = None, 0
-    while same < 3:
-        now = tuple(root.get_attribute(a) for a in ("data-target-x", "data-target-y", "data-zoom"))
-        same = same + 1 if now == last else 0
-        last = now
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the map view kept moving for {timeout_ms} ms (last {now})")
-        pg.wait_for_timeout(100)   # a poll interval: the state decides when to go on
+    The check runs in the page (requestAnimationFrame polling), so it follows the map's own frames, not a clock.
+    """
+    pg.wait_for_function("""() => {
+      const r = """ + _FIND_ROOT + """;
+      if (!r) return false;
+      const now = ['data-target-x', 'data-target-y', 'data-zoom'].map(a => r.getAttribute(a)).join(',');
+      if (window.__lmViewLast === now) { window.__lmViewSame = (window.__lmViewSame || 0) + 1; }
+      else { window.__lmViewLast = now; window.__lmViewSame = 0; }
+      return window.__lmViewSame >= 3;
+    }""", polling="raf", timeout=timeout_ms)
+
+
+def next_frames(pg, n: int = 2) -> None:
+    """Until the page has drawn ``n`` more animation frames (e.g. a hover change has reached the canvas)."""
+    pg.evaluate("""n => new Promise(done => {
+      const step = k => k <= 0 ? done() : requestAnimationFrame(() => step(k - 1));
+      step(n);
+    })""", n)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 
 import numpy as np
 import pytest
@@ -14,7 +13,7 @@ from PIL import Image
 from lunarmap.catalog import load_catalog
 from lunarmap.rasters import SOURCE_WAC
 
-from .mapframe import MapFrame, open_map_page, wait_idle, wait_view_settled
+from .mapframe import MapFrame, after_rerun, open_map_page, wait_idle, wait_root, wait_view_settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -37,12 +36,8 @@ def _box(pg, screenshots_dir, name: str) -> np.ndarray:
 
 
 def _wait_mpp_below(pg, mpp: float, timeout_s: float = 20.0) -> None:
-    """Until the map shows fewer than ``mpp`` metres per screen pixel (the root is in a shadow root: poll it)."""
-    root = pg.locator(".lm-root")
-    deadline = time.monotonic() + timeout_s
-    while 1.0 / 2 ** float(root.get_attribute("data-zoom")) >= mpp:
-        assert time.monotonic() < deadline, f"the map never zoomed in to {mpp} m per pixel"
-        pg.wait_for_timeout(100)
+    """Until the map shows fewer than ``mpp`` metres per screen pixel."""
+    wait_root(pg, f"1 / 2 ** parseFloat(r.getAttribute('data-zoom')) < {mpp}", timeout_ms=int(timeout_s * 1000))
 
 
 def _toggle(pg, label: str, legend_title: str) -> None:
@@ -71,8 +66,7 @@ def test_default_map_shows_the_wac_mosaic_in_place_and_toggling_it_changes_the_p
     # Fly to Shackleton (search), where the 400 m mosaic shows crater rims the ~10 km global mosaic cannot.
     search = page.get_by_placeholder(re.compile("Shackleton"))
     search.fill("Shackleton")
-    search.press("Enter")
-    wait_idle(page)
+    after_rerun(page, lambda: search.press("Enter"))
     _wait_mpp_below(page, 400.0)
     wait_view_settled(page)  # the fly-to transition ends
     frame = MapFrame(page)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from lunarmap.compare import COLUMN_DEFINITIONS, VISIBILITY_COLUMNS
 from lunarmap.crs import MOON_RADIUS_M
@@ -35,7 +36,7 @@ def page(browser, real_app_url):
 def test_csv_download__has_the_compared_sites_and_units_in_the_header(page, screenshots_dir):
     section = page.get_by_role("heading", name="Compare sites")
     section.evaluate("el => el.scrollIntoView({block: 'start'})")
-    page.wait_for_timeout(800)
+    expect(section).to_be_in_viewport()
     page.screenshot(path=str(screenshots_dir / "compare-section.png"))
     with page.expect_download(timeout=30_000) as info:
         page.get_by_role("button", name="Download CSV").click()

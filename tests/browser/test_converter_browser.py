@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from lunarmap.zones import circle_zone, zones_to_geojson
 
 from ..display_data import write_display_data
 from .conftest import _streamlit_app
-from .mapframe import MapFrame, import_zone_file, open_map_page
+from .mapframe import MapFrame, import_zone_file, open_map_page, wait_root
 
 pytestmark = pytest.mark.browser
 
@@ -60,11 +59,7 @@ def test_hostile_site_and_zone_names_are_shown_as_text_and_the_map_keeps_working
     path.write_text(json.dumps(zones_to_geojson(zones)))
     import_zone_file(pg, path)
     pg.get_by_text(re.compile(r"Imported 2 zone\(s\)")).first.wait_for(state="visible", timeout=20_000)
-    root = pg.locator(".lm-root")
-    deadline = time.monotonic() + 20
-    while root.get_attribute("data-zone-count") != "2" or root.get_attribute("data-loaded") != "1":
-        assert time.monotonic() < deadline, "the map did not draw the imported zones"
-        pg.wait_for_timeout(100)
+    wait_root(pg, "r.dataset.zoneCount === '2' && r.dataset.loaded === '1'", timeout_ms=20_000)
     for owner in ("@@#owner", "@@function"):
         pg.locator(".lm-legend").get_by_text(f"zone of {owner}", exact=True).wait_for(state="visible", timeout=10_000)
     pg.reload()                                   # as anyone opening the page again: it still loads

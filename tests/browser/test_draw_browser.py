@@ -11,17 +11,17 @@ import io
 import json
 import math
 import re
-import time
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from lunarmap.crs import polar_to_lonlat
 from lunarmap.geodesy import distance_m
 
 from ..conftest import PROJECT_ROOT
 from .conftest import _streamlit_app
-from .mapframe import MapFrame, open_map_page
+from .mapframe import MapFrame, next_frames, open_map_page, wait_root
 
 pytestmark = pytest.mark.browser
 
@@ -56,27 +56,36 @@ def _seq(pg) -> int:
     return last["payload"]["seq"] if last else 0
 
 
-def _wait_trigger(pg, after: int, name: str) -> dict:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        last = _code(pg, "LAST")
-        if last and last["payload"]["seq"] > after:
-            assert last["trigger"] == name, last
-            return last["payload"]
-        pg.wait_for_timeout(100)
-    raise AssertionError(f"no {name!r} trigger arrived")
+#: The JSON the test app prints after ``PREFIX `` in a code block, or null (JS; argument [prefix, ...]).
+_CODE_JSON = """(prefix) => {
+  for (const c of document.querySelectorAll('code')) {
+    const t = c.innerText;
+    if (t.startsWith(prefix + ' ')) { try { return JSON.parse(t.slice(prefix.length + 1)); } catch (e) { return null; } }
+  }
+  return null;
+}"""
 
 
-def _wait_zones(pg, n: int) -> list[dict]:
-    pg.wait_for_function("n => document.querySelector('pre code') !== null", arg=n, timeout=15_000)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        zones = _code(pg, "ZONES")
-        root = pg.locator(".lm-root")
-        if len(zones) == n and root.get_attribute("data-zone-count") == str(n) and root.get_attribute("data-held") == "0":
-            return zones
-        pg.wait_for_timeout(100)
-    raise AssertionError(f"expected {n} zones, have {_code(pg, 'ZONES')}")
+def _wait_trigger(pg, after: int, name: str, timeout_ms: int = 30_000) -> dict:
+    """The first trigger after ``after`` once the app shows it (it must be ``name``)."""
+    pg.wait_for_function(f"after => {{ const v = ({_CODE_JSON})('LAST'); return !!v && v.payload.seq > after; }}",
+                         arg=after, timeout=timeout_ms)
+    last = _code(pg, "LAST")
+    assert last["trigger"] == name, last
+    return last["payload"]
+
+
+def _wait_zones(pg, n: int, timeout_ms: int = 30_000) -> list[dict]:
+    """The app's zones once it lists ``n`` and the map draws ``n`` with no shape held back."""
+    try:
+        pg.wait_for_function(f"n => {{ const v = ({_CODE_JSON})('ZONES'); return !!v && v.length === n; }}",
+                             arg=n, timeout=timeout_ms)
+        wait_root(pg, f"r.dataset.zoneCount === '{n}' && r.dataset.held === '0'", timeout_ms=timeout_ms)
+    except Exception as exc:  # noqa: BLE001 - playwright's TimeoutError, with the state that was there
+        raise AssertionError(f"expected {n} zones, have {_code(pg, 'ZONES')}") from exc
+    zones = _code(pg, "ZONES")
+    assert len(zones) == n, zones
+    return zones
 
 
 def _dataset(pg, name: str) -> str:
@@ -162,7 +171,8 @@ def test_drag_a_circle(page, screenshots_dir):
     zones = _wait_zones(page, 1)
     assert zones[0]["kind"] == "circle" and abs(zones[0]["radius_km"] * 1000 - want_m) < 1e-6 * want_m
     page.mouse.move(5, 5)
-    page.wait_for_timeout(300)
+    expect(page.locator(".lm-tooltip")).to_be_hidden()
+    next_frames(page)
     img = _shot(page, screenshots_dir, "draw-circle-done.png")
     inside = img.getpixel((round(a[0] + 40), round(a[1])))  # orange fill over the dark map
     outside = img.getpixel((round(a[0] - 200), round(a[1] + 25)))
@@ -210,8 +220,7 @@ def test_polygon_closed_on_first_vertex(page, screenshots_dir):
     seq = _seq(page)
     for i, pt in enumerate(pts):
         page.mouse.click(*pt)
-        page.wait_for_timeout(60)
-        assert _dataset(page, "draw-vertices") == str(i + 1)
+        wait_root(page, f"r.dataset.drawVertices === '{i + 1}'", timeout_ms=5_000)
     page.mouse.move(pts[0][0] + 30, pts[0][1] + 20, steps=3)
     _shot(page, screenshots_dir, "draw-polygon-in-progress.png")
     assert "first vertex" in page.locator(".lm-hint").inner_text()
@@ -279,8 +288,10 @@ def test_escape_cancels_without_a_trigger(page):
     page.mouse.click(frame.cx + 160, frame.cy + 100)
     page.keyboard.press("Escape")
     assert _dataset(page, "draw-vertices") == "0"
-    page.wait_for_timeout(800)
-    assert _seq(page) == seq
+    # Nothing was sent: the next trigger after ``seq`` is a plain click made afterwards, not a draw.
+    _mode(page, "p", "pan")
+    page.mouse.click(frame.cx - 150, frame.cy - 150)
+    _wait_trigger(page, seq, "click")
 
 
 def test_edit_polygon_vertex_move_circle_and_delete(page, screenshots_dir):
@@ -435,7 +446,8 @@ def test_conflicts_keep_owner_colours_selection_from_python_and_delete_button(pa
     zones = _wait_zones(page, 2)
     _mode(page, "p", "pan")
     page.mouse.move(5, 5)
-    page.wait_for_timeout(300)
+    expect(page.locator(".lm-tooltip")).to_be_hidden()
+    next_frames(page)
     img = _shot(page, screenshots_dir, "draw-conflict.png")
     # The leftmost point of the left circle's outline keeps the owner's (orange) colour though the zone is in
     # conflict: conflicts are marked on the overlap, never by recolouring whole zones.
@@ -472,5 +484,4 @@ def test_draw_modes_zoom_with_the_wheel_but_do_not_pan(page):
     assert (after_drag.tx, after_drag.ty, after_drag.zoom) == (frame.tx, frame.ty, frame.zoom)
     assert _dataset(page, "draw-vertices") == "0", "a drag is not a vertex"
     page.mouse.wheel(0, -300)
-    page.wait_for_timeout(600)
-    assert MapFrame(page).zoom > frame.zoom
+    wait_root(page, f"parseFloat(r.dataset.zoom) > {frame.zoom}", timeout_ms=10_000)

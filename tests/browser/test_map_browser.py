@@ -8,11 +8,12 @@ import re
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from lunarmap.crs import lonlat_to_polar
 
 from ..display_data import INJECTION_NAME
-from .mapframe import MapFrame, open_map_page
+from .mapframe import MapFrame, after_rerun, next_frames, open_map_page, wait_root, wait_view_settled
 
 pytestmark = pytest.mark.browser
 
@@ -29,11 +30,11 @@ def _shot(pg, screenshots_dir, name) -> Image.Image:
     return Image.open(io.BytesIO(png)).convert("RGB")
 
 
-def _wait_rerun(pg):
-    pg.wait_for_timeout(200)
-    pg.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=15_000)
-    pg.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=15_000)
-    pg.wait_for_timeout(300)
+def _rerun(pg, action) -> None:
+    """``action()``, then wait for the script run it starts to end and the map to have loaded every layer."""
+    after_rerun(pg, action, timeout_ms=30_000)
+    wait_root(pg, "r.dataset.loaded === '1'", timeout_ms=30_000)
+    next_frames(pg)
 
 
 def test_map_renders_psr_at_the_pole_and_change4_far_side_down(page, screenshots_dir):
@@ -90,22 +91,23 @@ def test_toggling_psr_changes_the_picture_and_keeps_the_view(page, screenshots_d
     canvas = page.locator(".lm-deck canvas")
     box = canvas.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    zoom0 = float(page.locator(".lm-root").get_attribute("data-zoom"))
     page.mouse.wheel(0, -300)  # zoom in a little: the view must survive the rerun
-    page.wait_for_timeout(600)
+    wait_root(page, f"parseFloat(r.dataset.zoom) > {zoom0}", timeout_ms=10_000)
+    wait_view_settled(page)
     page.mouse.move(5, 5)  # no tooltip over the sampled pixel
-    page.wait_for_timeout(100)
+    expect(page.locator(".lm-tooltip")).to_be_hidden()
+    next_frames(page)
     before_view = MapFrame(page)
     sx, sy = before_view.to_screen(96_900.0, -96_900.0)
     before = _shot(page, screenshots_dir, "map-psr-on.png").getpixel((round(sx), round(sy)))
-    page.get_by_text("Permanent shadow (PSR)", exact=True).click()
-    _wait_rerun(page)
+    _rerun(page, lambda: page.get_by_text("Permanent shadow (PSR)", exact=True).click())
     after_view = MapFrame(page)
     after = _shot(page, screenshots_dir, "map-psr-off.png").getpixel((round(sx), round(sy)))
     assert before[0] > 200 and before[2] > 200 and before[1] < 90
     assert after[1] > 60 and math.dist(before, after) > 100, (before, after)
     assert (after_view.tx, after_view.ty, after_view.zoom) == (before_view.tx, before_view.ty, before_view.zoom)
-    page.get_by_text("Permanent shadow (PSR)", exact=True).click()
-    _wait_rerun(page)
+    _rerun(page, lambda: page.get_by_text("Permanent shadow (PSR)", exact=True).click())
 
 
 def test_injection_name_shows_as_text(page, screenshots_dir):
@@ -116,8 +118,7 @@ def test_injection_name_shows_as_text(page, screenshots_dir):
     tip = page.locator(".lm-tooltip")
     tip.wait_for(state="visible", timeout=5_000)
     assert INJECTION_NAME in tip.inner_text()
-    page.mouse.click(sx, sy)
-    _wait_rerun(page)
+    _rerun(page, lambda: page.mouse.click(sx, sy))
     panel = page.get_by_text(INJECTION_NAME, exact=True)
     panel.first.wait_for(timeout=10_000)
     _shot(page, screenshots_dir, "map-injection-selected.png")
@@ -131,11 +132,13 @@ def test_search_flies_to_shackleton(page):
         pytest.skip("the IAU gazetteer (shared lunar data mirror) is not present")
     box = page.get_by_placeholder(re.compile("Shackleton"))
     box.fill("shackleton")
-    box.press("Enter")
-    _wait_rerun(page)
-    page.wait_for_timeout(1200)  # the fly-to transition
-    frame = MapFrame(page)
+    _rerun(page, lambda: box.press("Enter"))
     x, y = lonlat_to_polar(129.78, -89.67)
+    # the fly-to transition: until the view is centred on the crater, then until it stops moving
+    wait_root(page, f"Math.hypot(parseFloat(r.dataset.targetX) - ({float(x)}), parseFloat(r.dataset.targetY) - ({float(y)}))"
+                    " < 2 / 2 ** parseFloat(r.dataset.zoom)", timeout_ms=20_000)
+    wait_view_settled(page)
+    frame = MapFrame(page)
     assert math.hypot(frame.tx - x, frame.ty - y) < 2 * frame.mpp
     assert frame.mpp < 200  # about 63 km of map across 640 px
     assert page.get_by_text(re.compile(r"Shackleton: 89\.6700° S, 129\.7800° E")).count() == 1

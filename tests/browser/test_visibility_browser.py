@@ -7,17 +7,21 @@ prepared data (``real_app_url``, started once per session).
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
-from .mapframe import open_map_page
+from .mapframe import after_rerun, next_frames, open_map_page, wait_root, wait_view_settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
 
 def _set_number(page, label: str, value: str) -> None:
+    """Type ``value`` into a number box; when it changes the value, wait for the script run that follows."""
     box = page.get_by_label(label, exact=True)
+    if box.input_value() == value:
+        return
     box.fill(value)
-    box.press("Enter")
-    page.wait_for_timeout(400)
+    after_rerun(page, lambda: box.press("Enter"))
+    expect(box).to_have_value(value)
 
 
 def test_compute__draws_the_horizon_plot_in_the_section(browser, real_app_url, screenshots_dir):
@@ -40,7 +44,7 @@ def test_compute__draws_the_horizon_plot_in_the_section(browser, real_app_url, s
         drawing.first.wait_for(timeout=30_000)
         box = drawing.first.bounding_box()
         assert box is not None and box["width"] > 200 and box["height"] > 150, box
-        page.wait_for_timeout(800)
+        next_frames(page)
         page.screenshot(path=str(screenshots_dir / "visibility-section.png"))
         # the chart sits below the section's heading and its table
         heading = page.get_by_role("heading", name="Sunlight and Earth visibility").bounding_box()
@@ -62,9 +66,9 @@ def test_sunlit_map__the_region_button_computes_the_layer_for_a_small_view(brows
         _set_number(page, "Step (h)", "6.00")
         search = page.get_by_label("Find a site or IAU feature")
         search.fill("Shackleton")
-        search.press("Enter")
-        page.wait_for_timeout(2_500)              # the fly-to
-        button.wait_for(state="visible", timeout=10_000)
+        after_rerun(page, lambda: search.press("Enter"))
+        button.wait_for(state="visible", timeout=20_000)   # shown once the view is small enough
+        wait_view_settled(page)                            # the fly-to has ended
         assert button.inner_text().strip() == REGION_LABEL
         button.click()
         progress = page.locator("[data-testid='stProgress']")
@@ -80,8 +84,9 @@ def test_sunlit_map__the_region_button_computes_the_layer_for_a_small_view(brows
         note = page.locator(".lm-legend-note", has_text="km apart").first.inner_text()
         assert "2027-01-01 00:00 to 2027-01-06 00:00 UTC every 6 h" in note and "1 km apart" in note, note
         assert page.get_by_text("points every 1 km", exact=False).count() >= 1
-        page.wait_for_timeout(1_500)
+        wait_root(page, "r.dataset.loaded === '1'", timeout_ms=30_000)   # the layer's image is in
         page.locator(".lm-root").scroll_into_view_if_needed()
+        next_frames(page)
         page.screenshot(path=str(screenshots_dir / "sunlit-layer.png"))
         assert not errors, errors
     finally:
@@ -105,9 +110,9 @@ def test_sunlit_map__cancel_stops_the_job_and_leaves_no_layer(browser, real_app_
             except Exception:  # noqa: BLE001 - playwright's TimeoutError: click again
                 continue
         page.get_by_text("The sunlit-% computation was cancelled.").wait_for(timeout=90_000)
-        page.wait_for_timeout(2_000)   # the page rerun that follows (polling stops)
-        assert page.get_by_text("Cancelling ...").count() == 0
-        assert page.locator("[data-testid='stProgress']").count() == 0
+        # the page rerun that follows (polling stops) clears the status panel
+        expect(page.get_by_text("Cancelling ...")).to_have_count(0, timeout=30_000)
+        expect(page.locator("[data-testid='stProgress']")).to_have_count(0, timeout=30_000)
         assert page.locator(".lm-legend-title", has_text="Sunlit").count() == 0
         page.screenshot(path=str(screenshots_dir / "sunlit-cancelled.png"))
         assert not errors, errors

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import numpy as np
 import pytest
@@ -17,19 +16,26 @@ from playwright.sync_api import expect
 
 from lunarmap.zones import zones_from_geojson
 
-from .mapframe import MapFrame, import_zone_file, open_entry_tab, open_map_page, wait_idle, wait_view_settled
+from .mapframe import (MapFrame, after_rerun, import_zone_file, next_frames, open_entry_tab, open_map_page, wait_idle,
+                       wait_root, wait_view_settled)
 
 pytestmark = pytest.mark.browser
 
 
-def _zone_count(pg, n: int, timeout_s: float = 20) -> None:
-    deadline = time.monotonic() + timeout_s
-    root = pg.locator(".lm-root")
-    while time.monotonic() < deadline:
-        if root.get_attribute("data-zone-count") == str(n) and root.get_attribute("data-held") == "0":
-            return
-        pg.wait_for_timeout(100)
-    raise AssertionError(f"the map shows {root.get_attribute('data-zone-count')} zones, expected {n}")
+def _zone_count(pg, n: int, timeout_s: float = 30) -> None:
+    """Until the map draws ``n`` zones and holds back no shape it sent."""
+    try:
+        wait_root(pg, f"r.dataset.zoneCount === '{n}' && r.dataset.held === '0'", timeout_ms=int(timeout_s * 1000))
+    except Exception as exc:  # noqa: BLE001 - playwright's TimeoutError, with the state that was there
+        shown = pg.locator(".lm-root").get_attribute("data-zone-count")
+        raise AssertionError(f"the map shows {shown} zones, expected {n}") from exc
+
+
+def _click_vertices(pg, points) -> None:
+    """Click polygon vertices one by one, each once the map has counted the one before."""
+    for i, pt in enumerate(points):
+        pg.mouse.click(*pt)
+        wait_root(pg, f"r.dataset.drawVertices === '{i + 1}'", timeout_ms=10_000)
 
 
 def _text(pg, pattern: str, timeout_ms: int = 20_000):
@@ -66,9 +72,7 @@ def _drag_circle(pg, centre, radius_px: float) -> None:
 def _set_owner(pg, owner: str) -> None:
     box = pg.get_by_role("textbox", name="Owner of new zones")
     box.fill(owner)
-    box.press("Enter")
-    pg.wait_for_timeout(200)
-    wait_idle(pg, timeout_ms=90_000)      # the owner is in the session before anything is drawn
+    after_rerun(pg, lambda: box.press("Enter"))   # the owner is in the session before anything is drawn
 
 
 def test_draw_check_save_and_reopen_from_the_link(browser, app_url, screenshots_dir):
@@ -85,14 +89,13 @@ def test_draw_check_save_and_reopen_from_the_link(browser, app_url, screenshots_
     pg.get_by_role("button", name="Polygon (G)").click()
     cx, cy = pole[0] + 45, pole[1] + 5
     square = [(cx - 20, cy - 20), (cx + 20, cy - 20), (cx + 20, cy + 20), (cx - 20, cy + 20)]
-    for pt in square:
-        pg.mouse.click(*pt)
-        pg.wait_for_timeout(80)
+    _click_vertices(pg, square)
     pg.mouse.click(square[0][0] + 2, square[0][1] + 2)
     _zone_count(pg, 2)
     _text(pg, r"1 conflict: zones of different owners share area")
     pg.mouse.move(5, 5)
-    pg.wait_for_timeout(400)
+    expect(pg.locator(".lm-tooltip")).to_be_hidden()
+    next_frames(pg)
     pg.locator(".lm-root").screenshot(path=str(screenshots_dir / "zones-drawn-conflict.png"))
     drawn = _geojson_download(pg)
     assert [(z.name, z.owner, z.shape) for z in drawn] == [("Zone 1", "Party A", "circle"),
@@ -108,9 +111,7 @@ def test_draw_check_save_and_reopen_from_the_link(browser, app_url, screenshots_
     # save, and the page's URL becomes the scenario's link
     name = pg.get_by_role("textbox", name="Scenario name")
     name.fill("Rim plan <b>A</b>")
-    name.press("Enter")
-    pg.wait_for_timeout(200)
-    wait_idle(pg, timeout_ms=90_000)
+    after_rerun(pg, lambda: name.press("Enter"))
     save = pg.get_by_role("button", name="Save", exact=True)
     expect(save).to_be_enabled(timeout=90_000)
     save.click()
@@ -183,9 +184,7 @@ def test_a_zone_dragged_in_edit_mode_is_moved_on_the_sphere_keeping_its_area(bro
     # a square of ~130 km near 85 S, then dragged out to about 71 S
     x0, y0 = pole[0] + 10, pole[1] - 30
     square = [(x0, y0), (x0 + 25, y0), (x0 + 25, y0 + 25), (x0, y0 + 25)]
-    for pt in square:
-        pg.mouse.click(*pt)
-        pg.wait_for_timeout(80)
+    _click_vertices(pg, square)
     pg.keyboard.press("Enter")
     _zone_count(pg, 1)
     added = float(_text(pg, r"Added Zone 1 \(([\d,.]+) km²\)").inner_text().split("(")[1].split(" km")[0].replace(",", ""))
@@ -248,12 +247,14 @@ def test_three_owners_in_conflict_keep_their_colours_and_the_overlaps_are_marked
     frame = MapFrame(pg)
     x, y = lonlat_to_polar(25.0, -83.0)
     pg.mouse.move(*frame.to_screen(float(x), float(y)))
-    deadline = time.monotonic() + 20
-    while float(pg.locator(".lm-root").get_attribute("data-zoom")) < frame.zoom + 1.5:   # zoom in on the zones
-        assert time.monotonic() < deadline, "the map did not zoom in"
+    for _ in range(10):   # zoom in on the zones, a wheel step at a time, each waited for until the view settles
+        zoom = float(pg.locator(".lm-root").get_attribute("data-zoom"))
+        if zoom >= frame.zoom + 1.5:
+            break
         pg.mouse.wheel(0, -300)
-        pg.wait_for_timeout(250)
-    wait_view_settled(pg)
+        wait_root(pg, f"parseFloat(r.dataset.zoom) > {zoom}", timeout_ms=10_000)
+        wait_view_settled(pg)
+    assert float(pg.locator(".lm-root").get_attribute("data-zoom")) >= frame.zoom + 1.5, "the map did not zoom in"
     pg.mouse.move(5, 5)
     expect(pg.locator(".lm-tooltip")).to_be_hidden()
     shot = screenshots_dir / "zones-three-owners.png"
