@@ -50,6 +50,7 @@ __all__ = [
     "VisibilitySeries",
     "SiteVisibility",
     "RegionVisibility",
+    "points_visibility",
     "time_window",
     "longest_run",
     "site_visibility",
@@ -372,13 +373,46 @@ def region_visibility(
     dropped) and propagates.
     """
     lon, lat = _grid_in(geom_polar, spacing_km)
+    return points_visibility(lon, lat, start, days=days, end=end, step_hours=step_hours, spacing_km=spacing_km,
+                             mast_m=mast_m, azimuth_step_deg=azimuth_step_deg, sampler=sampler, data_dir=data_dir,
+                             workers=workers, progress=progress, centre_lonlat=centroid_lonlat(geom_polar))
+
+
+def points_visibility(
+    lon_deg: Any,
+    lat_deg: Any,
+    start: Any,
+    *,
+    days: float | None = None,
+    end: Any = None,
+    step_hours: float = 2.0,
+    spacing_km: float = float("nan"),
+    mast_m: float = 2.0,
+    azimuth_step_deg: float = 2.0,
+    sampler: Any = None,
+    data_dir: Any = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    centre_lonlat: tuple[float, float] | None = None,
+) -> RegionVisibility:
+    """Sunlit and Earth-visible fractions at any points (the engine of :func:`region_visibility`).
+
+    ``spacing_km`` is recorded in the result (the grid spacing the points stand
+    for); ``centre_lonlat`` is where the local relief is measured from (default:
+    the first point). Everything else as :func:`region_visibility`.
+    """
+    lon = np.atleast_1d(np.asarray(lon_deg, dtype=float))
+    lat = np.atleast_1d(np.asarray(lat_deg, dtype=float))
+    if lon.size == 0 or lon.shape != lat.shape:
+        raise GeometryError("give one or more points, as equal-length arrays of longitudes and latitudes in degrees.")
+    validate_lonlat(lon, lat)
     times = time_window(start, days=days, end=end, step_hours=step_hours)
     vectors = moon_frame_vectors(times)
     # Per point, the highest the Sun's upper limb or Earth's centre gets: rays stop above it (result unchanged).
     cap = np.array([max(float(np.max(t.sun_el_deg + t.sun_radius_deg)), float(np.max(t.earth_el_deg)))
                     for t in (sky_track(float(a), float(b), vectors) for a, b in zip(lon, lat, strict=True))]) + 0.05
     sampler = sampler if sampler is not None else default_sampler(data_dir)
-    clon, clat = centroid_lonlat(geom_polar)
+    clon, clat = centre_lonlat if centre_lonlat is not None else (float(lon[0]), float(lat[0]))
     reach = float(np.max(distance_m(clon, clat, lon, lat))) + horizon_max_distance_m(0.0)
     relief = local_relief_range_m(clon, clat, reach, sampler)
     kwargs = dict(mast_m=mast_m, sampler=sampler, azimuth_step_deg=azimuth_step_deg, relief_range_m=relief, cap_deg=cap)
