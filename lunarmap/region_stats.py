@@ -95,6 +95,7 @@ def region_stats(
     mast_m: float = 2.0,
     azimuth_step_deg: float = 2.0,
     data_dir: Any = None,
+    sampler: Callable[[np.ndarray, np.ndarray], Any] | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> RegionStats:
@@ -104,11 +105,14 @@ def region_stats(
     resolution of the elevation data at the region's centre. ``progress(done,
     total)`` is called first as soon as the grid is laid out, then as points'
     horizons are finished; an exception raised in it stops the work.
+    ``sampler`` (``(lon, lat) -> heights_m``) replaces the elevation data for
+    horizons and elevation (slope is then left unknown), e.g. a synthetic DEM.
     """
     check_region(geom_polar)
     if spacing_km is None:
         clon, clat = centroid_lonlat(geom_polar)
-        res = np.asarray(sample_elevation_m(clon, clat, data_dir).resolution_m, dtype=float)
+        res = (np.asarray(sample_elevation_m(clon, clat, data_dir).resolution_m, dtype=float) if sampler is None
+               else np.array(np.nan))
         resolution = float(np.nanmin(res)) if np.isfinite(res).any() else 1_600.0
         spacing_km = choose_region_spacing_km(geom_polar, resolution, max_points)
     grid = region_grid(geom_polar, spacing_km)
@@ -116,10 +120,15 @@ def region_stats(
         progress(0, grid.n_points)
     vis = points_visibility(grid.lon_deg, grid.lat_deg, start, days=days, end=end, step_hours=step_hours,
                             spacing_km=grid.spacing_km, mast_m=mast_m, azimuth_step_deg=azimuth_step_deg,
-                            data_dir=data_dir, workers=workers, progress=progress,
+                            data_dir=data_dir, sampler=sampler, workers=workers, progress=progress,
                             centre_lonlat=centroid_lonlat(geom_polar))
-    elevation = sample_elevation_m(grid.lon_deg, grid.lat_deg, data_dir)
-    slope = sample_slope_deg(grid.lon_deg, grid.lat_deg, data_dir)
+    if sampler is None:
+        elevation = sample_elevation_m(grid.lon_deg, grid.lat_deg, data_dir)
+        slope = sample_slope_deg(grid.lon_deg, grid.lat_deg, data_dir)
+    else:
+        heights = np.asarray(sampler(grid.lon_deg, grid.lat_deg), dtype=float)
+        elevation = Sampled(heights, "the given sampler", float("nan"), "m")
+        slope = Sampled(np.full(grid.n_points, np.nan), "none (a sampler was given)", float("nan"), "deg")
     w = grid.weight_km2
     dists = {
         "sunlit_pct": distribution(100.0 * vis.sunlit_fraction, w, "%"),

@@ -191,6 +191,37 @@ def test_ranking_exports_carry_the_criteria_the_basis_and_units():
     assert doc["features"][0]["properties"]["rank"] == 1
 
 
+# ------------------------------------------------------------------ a synthetic crater wall
+PIT = (60.0, -88.5)
+PIT_RADIUS_M = 20_000.0
+
+
+def pit(lon, lat):
+    """A flat-floored pit 3 km deep and 20 km in radius with a 100 m wide wall, in a flat plateau."""
+    d = distance_m(PIT[0], PIT[1], lon, lat)
+    return np.clip((d - PIT_RADIUS_M) / 100.0, 0.0, 1.0) * 3_000.0
+
+
+def test_a_region_straddling_a_crater_wall_has_the_shadowed_share_of_its_area_inside_the_crater():
+    """Near the pole the Sun never climbs above about 3 deg; a 3 km wall hides it from every floor point
+    within 57 km (atan(3/57) = 3 deg): the whole floor is dark, the plateau is lit part of the time.
+    So the dark share of a region across the wall is the share of its area inside the pit's outline."""
+    cx, cy = lonlat_to_polar(*PIT)
+    wall = (cx + PIT_RADIUS_M + 50.0, cy)
+    region = box(wall[0] - 2_000.0, wall[1] - 6_000.0, wall[0] + 2_000.0, wall[1] + 6_000.0)
+    inside = region.intersection(geodesic_circle(*PIT, (PIT_RADIUS_M + 50.0) / 1000.0))
+    want = float(area_km2(inside) / area_km2(region))
+    assert 0.4 < want < 0.6
+    progress = []
+    stats = region_stats(region, "2026-10-15", days=30, step_hours=6, spacing_km=0.5, sampler=pit, workers=1,
+                         progress=lambda done, total: progress.append((done, total)))
+    dark_share = stats.distributions["sunlit_pct"].share("<=", 0.0)
+    assert dark_share == pytest.approx(want, abs=0.5 / 4.0 / 2)       # half a cell's width of 4 km
+    assert stats.distributions["sunlit_pct"].max > 20.0
+    assert progress[0] == (0, stats.grid.n_points) and progress[-1] == (stats.grid.n_points, stats.grid.n_points)
+    assert np.isnan(stats.values("slope_deg")).all()                 # no slope data behind a given sampler
+
+
 # ------------------------------------------------------------------ real regions
 @pytest.mark.realdata
 def test_change7_target_area__ranges_from_the_dark_floor_to_a_sunlit_rim_and_its_best_site_is_on_the_rim(
