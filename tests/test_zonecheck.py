@@ -22,11 +22,13 @@ HEAVY = ("lunarmap.cli", "lunarmap.compare", "lunarmap.compare_psr", "lunarmap.e
 
 def test_import_is_light__no_rasters_psr_compare_or_cli_until_used():
     code = "import lunarmap.zonecheck, sys; print(' '.join(sorted(m for m in sys.modules if m.startswith('lunarmap'))))"
+    code += "; print('rasterio' in sys.modules, 'skyfield' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
-    loaded = set(proc.stdout.split())
+    lunarmap_modules, rasterio_skyfield = proc.stdout.splitlines()
+    loaded = set(lunarmap_modules.split())
     assert "lunarmap.zonecheck" in loaded
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
-    assert "rasterio" not in proc.stdout
+    assert rasterio_skyfield == "False False"
 
 
 def test_report_document__rows_conflict_count_and_units_without_psr_data(tmp_path):
