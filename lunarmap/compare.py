@@ -1,7 +1,7 @@
 """Compare landing sites and regions: position, side of the Moon, terrain, PSR access, distances, overlaps.
 
-Size: about 490 lines. The PSR part already lives in :mod:`lunarmap.compare_psr`; the matrices
-(distance, overlap) are the next seam to move out (issue 14).
+Size: about 450 lines. The PSR part already lives in :mod:`lunarmap.compare_psr` and the command
+in :mod:`lunarmap.cli.compare`; the matrices (distance, overlap) are the next seam to move out (issue 14).
 
 :func:`compare_sites` builds one row per site (columns and their definitions in
 :data:`COLUMN_DEFINITIONS`); :func:`distance_matrix_km` and
@@ -16,11 +16,8 @@ The PSR measurements live in :mod:`lunarmap.compare_psr`.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -32,7 +29,6 @@ from shapely.geometry.base import BaseGeometry
 from . import __version__, geodesy
 from .compare_psr import nearest_psr_edges, psr_layers, psr_stats_many
 from .crs import MOON_RADIUS_M, polar_to_lonlat
-from .errors import ExportError
 from .geodesy import MOON_GEOD, area_km2, distance_m, distance_matrix_m, geodesic_circle
 from .psr import PsrStats
 from .psr_official import OFFICIAL_PRODUCT
@@ -61,7 +57,6 @@ __all__ = [
     "site_shapes",
     "sites_visibility",
     "with_visibility",
-    "register_cli",
 ]
 
 DEFAULT_RADIUS_KM = 20.0
@@ -453,44 +448,3 @@ def overlap_matrix(sites: Sequence[Site], radius_km: float = DEFAULT_RADIUS_KM) 
                   "intersected in IAU_2015:30135 metres, area on the sphere in km2; the diagonal is each shape's own area")
     return OverlapMatrix(pd.DataFrame(overl, index=index, columns=ids), pd.DataFrame(area, index=index, columns=ids),
                          pairs, float(radius_km), definition)
-
-
-_TABLE_COLUMNS = ["id", "lat_deg", "lon_deg", "side", "pole_distance_km", "elevation_m", "slope_deg",
-                  "psr_edge_distance_km", "psr_area_in_radius_km2", "region_area_km2"]
-
-
-def _cmd_compare(args: argparse.Namespace) -> int:
-    from . import export
-    from .cli import format_table
-    from .sites import load_sites
-
-    radius = check_radius_km(args.radius_km)
-    out = export.check_output_path(args.output) if args.output else None
-    if args.format == "gpkg" and out is None:
-        raise ExportError("--format gpkg writes a binary GeoPackage file: give the output file with -o FILE.gpkg.")
-    chosen = load_sites(args.sites).select(args.ids)
-    comp = compare_sites(chosen, radius, args.data_dir)
-    if args.format == "table":
-        rows = comp.table[_TABLE_COLUMNS].astype(object).where(comp.table[_TABLE_COLUMNS].notna(), None).to_dict("records")
-        text = format_table(rows, _TABLE_COLUMNS) + "\n\n" + "\n".join(f"- {n}" for n in comp.notes) + "\n"
-        data = text.encode("utf-8")
-    else:
-        data = export.export_bytes(comp, args.format)
-    if out is not None:
-        export.write_bytes(data, out)
-        print(f"wrote {out} ({len(data):,} bytes)", file=sys.stderr)
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    return 0
-
-
-def register_cli(subparsers: Any) -> None:
-    """Add the ``compare`` command."""
-    p = subparsers.add_parser("compare", help="compare sites: side of the Moon, terrain, PSR access; export the table")
-    p.add_argument("ids", nargs="+", metavar="ID", help="site ids (see 'sites')")
-    p.add_argument("--radius-km", type=float, default=DEFAULT_RADIUS_KM, help="PSR search radius around each site (km)")
-    p.add_argument("--format", choices=["table", "csv", "json", "geojson", "gpkg"], default="table")
-    p.add_argument("-o", "--output", type=Path, default=None, help="write to this file instead of standard output")
-    p.add_argument("--data-dir", default=None, help="data folder (default: $LUNARMAP_DATA_DIR or data/rasters)")
-    p.set_defaults(func=_cmd_compare)

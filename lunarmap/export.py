@@ -24,7 +24,7 @@ import os
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -32,10 +32,13 @@ import pandas as pd
 import pyogrio
 from shapely.geometry import mapping
 
-from .compare import Comparison
 from .crs import LONLAT_CODE, SOUTH_POLAR, SOUTH_POLAR_CODE
+from .csv_safety import csv_safe  # re-exported: it was defined here first
 from .errors import ExportError
 from .geodesy import geodesic_circle
+
+if TYPE_CHECKING:  # for annotations only: the writers read a comparison's attributes
+    from .compare import Comparison
 
 __all__ = [
     "FORMATS",
@@ -233,17 +236,3 @@ def write_comparison(comp: Comparison, path: str | os.PathLike[str], fmt: str | 
             )
     return write_bytes(export_bytes(comp, fmt, timestamp), p)
 
-
-#: First characters that make a spreadsheet read a CSV cell as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: Any) -> Any:
-    """A CSV cell value that spreadsheets show as text: text starting with = + - @ tab or CR gets a leading '.
-
-    Numbers, None and other text are returned unchanged (only text cells can
-    carry a formula; a negative number stays a number).
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value

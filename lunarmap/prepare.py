@@ -1,7 +1,8 @@
-"""``python -m lunarmap prepare``: turn fetched products into the layers the app uses, in IAU_2015:30135 metres.
+"""Turn fetched products into the layers the app uses, in IAU_2015:30135 metres (``lunarmap prepare``).
 
-Size: about 490 lines: the step table and state keeping, plus the step functions. The step
-functions (terrain, PSR, display) are the seam to move into their own modules (issue 14).
+Size: about 470 lines: the step table and state keeping, plus the step functions. The step
+functions (terrain, PSR, display) are the seam to move into their own modules (issue 14). The
+command is :mod:`lunarmap.cli.prepare`.
 
 Outputs in ``data_dir/prepared/`` (see :data:`lunarmap.rasters.PREPARED`): the
 global LOLA grid reprojected to a 1,600 m south polar grid reaching 40 S, with
@@ -22,7 +23,6 @@ is skipped, so re-running with unchanged inputs writes nothing.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
@@ -60,8 +60,7 @@ from .rasters import (
 )
 from .terrain import hillshade, scale_factor_grid, slope_deg
 
-__all__ = ["PIXEL_M", "HALF_EXTENT_M", "POLAR_DEM_RESOLUTION_M", "BLEND_PX", "blend_polar_dem", "DisplayLayer", "PrepareStep", "PrepareReport", "prepare", "display_layers",
-           "register_cli"]
+__all__ = ["PIXEL_M", "HALF_EXTENT_M", "POLAR_DEM_RESOLUTION_M", "BLEND_PX", "blend_polar_dem", "DisplayLayer", "PrepareStep", "PrepareReport", "prepare", "display_layers"]
 
 #: Pixel of the polar grid: that of the 1.6 km polar LOLA DEM (whose grid it contains exactly, both edges at
 #: whole multiples of 1,600 m); beyond about 70 S it holds the ~10.7 km global grid resampled.
@@ -469,22 +468,3 @@ def display_layers(data_dir: str | Path | None = None) -> list[DisplayLayer]:
             units=e["units"], legend=e["legend"], source=e["source"], resolution_m=float(e["resolution_m"]),
             licence=e["licence"], note=e["note"], path=out / "display" / e["file"]))
     return layers
-
-
-def _cmd_prepare(args: argparse.Namespace) -> int:
-    def show(step: PrepareStep) -> None:
-        print(f"  {step.name:<18} {step.status:<13} {step.seconds:7.2f} s", flush=True)
-
-    print(f"preparing layers in {_data_dir(args.data_dir) / 'prepared'}")
-    report = prepare(args.data_dir, progress=show, force=args.force)
-    what = "nothing to do: all layers up to date" if report.is_noop else f"built {len(report.built)} step(s)"
-    print(f"{what} ({report.seconds:.2f} s)")
-    return 0
-
-
-def register_cli(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``prepare`` command."""
-    p = subparsers.add_parser("prepare", help="build the prepared layers (polar rasters, PSR outlines, display images)")
-    p.add_argument("--data-dir", default=None, help="data folder (default: $LUNARMAP_DATA_DIR or data/rasters)")
-    p.add_argument("--force", action="store_true", help="rebuild every layer even if its inputs are unchanged")
-    p.set_defaults(func=_cmd_prepare)

@@ -1,5 +1,9 @@
 """Permanently shadowed regions: outlines from the 60 m mask, and PSR area inside polygons on the sphere.
 
+Size: about 430 lines: outlines, exact pixel fractions and the area sums. The exact fractions
+(:func:`coverage_fractions` and its row pieces, about 110 lines of pure geometry) are the seam to
+move into their own module.
+
 The mask (1 = PSR, 0 = not, 255 = nodata) is in south polar stereographic
 metres (IAU_2015:30135), where a map pixel of side ``p`` covers ``p^2 / k^2``
 of the sphere (``k = 2 / (1 + sin|lat|)``, the stereographic scale factor at

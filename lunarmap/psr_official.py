@@ -38,8 +38,8 @@ from shapely.geometry.base import BaseGeometry
 from .crs import MOON_RADIUS_M, SOUTH_POLAR, SOUTH_POLAR_CODE, lonlat_to_polar, require_lunar_crs
 from .errors import DataMissingError, RasterError
 from .geodesy import area_km2
+from .paths import PREPARED
 from .paths import data_dir as _data_dir
-from .rasters import PREPARED
 
 __all__ = ["OFFICIAL_PRODUCT", "OFFICIAL_SOURCE", "OFFICIAL_HALF_WIDTH_M", "OFFICIAL_FINE_RADIUS_M", "OFFICIAL_LAYER",
            "GRID_LINKS_LAYER", "OfficialPsrs", "OfficialHit", "OfficialAreas", "read_official_source", "write_official",

@@ -31,6 +31,7 @@ from rasterio.windows import Window, from_bounds
 from .crs import LONLAT_CODE, MOON_RADIUS_M, SOUTH_POLAR_CODE, require_lunar_crs, transformer
 from .errors import DataMissingError, GeometryError, OutsideRasterError, RasterError
 from .geodesy import validate_lonlat
+from .paths import PREPARED  # defined with the folders; re-exported here, where layers are opened
 from .paths import data_dir as _data_dir
 
 __all__ = [
@@ -64,19 +65,6 @@ SOURCE_WAC = "wac_south_polar_400m.jpg"
 SOURCE_PSR_POLYGONS = "psr_polygons/LOLA_PSR_75S_120M_82S_060M_5KM2_FINAL.shp"
 SOURCE_MOSAIC = "moon_global_mosaic_0p35deg.tif"
 SOURCE_PSR = "LPSR_85S_060M_201608_reconstructed.tif"
-#: Prepared layers, relative to the prepared folder (``data_dir/prepared``).
-PREPARED = {
-    "elevation": "elevation_polar.tif",
-    "hillshade": "hillshade_polar.tif",
-    "slope": "slope_polar.tif",
-    "slope_5m": "slope_shoemaker_5m.tif",
-    "slope_1600m": "slope_south_polar_1600m.tif",
-    "mosaic": "mosaic_polar.tif",
-    "psr": "psr_60m.tif",
-    "psr_outlines": "psr_outlines.gpkg",
-    "psr_ids": "psr_outline_ids.tif",
-    "psr_official": "psr_official.gpkg",
-}
 #: Side of the pixel blocks read around sample points.
 CHUNK_PX = 512
 #: GeoTIFF tag holding a layer's honest ground resolution when it is coarser than its pixels.

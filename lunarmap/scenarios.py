@@ -1,5 +1,8 @@
 """Saved scenarios: named sets of keep-out zones in an embedded GeoPackage (SQLite) database.
 
+Size: about 445 lines: the store and the single-scenario GeoPackage files. The files
+(:func:`scenario_gpkg_bytes`, :func:`scenario_from_gpkg_bytes`, about 90 lines) are the seam to move out.
+
 The database is a real GeoPackage that GDAL and QGIS open: a feature table
 ``zones`` (polygons in IAU_2015:30135 metres) and an attribute table
 ``scenarios``. Every save, rename and delete is one SQLite transaction, so a

@@ -1,7 +1,7 @@
 """Sun and Earth visibility at a site, and sunlit fractions over a region.
 
-Size: about 460 lines: site visibility, region grids and the command line; the region part is
-the seam to move out when regions are evaluated as areas (issue 18).
+Size: about 400 lines: site visibility and region grids (the command is :mod:`lunarmap.cli.visibility`);
+the region part is the seam to move out when regions are evaluated as areas (issue 18).
 
 The Sun and Earth come from :mod:`lunarmap.ephemeris` (topocentric, for the
 sensor's height), the skyline from :mod:`lunarmap.horizon`. Times are sampled at
@@ -432,67 +432,3 @@ def points_visibility(
         method=f"{horizons[0].method}; rays stop above the highest Sun upper limb / Earth centre at each point "
                f"+ 0.05 deg; data {horizons[0].data}",
     )
-
-
-def _cmd_visibility(args: Any) -> int:
-    import csv
-    import io
-    import json
-    import sys
-
-    from .cli import format_table
-    from .sites import load_sites
-
-    chosen = load_sites(args.sites).select(args.ids)
-    times = time_window(args.start, days=args.days, end=args.end, step_hours=args.step_hours)
-    vectors = moon_frame_vectors(times)
-    rows = []
-    for site in chosen:
-        lon, lat = site.lonlat
-        if args.smooth:
-            horizon = smooth_horizon(lon, lat, args.mast_m)
-        else:
-            horizon = horizon_profiles([lon], [lat], args.mast_m, data_dir=args.data_dir)[0]
-        v = _evaluate(horizon, vectors, args.step_hours)
-        rows.append({
-            "id": site.id, "lon_deg": round(lon, 4), "lat_deg": round(lat, 4),
-            "sunlit_pct": round(100 * v.sunlit_fraction, 2), "sun_full_pct": round(100 * v.sun_full_fraction, 2),
-            "sun_partial_pct": round(100 * v.sun_partial_fraction, 2), "earth_pct": round(100 * v.earth_fraction, 2),
-            "longest_dark_h": round(v.longest_dark_h, 2), "longest_no_earth_h": round(v.longest_no_earth_h, 2),
-            "needs_relay": v.needs_relay, "from_centroid": site.is_region, "horizon_data": horizon.data,
-        })
-    window = {"start_utc": str(times[0]), "end_utc": str(v.end_utc), "step_hours": args.step_hours,
-              "samples": int(times.size), "mast_m": args.mast_m, "terrain": not args.smooth}
-    if args.format == "json":
-        print(json.dumps({"window": window, "horizon_method": horizon.method, "sites": rows}, indent=2))
-    elif args.format == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        sys.stdout.write(buf.getvalue())
-    else:
-        cols = ["id", "lat_deg", "sunlit_pct", "sun_full_pct", "earth_pct", "longest_dark_h", "longest_no_earth_h",
-                "needs_relay"]
-        print(format_table(rows, cols))
-        print(f"\nWindow {window['start_utc']} to {window['end_utc']} UTC, every {args.step_hours:g} h "
-              f"({times.size} samples); sensor {args.mast_m:g} m above the ground.")
-        print(f"Skyline: {horizon.method}; data: {horizon.data}." if not args.smooth else "Skyline: smooth sphere.")
-        print("Sun: sunlit = any part of the disc above the skyline; Earth: centre above the skyline.")
-    return 0
-
-
-def register_cli(subparsers: Any) -> None:
-    """Add the ``visibility`` command to the command line."""
-    p = subparsers.add_parser("visibility", help="Sun and Earth visibility at sites over a time window")
-    p.add_argument("ids", nargs="+", metavar="ID", help="site ids (see 'sites'); a region uses its centroid")
-    p.add_argument("--start", required=True, help="start date, YYYY-MM-DD (UTC)")
-    window = p.add_mutually_exclusive_group(required=True)
-    window.add_argument("--days", type=float, help="window length in days")
-    window.add_argument("--end", help="end date, YYYY-MM-DD (UTC)")
-    p.add_argument("--step-hours", type=float, default=1.0, help="time step in hours (default 1)")
-    p.add_argument("--mast-m", type=float, default=2.0, help="sensor height above the ground in metres (default 2)")
-    p.add_argument("--smooth", action="store_true", help="ignore terrain: smooth-sphere horizon")
-    p.add_argument("--data-dir", default=None, help="elevation data folder (default: LUNARMAP_DATA_DIR or data/rasters)")
-    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    p.set_defaults(func=_cmd_visibility)

@@ -1,30 +1,36 @@
-"""Zone conflict checks against the real PSR data, and ``python -m lunarmap zones check``."""
+"""Zone conflict checks against the real PSR data (the library behind ``lunarmap zones check``).
+
+Importing this module is light: the PSR modules (and the rasters behind them)
+load on the first measurement, so the page and the command line can import it
+before any data is there. The command itself lives in :mod:`lunarmap.cli.zones`.
+"""
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
-import json
 import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from .errors import DataMissingError, RasterError, ZoneError
-from .export import csv_safe
+from .csv_safety import csv_safe
+from .errors import DataMissingError, RasterError
+from .paths import PREPARED
 from .paths import data_dir as _data_dir
-from .psr import PsrStats, psr_area_in, psr_area_in_many
-from .psr_official import OFFICIAL_PRODUCT, load_official
 from .sites import load_sites
-from .zones import PsrFunction, ZoneReport, analyse_zones, zones_from_geojson
+from .zones import PsrFunction, ZoneReport, analyse_zones
 
-__all__ = ["psr_measure", "check_zones", "report_rows", "csv_text", "register_cli"]
+if TYPE_CHECKING:
+    from .psr import PsrStats
+
+__all__ = ["psr_measure", "check_zones", "report_rows", "report_document", "csv_text"]
 
 _NO_DATA_NOTE = "no PSR data: the 60 m PSR grid covers only the polar cap poleward of about 85 S"
 _NO_OFFICIAL_DATA_NOTE = ("no PSR data: the official LOLA PSR outlines cover only the polar cap poleward of about "
@@ -36,6 +42,8 @@ _PSR_LOCK = threading.Lock()
 
 
 def _psr_note(stats: PsrStats) -> tuple[float, str]:
+    from .psr_official import OFFICIAL_PRODUCT
+
     if stats.product.startswith(OFFICIAL_PRODUCT):
         return _official_note(stats)
     if math.isnan(stats.psr_area_km2):
@@ -71,6 +79,8 @@ def _psr_cached(geoms: Sequence[BaseGeometry], root: str) -> list[tuple[float, s
         found = {k: _PSR_CACHE[k] for k in keys if k in _PSR_CACHE}
     todo = {k: g for k, g in zip(keys, geoms, strict=True) if k not in found}
     if todo:
+        from .psr import psr_area_in_many
+
         found.update(zip(todo, map(_psr_note, psr_area_in_many(list(todo.values()), data_dir=root)), strict=True))
     with _PSR_LOCK:
         for k in keys:
@@ -83,8 +93,6 @@ def _psr_cached(geoms: Sequence[BaseGeometry], root: str) -> list[tuple[float, s
 
 def _official_stamp(root: str) -> tuple[int, int] | None:
     """(mtime, size) of the prepared official PSR outlines, None without them: part of every cache key."""
-    from .rasters import PREPARED
-
     try:
         st = (Path(root) / "prepared" / PREPARED["psr_official"]).stat()
     except FileNotFoundError:
@@ -94,7 +102,9 @@ def _official_stamp(root: str) -> tuple[int, int] | None:
 
 @lru_cache(maxsize=8)
 def _psr_total(root: str, official_stamp: tuple[int, int] | None = None) -> float:
-    from .rasters import PREPARED, open_raster
+    from .psr import psr_area_in
+    from .psr_official import load_official
+    from .rasters import open_raster
 
     with open_raster(Path(root) / "prepared" / PREPARED["psr"]) as ds:
         grid = shapely.box(*ds.bounds)
@@ -156,11 +166,18 @@ def report_rows(report: ZoneReport) -> tuple[list[dict], list[dict]]:
     return zones, pairs
 
 
+def report_document(report: ZoneReport) -> dict:
+    """The report as one JSON-ready document: units, method, total PSR area, zones, overlaps and the conflict count."""
+    zone_rows, pair_rows = report_rows(report)
+    return {"units": {"area": "km2"}, "method": report.method, "psr_total_km2": _num(report.psr_total_km2),
+            "zones": zone_rows, "overlaps": pair_rows, "conflicts": sum(p["conflict"] for p in pair_rows)}
+
+
 def csv_text(zone_rows: list[dict], pair_rows: list[dict]) -> str:
     """Zone and pair rows (:func:`report_rows`) as one CSV table with a ``kind`` column (zone / overlap).
 
     Text cells that a spreadsheet would run as a formula get a leading ' (see
-    :func:`lunarmap.export.csv_safe`); numbers are written as they are.
+    :func:`lunarmap.csv_safety.csv_safe`); numbers are written as they are.
     """
     buf = io.StringIO()
     zone_cols = list(zone_rows[0]) if zone_rows else []
@@ -170,45 +187,4 @@ def csv_text(zone_rows: list[dict], pair_rows: list[dict]) -> str:
     w.writerows({"kind": "zone", **{k: csv_safe(v) for k, v in r.items()}} for r in zone_rows)
     w.writerows({"kind": "overlap", **{k: csv_safe(v) for k, v in r.items()}} for r in pair_rows)
     return buf.getvalue()
-
-
-def _cmd_check(args: argparse.Namespace) -> int:
-    from .cli import format_table
-
-    path = Path(args.file)
-    if path.is_dir():
-        raise ZoneError(f"{str(path)!r} is a folder, not a zone file; give the path of a GeoJSON file of zones.")
-    if not path.is_file():
-        raise DataMissingError(f"zone file {str(path)!r} does not exist; give the path of a GeoJSON file of zones.")
-    zones = zones_from_geojson(path, default_owner=args.default_owner or "")
-    report = check_zones(zones, args.data_dir)
-    zone_rows, pair_rows = report_rows(report)
-    if args.format == "json":
-        doc = {"units": {"area": "km2"}, "method": report.method, "psr_total_km2": _num(report.psr_total_km2),
-               "zones": zone_rows, "overlaps": pair_rows, "conflicts": sum(p["conflict"] for p in pair_rows)}
-        print(json.dumps(doc, indent=2, ensure_ascii=False))
-    elif args.format == "csv":
-        print(csv_text(zone_rows, pair_rows), end="")
-    else:
-        print(format_table(zone_rows, list(zone_rows[0])))
-        print()
-        if pair_rows:
-            print(format_table(pair_rows, list(pair_rows[0])))
-        else:
-            print("No zones share area.")
-        n = sum(p["conflict"] for p in pair_rows)
-        print(f"\n{n} conflict{'s' if n != 1 else ''} (overlapping zones of different owners whose periods overlap). Method: {report.method}.")
-    return 0
-
-
-def register_cli(sub: argparse._SubParsersAction) -> None:
-    """Add ``zones check`` to the command line."""
-    p = sub.add_parser("zones", help="keep-out zones: conflict checks")
-    zsub = p.add_subparsers(dest="zones_command", required=True, metavar="ACTION")
-    c = zsub.add_parser("check", help="overlaps, sites inside and PSR area of the zones in a GeoJSON file")
-    c.add_argument("file", metavar="ZONES.geojson")
-    c.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    c.add_argument("--data-dir", default=None, help="data folder (default data/rasters or $LUNARMAP_DATA_DIR)")
-    c.add_argument("--default-owner", default=None, help="owner for features that have none")
-    c.set_defaults(func=_cmd_check)
 

@@ -1,16 +1,24 @@
-"""The command line: python -m lunarmap sites / distances."""
+"""The command line as a whole (lunarmap/cli/__init__.py): ``python -m lunarmap``, the installed ``lunarmap``
+command, one module per command, and a library that never imports the command line.
+
+Each command's own behaviour is tested in tests/test_cli_<command>.py, the output
+formatting in tests/test_cli_output.py.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
+import ast
 import json
+import os
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import pytest
 from pyproj import Geod
 
+from lunarmap import cli
 from lunarmap.cli import main
 from lunarmap.crs import MOON_RADIUS_M
 from lunarmap.sites import load_sites
@@ -18,6 +26,8 @@ from lunarmap.sites import load_sites
 from .conftest import PROJECT_ROOT
 
 GEOD = Geod(a=MOON_RADIUS_M, b=MOON_RADIUS_M)
+PACKAGE = PROJECT_ROOT / "lunarmap"
+COMMAND_NAMES = ["sites", "distances", "fetch", "zones", "prepare", "visibility", "compare"]
 
 
 def run(capsys, *argv):
@@ -25,6 +35,12 @@ def run(capsys, *argv):
     out, err = capsys.readouterr()
     return code, out, err
 
+
+def python_m(*argv: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lunarmap", *argv], cwd=cwd, capture_output=True, text=True)
+
+
+# --- python -m lunarmap -----------------------------------------------------------------------------------
 
 def test_distances_json__geodesic_on_moon_sphere_as_python_m_lunarmap():
     proc = subprocess.run(
@@ -45,41 +61,187 @@ def test_distances_json__geodesic_on_moon_sphere_as_python_m_lunarmap():
         assert d_km == pytest.approx(ref / 1000.0, abs=0.001)
 
 
-def test_distances__region_measured_from_centroid_and_says_so(capsys):
-    code, out, _ = run(capsys, "distances", "ilrs", "artemis-iii-haworth", "--format", "json")
-    doc = json.loads(out)
-    assert code == 0 and doc["from_centroid"] == ["ilrs", "artemis-iii-haworth"]
-    assert doc["to_pole_km"]["ilrs"] == pytest.approx(0.0, abs=1e-3)
-    code, out, _ = run(capsys, "distances", "ilrs", "chang-e-4")
-    assert "Measured from the centroid (regions): ilrs." in out
+def test_python_m_lunarmap__help_names_itself_and_lists_every_command():
+    proc = python_m("--help")
+    assert proc.returncode == 0 and proc.stdout.startswith("usage: python -m lunarmap ")
+    for name in COMMAND_NAMES:
+        assert f"\n    {name} " in proc.stdout
 
 
-def test_distances_csv_and_table(capsys):
-    code, out, _ = run(capsys, "distances", "chang-e-4", "chang-e-6", "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(out)))
-    assert code == 0 and rows[0] == {"from": "chang-e-4", "to": "chang-e-6", "distance_km": "631.727"}
-    assert {r["to"] for r in rows[1:]} == {"south-pole"}
-    code, out, _ = run(capsys, "distances", "chang-e-4", "chang-e-6")
-    assert "631.727" in out and "Method: great-circle" in out
+def test_python_m_lunarmap__bad_input_exits_2_with_the_message_and_no_traceback():
+    proc = python_m("distances", "chang-e-4", "nowhere")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("error: unknown site id 'nowhere'; known ids: ") and "Traceback" not in proc.stderr
 
 
-def test_distances__unknown_id_exits_2_listing_known_ids(capsys):
-    code, out, err = run(capsys, "distances", "chang-e-4", "chang-e-9")
-    assert code == 2 and out == ""
-    assert "error: unknown site id 'chang-e-9'; known ids: chang-e-4, chang-e-6, chandrayaan-3" in err
-
-
-def test_sites_formats(capsys):
-    code, out, _ = run(capsys, "sites", "--format", "json")
-    doc = json.loads(out)
-    assert code == 0 and doc["crs"] == "IAU_2015:30100" and len(doc["sites"]) == len(load_sites())
-    code, out, _ = run(capsys, "sites", "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(out)))
-    assert rows[0]["id"] == "chang-e-4" and float(rows[0]["lat_deg"]) == pytest.approx(-45.4446)
-    code, out, _ = run(capsys, "sites")
-    assert code == 0 and "chang-e-6" in out and "-153.985" in out
+def test_python_m_lunarmap__no_command_is_a_usage_error():
+    proc = python_m()
+    assert proc.returncode == 2 and "usage: python -m lunarmap " in proc.stderr
+    assert "the following arguments are required: COMMAND" in proc.stderr
 
 
 def test_bad_catalogue_path_exits_2(capsys, tmp_path):
     code, _, err = run(capsys, "--sites", str(tmp_path / "none.geojson"), "sites")
     assert code == 2 and "does not exist; check the path" in err
+
+
+def test_zones_check_without_an_action_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["zones"])
+    assert exc.value.code == 2 and "usage: lunarmap zones " in capsys.readouterr().err
+
+
+# --- the installed lunarmap command ---------------------------------------------------------------------
+
+def _installed_command() -> Path | None:
+    """The ``lunarmap`` console script installed beside this Python, if any."""
+    folder = Path(sys.executable).parent
+    for name in ("lunarmap", "lunarmap.exe"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def test_installed_lunarmap_command__runs_from_any_folder(tmp_path):
+    """After the README's install, ``lunarmap`` is a command; CI (env CI set) must have it."""
+    command = _installed_command()
+    if command is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"no lunarmap command beside {sys.executable}: the README install (pip install ... -e .) "
+                        "did not install it")
+        pytest.skip("lunarmap is not installed in this environment (pip install -r requirements.txt -e .)")
+    proc = subprocess.run([str(command), "distances", "chang-e-4", "chang-e-6", "--format", "json"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["pairs"][0]["distance_km"] == pytest.approx(631.727, abs=1e-3)
+    proc = subprocess.run([str(command), "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.startswith("usage: lunarmap ")
+    proc = subprocess.run([str(command), "sites", "--sites", "x"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 2
+
+
+def test_pyproject__declares_the_command_a_build_system_and_every_package():
+    doc = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    assert doc["project"]["scripts"] == {"lunarmap": "lunarmap.cli:main"}
+    assert doc["build-system"]["build-backend"] == "setuptools.build_meta"
+    assert doc["tool"]["setuptools"]["packages"]["find"]["include"] == ["lunarmap*", "lunarmap_ui*"]
+    assert doc["tool"]["setuptools"]["dynamic"]["dependencies"] == {"file": ["requirements.txt"]}
+    module, _, func = doc["project"]["scripts"]["lunarmap"].partition(":")
+    assert module == cli.__name__ and getattr(cli, func) is main
+
+
+def _fenced_lines(text: str, marker: str) -> list[str]:
+    """Command lines (comments stripped) of the first ```bash block containing ``marker``."""
+    for block in text.split("```bash\n")[1:]:
+        body = block.split("```", 1)[0]
+        if marker in body:
+            return [line.split("#", 1)[0].strip() for line in body.splitlines() if line.split("#", 1)[0].strip()]
+    raise AssertionError(f"no ```bash block with {marker!r}")
+
+
+def test_ci_runs_exactly_the_readme_install_command():
+    readme = _fenced_lines((PROJECT_ROOT / "README.md").read_text(), "# install")
+    install = [line for line in readme if line.startswith("pip ")]
+    ci = (PROJECT_ROOT / ".ci" / "run").read_text()
+    section = ci.split("# --- README: install ---\n", 1)[1].split("# --- README: test ---", 1)[0]
+    assert [line.strip() for line in section.splitlines() if line.strip()] == install
+    assert install == ["pip install -r requirements.txt -e ."]
+
+
+# --- one module per command; the library never imports the command line ------------------------------
+
+def test_every_command_module_registers_one_command():
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert list(sub.choices) == COMMAND_NAMES
+    for module in cli.COMMANDS:
+        assert module.__name__.startswith("lunarmap.cli.") and callable(module.register)
+        assert Path(module.__file__).parent == PACKAGE / "cli"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PROJECT_ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py")) if "__pycache__" not in p.parts}
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _imports(name: str, path: Path, known: set[str]) -> set[str]:
+    """lunarmap modules imported anywhere in a module (function-level imports too; not TYPE_CHECKING ones)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            for alias in node.names:
+                sub = f"{target}.{alias.name}"
+                found.add(sub if sub in known else target)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(path.read_text(), str(path)))
+    return {m for m in found if m in known and m != name}
+
+
+def _import_graph() -> dict[str, set[str]]:
+    modules = _modules()
+    return {name: _imports(name, path, set(modules)) for name, path in modules.items()}
+
+
+def test_library_modules_never_import_the_command_line_or_argparse():
+    graph = _import_graph()
+    library = {m: deps for m, deps in graph.items() if not (m == "lunarmap.cli" or m.startswith("lunarmap.cli."))
+               and m != "lunarmap.__main__"}
+    assert len(library) > 30
+    offenders = {m: sorted(d for d in deps if d.startswith("lunarmap.cli")) for m, deps in library.items()}
+    assert {m: d for m, d in offenders.items() if d} == {}
+    with_argparse = [m for m in library if "argparse" in _modules()[m].read_text()]
+    assert with_argparse == []
+
+
+def test_no_import_cycles_in_the_package():
+    """No module reaches itself through imports, lazy function-level ones included (compare <-> export was one)."""
+    graph = _import_graph()
+    cycles = []
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def walk(m: str) -> None:
+        state[m] = 1
+        stack.append(m)
+        for d in sorted(graph[m]):
+            if state.get(d) == 1:
+                cycles.append(stack[stack.index(d):] + [d])
+            elif d not in state:
+                walk(d)
+        stack.pop()
+        state[m] = 2
+
+    for m in sorted(graph):
+        if m not in state:
+            walk(m)
+    assert cycles == []
+    assert "lunarmap.compare" in graph["lunarmap.cli.compare"] and "lunarmap.export" not in graph["lunarmap.compare"]

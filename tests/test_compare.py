@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 
 import numpy as np
 import pandas as pd
@@ -13,7 +12,6 @@ from pyproj import Geod, Transformer
 from rasterio.features import rasterize
 from shapely.geometry import Point, Polygon
 
-from lunarmap.cli import main
 from lunarmap.compare import (
     COLUMN_DEFINITIONS,
     check_radius_km,
@@ -296,51 +294,3 @@ def test_nearest_psr_edge__beyond_the_grid_uses_catalogue_equivalent_circles(tab
     assert row["psr_edge_source"] == "PSR catalogue (equivalent circle)"
     assert row["psr_edge_distance_km"] * 1e3 == pytest.approx(gap.min(), abs=1e-3)
     assert row["nearest_psr"] == cat["PSR_ID"].iloc[int(np.argmin(gap))]
-
-
-# --- the compare command ------------------------------------------------------------------------------
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_cli_compare__unknown_id_is_status_2_naming_it(capsys):
-    code, _, err = run(capsys, "compare", "chang-e-4", "nowhere")
-    assert code == 2
-    assert "unknown site id 'nowhere'; known ids: chang-e-4, " in err
-
-
-@pytest.mark.parametrize("radius", ["-5", "0", "501", "nan"])
-def test_cli_compare__bad_radius_is_status_2(capsys, radius):
-    code, _, err = run(capsys, "compare", "chang-e-4", "--radius-km", radius)
-    assert code == 2
-    assert "radius_km must be greater than 0 and at most 500 km" in err and "give the search radius" in err
-
-
-def test_cli_compare__output_folder_must_exist(capsys, tmp_path):
-    target = tmp_path / "missing" / "out.csv"
-    code, _, err = run(capsys, "compare", "chang-e-4", "--format", "csv", "-o", str(target))
-    assert code == 2
-    assert f"the folder '{target.parent}' does not exist; create it first (mkdir -p {target.parent})" in err
-
-
-def test_cli_compare__gpkg_needs_an_output_file(capsys):
-    code, _, err = run(capsys, "compare", "chang-e-4", "--format", "gpkg")
-    assert code == 2
-    assert "--format gpkg writes a binary GeoPackage file: give the output file with -o FILE.gpkg." in err
-
-
-@pytest.mark.realdata
-def test_cli_compare__csv_to_stdout_and_gpkg_to_file(capsys, tmp_path, prepared_data_dir):
-    code, out, _ = run(capsys, "compare", "chang-e-4", "ilrs", "--radius-km", "20", "--format", "csv",
-                       "--data-dir", str(prepared_data_dir))
-    assert code == 0
-    frame = pd.read_csv(io.StringIO(out), comment="#")
-    assert list(frame["id"]) == ["chang-e-4", "ilrs"] and list(frame["side"]) == ["far side", "limb"]
-    code, out, _ = run(capsys, "compare", "chandrayaan-3", "--format", "table", "--data-dir", str(prepared_data_dir))
-    assert code == 0 and "chandrayaan-3" in out and "near side" in out
-    target = tmp_path / "c.gpkg"
-    code, _, err = run(capsys, "compare", "im-2", "--format", "gpkg", "-o", str(target), "--data-dir", str(prepared_data_dir))
-    assert code == 0 and target.stat().st_size > 0 and "wrote" in err

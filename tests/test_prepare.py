@@ -14,7 +14,6 @@ import rasterio
 import shapely
 from PIL import Image
 
-from lunarmap.cli import main
 from lunarmap.crs import MOON_RADIUS_M, lonlat_to_polar, lunar_crs_code
 from lunarmap.errors import DataMissingError
 from lunarmap.geodesy import area_km2
@@ -26,7 +25,6 @@ from lunarmap.rasters import PREPARED, SOURCE_MOSAIC, SOURCE_PSR
 def test_prepare__missing_sources_say_what_to_do(tmp_path) -> None:
     with pytest.raises(DataMissingError, match=r"lola_global_dem_0p35deg.tif is missing; fetch the data first"):
         prepare(tmp_path)
-    assert main(["prepare", "--data-dir", str(tmp_path)]) == 2
 
 
 def test_display_layers__missing_json(tmp_path) -> None:
@@ -111,14 +109,12 @@ def test_display_json_and_images(prepared_data_dir) -> None:
 
 
 @pytest.mark.realdata
-def test_prepare_twice_is_a_noop(prepared_data_dir, capsys) -> None:
+def test_prepare_twice_is_a_noop(prepared_data_dir) -> None:
     out = prepared_data_dir / "prepared"
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     report = prepare(prepared_data_dir)
     assert report.is_noop and all(s.status == "up to date" for s in report.steps)
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
-    assert main(["prepare", "--data-dir", str(prepared_data_dir)]) == 0
-    assert "nothing to do" in capsys.readouterr().out
 
 
 @pytest.mark.realdata

@@ -1,48 +1,53 @@
-"""python -m lunarmap zones check: conflicts, sites inside and PSR area, from the command line."""
+"""Zone conflict checks against the PSR data (lunarmap/zonecheck.py); the command is tested in test_cli_zones.py."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
+import math
+import subprocess
+import sys
 
 import pytest
 
-from lunarmap.cli import main
-from lunarmap.export import csv_safe
-from lunarmap.geodesy import geodesic_circle
-from lunarmap.zonecheck import check_zones, csv_text, psr_measure, report_rows
-from lunarmap.zones import circle_zone, zones_to_geojson
+from lunarmap.zonecheck import check_zones, csv_text, psr_measure, report_document, report_rows
+from lunarmap.zones import circle_zone
+
+from .conftest import PROJECT_ROOT
+
+#: Modules that pull in rasterio, the ephemeris, pandas exports or the command line.
+HEAVY = ("lunarmap.cli", "lunarmap.compare", "lunarmap.compare_psr", "lunarmap.ephemeris", "lunarmap.export",
+         "lunarmap.horizon", "lunarmap.psr", "lunarmap.psr_official", "lunarmap.rasters", "lunarmap.visibility")
 
 
-def write_zones(tmp_path, zones):
-    path = tmp_path / "zones.geojson"
-    path.write_text(json.dumps(zones_to_geojson(zones)))
-    return path
+def test_import_is_light__no_rasters_psr_compare_or_cli_until_used():
+    code = "import lunarmap.zonecheck, sys; print(' '.join(sorted(m for m in sys.modules if m.startswith('lunarmap'))))"
+    code += "; print('rasterio' in sys.modules, 'skyfield' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    lunarmap_modules, rasterio_skyfield = proc.stdout.splitlines()
+    loaded = set(lunarmap_modules.split())
+    assert "lunarmap.zonecheck" in loaded
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+    assert rasterio_skyfield == "False False"
 
 
-def two_zones():
-    return [circle_zone("NASA pole", "NASA", 0.0, -90.0, 20.0), circle_zone("CNSA rim", "CNSA", 129.78, -89.67, 13.0)]
+def test_report_document__rows_conflict_count_and_units_without_psr_data(tmp_path):
+    zones = [circle_zone("NASA pole", "NASA", 0.0, -90.0, 20.0), circle_zone("CNSA rim", "CNSA", 129.78, -89.67, 13.0)]
+    report = check_zones(zones, tmp_path / "empty")
+    doc = report_document(report)
+    assert (doc["zones"], doc["overlaps"]) == report_rows(report)
+    assert doc["units"] == {"area": "km2"} and doc["conflicts"] == 1 and doc["method"] == report.method
+    assert doc["psr_total_km2"] is None                          # NaN total: no data, never 0
+    assert all(z["psr_km2"] is None for z in doc["zones"])
+    assert psr_measure(tmp_path / "empty")[0] is None and math.isnan(psr_measure(tmp_path / "empty")[1])
 
 
-@pytest.mark.realdata
-def test_zones_check_json_with_real_psr_data(tmp_path, capsys, prepared_data_dir):
-    from lunarmap.psr import psr_area_in
-
-    path = write_zones(tmp_path, two_zones())
-    code = main(["zones", "check", str(path), "--format", "json", "--data-dir", str(prepared_data_dir)])
-    doc = json.loads(capsys.readouterr().out)
-    assert code == 0 and doc["conflicts"] == 1
-    (pair,) = doc["overlaps"]
-    assert pair["conflict"] is True and pair["overlap_km2"] > 0
-    pole = next(z for z in doc["zones"] if z["zone"] == "NASA pole")
-    expected = psr_area_in(geodesic_circle(0.0, -90.0, 20.0), data_dir=prepared_data_dir).psr_area_km2
-    assert pole["psr_km2"] == pytest.approx(expected, rel=1e-3) and pole["psr_km2"] > 0
-    # All PSR in the data: the official outlines (20,782 km2 on the sphere; the catalogue's 20,996 km2 is map-plane)
-    # plus the 60 m grid's PSR outside them (its PSRs under 5 km2; the grid holds about 9,691 km2 in all).
-    assert 20_782 + 500 < doc["psr_total_km2"] < 20_782 + 9_691
-    assert pole["psr_share_of_all_psr"] == pytest.approx(pole["psr_km2"] / doc["psr_total_km2"], rel=1e-3)
-    assert "ilrs" in pole["sites_inside"].split()
+def test_csv_text__one_table_with_a_kind_column(tmp_path):
+    zones = [circle_zone("A", "NASA", 0.0, -89.0, 5.0), circle_zone("B", "CNSA", 0.0, -89.0, 5.0)]
+    zone_rows, pair_rows = report_rows(check_zones(zones, tmp_path / "empty"))
+    rows = list(csv.DictReader(io.StringIO(csv_text(zone_rows, pair_rows))))
+    assert [r["kind"] for r in rows] == ["zone", "zone", "overlap"]
+    assert (rows[2]["zone_a"], rows[2]["zone_b"], rows[2]["conflict"]) == ("A", "B", "True")
 
 
 @pytest.mark.realdata
@@ -51,92 +56,6 @@ def test_zone_outside_psr_grid_reports_no_data_not_zero(prepared_data_dir):
     (z,) = report.zones
     assert z.psr_km2 != z.psr_km2 and "no PSR data" in z.psr_note  # NaN, with the reason
     assert z.sites_inside == ("chang-e-4",)
-
-
-def test_zones_check_without_prepared_data_still_runs_and_says_why(tmp_path, capsys):
-    path = write_zones(tmp_path, two_zones())
-    code = main(["zones", "check", str(path), "--data-dir", str(tmp_path / "empty")])
-    out = capsys.readouterr().out
-    assert code == 0 and "1 conflict (overlapping zones of different owners whose periods overlap)" in out
-    assert psr_measure(tmp_path / "empty")[0] is None
-
-
-def test_zones_check_bad_input_exits_2(tmp_path, capsys):
-    bad = tmp_path / "bad.geojson"
-    bad.write_text("not json at all")
-    assert main(["zones", "check", str(bad)]) == 2
-    assert "is not GeoJSON: it does not parse as JSON" in capsys.readouterr().err
-    assert main(["zones", "check", str(tmp_path / "missing.geojson")]) == 2
-    assert "does not exist; give the path of a GeoJSON file of zones" in capsys.readouterr().err
-
-
-_SQUARE = [[0, -80], [1, -80], [1, -81], [0, -81], [0, -80]]
-
-
-@pytest.mark.parametrize(("text", "message"), [
-    ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": "x", "geometry": '
-     '{"type": "Polygon", "coordinates": [[[0, -80], [1, -80], [1, -81], [0, -80]]]}}]}',
-     "feature #0 has 'properties' that are not an object"),
-    ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Q", "owner": "A"}, '
-     '"geometry": {"type": "Polygon", "coordinates": [[[0, "a"], [1, -80], [1, -81], [0, -80]]]}}]}', "feature #0 ('Q')"),
-    ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Q", "owner": "A"}, '
-     '"geometry": {"type": "Polygon", "coordinates": [[[-89.2, 15.5], [-89.3, 15.5], [-89.3, 16], [-89.2, 15.5]]]}}]}',
-     "latitude 16 is north of the equator"),
-    ('{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:3857"}}, "features": []}',
-     "is in EPSG:3857, not lunar lon/lat"),
-    ('{"type": "FeatureCollection", "features": {"a": 1}}', "'features' is not a list"),
-    ('[' * 100_000 + ']' * 100_000, "nested too deeply"),
-    ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Q", "owner": "A", '
-     '"shape": "circle", "radius_km": {"x": 1}}, "geometry": {"type": "Polygon", "coordinates": [[[0, -80], [1, -80], '
-     '[1, -81], [0, -80]], [[0.2, -80.2], [0.3, -80.2], [0.3, -80.3], [0.2, -80.2]]]}}]}', "has 1 hole"),
-])
-def test_zones_check_on_odd_files_exits_2_with_the_reason(tmp_path, capsys, text, message):
-    path = tmp_path / "odd.geojson"
-    path.write_text(text)
-    assert main(["zones", "check", str(path), "--data-dir", str(tmp_path / "empty")]) == 2
-    captured = capsys.readouterr()
-    assert message in captured.err and "Traceback" not in captured.err + captured.out
-
-
-def test_zones_check_reports_periods_and_disjoint_periods_are_no_conflict(tmp_path, capsys):
-    zs = [circle_zone("A", "NASA", 0.0, -89.0, 5.0, start="2026-01-01", end="2026-12-31"),
-          circle_zone("B", "CNSA", 0.0, -89.0, 5.0, start="2027-01-01"),
-          circle_zone("C", "ESA", 0.0, -89.0, 5.0)]
-    path = write_zones(tmp_path, zs)
-    assert main(["zones", "check", str(path), "--format", "json", "--data-dir", str(tmp_path / "empty")]) == 0
-    doc = json.loads(capsys.readouterr().out)
-    pairs = {(p["zone_a"], p["zone_b"]): (p["periods_overlap"], p["conflict"]) for p in doc["overlaps"]}
-    assert pairs == {("A", "B"): (False, False), ("A", "C"): (True, True), ("B", "C"): (True, True)}
-    assert doc["conflicts"] == 2 and "periods" in doc["method"]
-    assert main(["zones", "check", str(path), "--format", "csv", "--data-dir", str(tmp_path / "empty")]) == 0
-    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert [r["periods_overlap"] for r in rows if r["kind"] == "overlap"] == ["False", "True", "True"]
-
-
-def test_csv_cells_that_look_like_formulas_are_written_as_text(tmp_path, capsys):
-    evil = '=HYPERLINK("http://example.invalid","click")'
-    zs = [circle_zone(evil, "+SUM(A1)", 0.0, -89.0, 5.0), circle_zone("@cmd", "-1+2", 0.0, -89.0, 5.0)]
-    path = write_zones(tmp_path, zs)
-    assert main(["zones", "check", str(path), "--format", "csv", "--data-dir", str(tmp_path / "empty")]) == 0
-    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    zone_rows = [r for r in rows if r["kind"] == "zone"]
-    assert [r["zone"] for r in zone_rows] == ["'" + evil, "'@cmd"]
-    assert [r["owner"] for r in zone_rows] == ["'+SUM(A1)", "'-1+2"]
-    (pair,) = [r for r in rows if r["kind"] == "overlap"]
-    assert (pair["zone_a"], pair["zone_b"]) == ("'" + evil, "'@cmd")
-    assert float(pair["overlap_km2"]) > 0 and not pair["overlap_km2"].startswith("'")
-    # JSON and the rows themselves keep the text as entered.
-    zone_rows, _ = report_rows(check_zones(zs, tmp_path / "empty"))
-    assert zone_rows[0]["zone"] == evil
-    assert next(csv.DictReader(io.StringIO(csv_text(zone_rows, []))))["zone"] == "'" + evil
-
-
-@pytest.mark.parametrize(("value", "safe"), [
-    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-x", "'-x"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
-    ("a=b", "a=b"), ("", ""), (-1.5, -1.5), (3, 3), (None, None), (True, True),
-])
-def test_csv_safe(value, safe):
-    assert csv_safe(value) == safe
 
 
 @pytest.mark.realdata
@@ -149,12 +68,3 @@ def test_zone_psr_note_names_the_sources(prepared_data_dir):
     assert " and the 60 m PSR grid on " in straddle.psr_note and "% of the zone" in straddle.psr_note
     assert ring.psr_km2 > 0
     assert ring.psr_note.endswith("; PSRs under 5 km2 are not mapped here (only poleward of about 85 S)")
-
-
-def test_zones_check_on_a_folder_or_an_unreadable_file_exits_2_saying_so(tmp_path, capsys):
-    assert main(["zones", "check", str(tmp_path)]) == 2
-    assert "is a folder, not a zone file" in capsys.readouterr().err
-    # /proc/self/mem is a file that no process can read as a whole (even root): a read error, not a traceback.
-    assert main(["zones", "check", "/proc/self/mem"]) == 2
-    err = capsys.readouterr().err
-    assert "cannot be read" in err and "check its permissions" in err and "Traceback" not in err
