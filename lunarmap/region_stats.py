@@ -19,8 +19,15 @@ from shapely.geometry.base import BaseGeometry
 
 from .geodesy import centroid_lonlat
 from .rasters import Sampled, sample_elevation_m, sample_slope_deg
-from .regions import (MAX_REGION_POINTS, Distribution, RegionGrid, check_region, choose_region_spacing_km, distribution,
-                      region_grid)
+from .regions import (
+    MAX_REGION_POINTS,
+    Distribution,
+    RegionGrid,
+    check_region,
+    choose_region_spacing_km,
+    distribution,
+    region_grid,
+)
 from .visibility import RegionVisibility, points_visibility
 
 __all__ = ["STAT_NAMES", "RegionStats", "region_stats", "resolution_text"]

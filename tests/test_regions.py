@@ -184,7 +184,7 @@ def test_ranking_exports_carry_the_criteria_the_basis_and_units():
     text = ranking_csv(r)
     head = [line for line in text.splitlines() if line.startswith("#")]
     assert "sunlit at least 50 %" in head[0] and "2 points 1 km apart" in head[1] and "degrees east" in head[2]
-    rows = list(csv.DictReader(io.StringIO("\n".join(l for l in text.splitlines() if not l.startswith("#")))))
+    rows = list(csv.DictReader(io.StringIO("\n".join(ln for ln in text.splitlines() if not ln.startswith("#")))))
     assert [float(row["sunlit_pct"]) for row in rows] == [90.0, 80.0]
     doc = json.loads(json.dumps(ranking_geojson(r)))
     assert doc["criteria"]["min_sunlit_pct"] == 50 and len(doc["features"]) == 2

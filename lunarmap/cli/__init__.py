@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from . import compare, distances, fetch, prepare, sites, visibility, zones
+from . import best_sites, compare, distances, fetch, prepare, region_stats, sites, visibility, zones
 from .output import format_table, run_command
 
 __all__ = ["COMMANDS", "PROG", "main", "build_parser", "format_table"]
@@ -22,12 +22,13 @@ __all__ = ["COMMANDS", "PROG", "main", "build_parser", "format_table"]
 PROG = "lunarmap"
 
 #: Command modules, in the order ``--help`` lists them.
-COMMANDS = (sites, distances, fetch, zones, prepare, visibility, compare)
+COMMANDS = (sites, distances, fetch, zones, prepare, visibility, compare, region_stats, best_sites)
 
 
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     """The argument parser for every command."""
-    parser = argparse.ArgumentParser(prog=prog, description="Lunar south pole sites, data and measurements.")
+    parser = argparse.ArgumentParser(prog=prog, description="Lunar south pole sites, data and measurements.",
+                                     formatter_class=lambda p: argparse.HelpFormatter(p, max_help_position=30))
     parser.add_argument("--sites", default=None, help="site catalogue GeoJSON (default: data/sites.geojson)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
