@@ -65,7 +65,7 @@ def test_python_m_lunarmap__help_names_itself_and_lists_every_command():
     proc = python_m("--help")
     assert proc.returncode == 0 and proc.stdout.startswith("usage: python -m lunarmap ")
     for name in COMMAND_NAMES:
-        assert f"\n    {name} " in proc.stdout
+        assert f"\n    {name} " in proc.stdout or f"\n    {name}\n" in proc.stdout   # a long name: help below
 
 
 def test_python_m_lunarmap__bad_input_exits_2_with_the_message_and_no_traceback():

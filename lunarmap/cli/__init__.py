@@ -27,8 +27,7 @@ COMMANDS = (sites, distances, fetch, zones, prepare, visibility, compare, region
 
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     """The argument parser for every command."""
-    parser = argparse.ArgumentParser(prog=prog, description="Lunar south pole sites, data and measurements.",
-                                     formatter_class=lambda p: argparse.HelpFormatter(p, max_help_position=30))
+    parser = argparse.ArgumentParser(prog=prog, description="Lunar south pole sites, data and measurements.")
     parser.add_argument("--sites", default=None, help="site catalogue GeoJSON (default: data/sites.geojson)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
