@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -63,6 +64,8 @@ __all__ = [
     "format_bytes",
     "register_cli",
 ]
+
+logger = logging.getLogger(__name__)
 
 STATE_FILE = ".lunarmap-fetch-state.json"
 _NO_NETWORK_ADVICE = (
@@ -293,9 +296,11 @@ def _fetch_one(product: Product, root: Path, mirror: _Mirror | None, state: _Sta
         try:
             done = download_verified(product, url, target, progress, retries, timeout_s, had_bad)
         except SourceMissing as err:
+            logger.info("%s: not at %s, trying the next source", product.name, url, exc_info=err)
             failures.append(str(err))
             continue
         except SourceUnreachable as err:
+            logger.warning("%s: %s could not be reached, trying the next source", product.name, url, exc_info=err)
             failures.append(str(err))
             unreachable = True
             continue
