@@ -130,8 +130,11 @@ def error_words(err: BaseException) -> str:
     return f"{display_for(err).lead[0].lower()}{display_for(err).lead[1:]}: {_message(err)}"
 
 
-def log_error(err: BaseException, what: str | None = None) -> None:
-    """Log ``err`` with its traceback at its table level (DEBUG when the same error was logged moments ago)."""
+def log_error(err: BaseException, what: str | None = None, *, _stacklevel: int = 2) -> None:
+    """Log ``err`` with its traceback at its table level (DEBUG when the same error was logged moments ago).
+
+    The record's file and line are the caller's (the panel that caught the error).
+    """
     row = display_for(err)
     key = (f"{type(err).__module__}.{type(err).__qualname__}", str(err))
     now = time.monotonic()
@@ -142,7 +145,7 @@ def log_error(err: BaseException, what: str | None = None) -> None:
         while len(_recent) > 256:
             _recent.popitem(last=False)
     level = logging.DEBUG if seen is not None and now - seen < REPEAT_WINDOW_S else row.log_level
-    logger.log(level, "%s: %s", what or row.lead, _message(err), exc_info=err)
+    logger.log(level, "%s: %s", what or row.lead, _message(err), exc_info=err, stacklevel=_stacklevel)
 
 
 def show_error(err: BaseException, what: str | None = None, *, where: Any = None) -> None:
@@ -154,7 +157,7 @@ def show_error(err: BaseException, what: str | None = None, *, where: Any = None
     """
     from .page import md_text   # page imports this module: imported here, when first needed
 
-    log_error(err, what)
+    log_error(err, what, _stacklevel=3)
     row = display_for(err)
     head = f"{md_text(what)}\\. " if what else ""
     getattr(where if where is not None else st, row.how)(f"{head}{md_text(row.lead)}: {md_text(_message(err))}")
