@@ -57,7 +57,7 @@ def md_text(text: object) -> str:
 
 @dataclass(frozen=True)
 class DataState:
-    """What prepared data the page has: display layers (possibly none) and, if some are missing, the error saying why."""
+    """What prepared data the page has: display layers (possibly none) and, if some are missing, the error why."""
 
     layers: tuple[Any, ...]
     problem: DataMissingError | None

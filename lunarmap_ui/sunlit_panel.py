@@ -182,7 +182,7 @@ class SunlitJob:
         except _JobCancelled:
             self._finish("cancelled")
         except Exception as err:  # noqa: BLE001 - the page shows any failure instead of a silent dead thread
-            self._finish("error", error=err)    # the error itself: lunarmap_ui.errors logs it and decides how it is shown
+            self._finish("error", error=err)    # the error itself: lunarmap_ui.errors logs and shows it
 
 
 def region_request() -> dict | None:
