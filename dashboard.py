@@ -8,43 +8,29 @@ number comes from ``lunarmap``.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 import streamlit as st
 
-from lunarmap.errors import (
-    DataMissingError,
-    GeometryError,
-    LunarmapError,
-    OutsideRasterError,
-    SiteCatalogError,
-    UnknownFeatureError,
-)
+from lunarmap.errors import LunarmapError
 from lunarmap.paths import data_dir, data_mirror
 from lunarmap.sites import load_sites
 from lunarmap_ui import compare_panel, page, sunlit_panel, zones_panel
+from lunarmap_ui.errors import error_words, show_error
 from lunarmap_ui.visibility_panel import visibility_section
 
 st.set_page_config(page_title="lunarmap: lunar south pole", layout="wide")
 
-#: The one place library errors become what the user sees: (error class, how shown, lead text).
-ERROR_DISPLAY: tuple[tuple[type[LunarmapError], str, str], ...] = (
-    (DataMissingError, "warning", "Data not available"),
-    (OutsideRasterError, "warning", "Outside the data"),
-    (UnknownFeatureError, "warning", "Not found"),
-    (GeometryError, "warning", "Not on this map"),
-    (SiteCatalogError, "error", "The site catalogue is invalid"),
-    (LunarmapError, "error", "Error"),
-)
 
-
-def show_error(err: LunarmapError) -> None:
-    """Show a library error as a warning or an error, per :data:`ERROR_DISPLAY`."""
-    for cls, how, lead in ERROR_DISPLAY:
-        if isinstance(err, cls):
-            getattr(st, how)(f"{lead}: {page.md_text(err)}")
-            return
+def configure_logging() -> None:
+    """The app's log: lunarmap's and lunarmap_ui's records at INFO and above on stderr (once per process)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in ("lunarmap", "lunarmap_ui"):
+        if logging.getLogger(name).level == logging.NOTSET:
+            logging.getLogger(name).setLevel(logging.INFO)
 
 
 @st.cache_resource
@@ -79,7 +65,7 @@ def run_data_setup(root: Path, mirror: str | None) -> bool:
             prepare(root, progress=on_step)
         except LunarmapError as err:
             status.update(label="The data could not be set up", state="error")
-            show_error(err)
+            show_error(err, "The data could not be set up")
             return False
         status.update(label="Data ready", state="complete", expanded=False)
     return True
@@ -92,8 +78,8 @@ def offer_data_setup(state: page.DataState, root: Path) -> None:
         "The data layers (elevation, hillshade, slope, permanent shadow) are not prepared yet: the map shows "
         "sites, regions and the graticule only. Everything else keeps working meanwhile."
     )
-    if state.problem:
-        st.caption(page.md_text(state.problem))
+    if state.problem is not None:
+        st.caption(page.md_text(error_words(state.problem)))
     auto = mirror is not None and not st.session_state.get(K_SETUP_TRIED)
     clicked = st.button("Fetch and prepare the data (about 6 MB)", type="primary", key="data_setup_button",
                         help="Copies from LUNARMAP_DATA_MIRROR when it is set, else downloads from the pinned URLs; "
@@ -105,6 +91,7 @@ def offer_data_setup(state: page.DataState, root: Path) -> None:
 
 
 def main() -> None:
+    configure_logging()
     page.init_state()
     try:
         catalog = _catalog(os.environ.get("LUNARMAP_SITES_FILE") or None)

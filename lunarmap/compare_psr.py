@@ -12,6 +12,7 @@ nearest-edge queries.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -37,6 +38,8 @@ from .terrain import stereographic_scale_factor
 __all__ = ["PSR_CATALOG_PRODUCT", "PSR_EDGE_METHOD", "PSR_RADIUS_METHOD", "PSR_EDGE_METHOD_OFFICIAL",
            "PSR_RADIUS_METHOD_OFFICIAL", "GRID_OUTLINE_SOURCE", "PsrLayers", "PsrEdges",
            "psr_layers", "psr_stats_many", "nearest_psr_edges"]
+
+logger = logging.getLogger(__name__)
 
 PSR_CATALOG_PRODUCT = "psr-catalog-csv"
 _CATALOG_FALLBACK = "psr_catalog/LOLA_PSR_75S_120M_82S_060M_1KM2_FINAL.csv"
@@ -98,7 +101,9 @@ def _catalog_path(root: Path) -> tuple[Path, str]:
     try:
         product = load_catalog().get(PSR_CATALOG_PRODUCT)
         return product.path_in(root), f"{product.name} sha256 {product.sha256}"
-    except CatalogError:
+    except CatalogError as err:
+        logger.warning("the PSR catalogue is looked for at %s (the data catalogue cannot say where)",
+                       root / _CATALOG_FALLBACK, exc_info=err)
         return root / _CATALOG_FALLBACK, "not in the data catalogue"
 
 

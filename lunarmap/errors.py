@@ -18,6 +18,8 @@ __all__ = [
     "DataMissingError",
     "ChecksumError",
     "FetchError",
+    "SourceMissing",
+    "SourceUnreachable",
     "RasterError",
     "ZoneError",
     "ScenarioError",
@@ -69,6 +71,14 @@ class ChecksumError(LunarmapError, ValueError):
 
 class FetchError(LunarmapError, OSError):
     """A product could not be fetched (network, mirror or disk)."""
+
+
+class SourceMissing(FetchError, FileNotFoundError):
+    """A download source that does not hold the product (HTTP 404): the caller may try the next one."""
+
+
+class SourceUnreachable(FetchError, ConnectionError):
+    """A download source that could not be reached (no connection, HTTP error): the caller may try the next one."""
 
 
 class RasterError(LunarmapError, ValueError):

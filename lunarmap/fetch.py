@@ -25,6 +25,7 @@ finds everything in place costs a few ``stat`` calls.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 import time
@@ -60,6 +61,8 @@ __all__ = [
     "remove_stale_temporaries",
     "format_bytes",
 ]
+
+logger = logging.getLogger(__name__)
 
 STATE_FILE = ".lunarmap-fetch-state.json"
 _NO_NETWORK_ADVICE = (
@@ -290,9 +293,11 @@ def _fetch_one(product: Product, root: Path, mirror: _Mirror | None, state: _Sta
         try:
             done = download_verified(product, url, target, progress, retries, timeout_s, had_bad)
         except SourceMissing as err:
+            logger.info("%s: not at %s, trying the next source", product.name, url, exc_info=err)
             failures.append(str(err))
             continue
         except SourceUnreachable as err:
+            logger.warning("%s: %s could not be reached, trying the next source", product.name, url, exc_info=err)
             failures.append(str(err))
             unreachable = True
             continue

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import os
 import time
@@ -61,6 +62,8 @@ from .rasters import (
 from .terrain import hillshade, scale_factor_grid, slope_deg
 
 __all__ = ["PIXEL_M", "HALF_EXTENT_M", "POLAR_DEM_RESOLUTION_M", "BLEND_PX", "blend_polar_dem", "DisplayLayer", "PrepareStep", "PrepareReport", "prepare", "display_layers"]
+
+logger = logging.getLogger(__name__)
 
 #: Pixel of the polar grid: that of the 1.6 km polar LOLA DEM (whose grid it contains exactly, both edges at
 #: whole multiples of 1,600 m); beyond about 70 S it holds the ~10.7 km global grid resampled.
@@ -376,7 +379,10 @@ def _input_hash(root: Path, rel: str, cache: dict) -> str:
 def _load_state(path: Path) -> dict:
     try:
         state = json.loads(path.read_text())
-    except (OSError, ValueError):
+    except FileNotFoundError:
+        return {"version": _STATE_VERSION, "inputs": {}, "steps": {}}
+    except (OSError, ValueError) as err:
+        logger.warning("the prepare state %s cannot be read: every step is rebuilt", path, exc_info=err)
         return {"version": _STATE_VERSION, "inputs": {}, "steps": {}}
     if state.get("version") != _STATE_VERSION:
         return {"version": _STATE_VERSION, "inputs": {}, "steps": {}}

@@ -46,7 +46,7 @@ __all__ = ["OFFICIAL_PRODUCT", "OFFICIAL_SOURCE", "OFFICIAL_HALF_WIDTH_M", "OFFI
            "load_official", "official_resolution_m", "official_coverage", "official_area_in", "official_psr_at",
            "official_index_and_cover"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 #: How results name these outlines.
 OFFICIAL_PRODUCT = "official LOLA PSR outlines (>= 5 km2)"
@@ -143,7 +143,7 @@ def read_official_source(path: str | Path) -> gpd.GeoDataFrame:
     geoms = [_polygonal(shapely.make_valid(g)) if g is not None else None for g in frame.geometry.values]
     keep = np.array([g is not None for g in geoms], dtype=bool)
     if not keep.all():
-        log.warning("%d official PSR outlines have no area after repair and are left out", int((~keep).sum()))
+        logger.warning("%d official PSR outlines have no area after repair and are left out", int((~keep).sum()))
     geoms_arr = np.array([g for g in geoms if g is not None], dtype=object)
     frame = frame.loc[keep]
     h = OFFICIAL_HALF_WIDTH_M + 1.0

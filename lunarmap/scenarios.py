@@ -13,6 +13,7 @@ user data folder (platformdirs); ``LUNARMAP_SCENARIO_DB`` overrides it.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -37,6 +38,8 @@ from .zones import MAX_IMPORT_BYTES, SizingRule, Zone, _circle_meta, check_text,
 
 __all__ = ["ScenarioInfo", "ScenarioStore", "default_store_path", "format_saved", "scenario_gpkg_bytes",
            "scenario_from_gpkg_bytes"]
+
+logger = logging.getLogger(__name__)
 
 _ZONE_COLUMNS = ("zone_id", "scenario_id", "position", "name", "owner", "purpose", "start", "end", "rule", "shape",
                  "centre_lon_deg", "centre_lat_deg", "radius_km", "rule_key")
@@ -279,6 +282,7 @@ class ScenarioStore:
             try:
                 zones.append(_imported_zone(r, info.name, f"the scenario database {self.path.name!r}"))
             except ScenarioError as err:
+                logger.warning("scenario %r: a damaged zone row is left out", scenario_id, exc_info=err)
                 problems.append(str(err))
         return zones, problems
 

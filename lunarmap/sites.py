@@ -28,7 +28,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from .crs import LONLAT_CODE, SOUTH_POLAR_CODE
-from .errors import GeometryError, SiteCatalogError, UnknownSiteError
+from .errors import CRSError, GeometryError, SiteCatalogError, UnknownSiteError
 from .geodesy import area_km2, centroid_lonlat, to_polar
 
 __all__ = [
@@ -242,7 +242,7 @@ def sites_frame(sites: Iterable[Site], crs: str = SOUTH_POLAR_CODE) -> gpd.GeoDa
     """A GeoDataFrame of sites in ``crs`` (IAU_2015:30135 metres, or IAU_2015:30100 lon/lat)."""
     sites = list(sites)
     if crs not in (SOUTH_POLAR_CODE, LONLAT_CODE):
-        raise ValueError(f"crs must be {SOUTH_POLAR_CODE!r} or {LONLAT_CODE!r} (got {crs!r})")
+        raise CRSError(f"crs must be {SOUTH_POLAR_CODE!r} or {LONLAT_CODE!r} (got {crs!r})")
     rows = []
     for s in sites:
         lon, lat = s.lonlat

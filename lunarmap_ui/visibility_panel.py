@@ -21,6 +21,7 @@ from lunarmap.errors import LunarmapError
 from lunarmap.sites import SiteCatalog
 from lunarmap.visibility import SiteVisibility, site_visibility, time_window
 
+from .errors import show_error
 from .page import K_SELECTED, md_text
 
 __all__ = [
@@ -163,8 +164,8 @@ def visibility_section(catalog: SiteCatalog, data_dir: Path) -> None:
     try:
         with st.spinner("Computing terrain horizons and Sun/Earth positions ..."):
             results = compute_visibility(shown)
-    except LunarmapError as err:
-        st.warning(f"Visibility could not be computed: {md_text(err)}")
+    except LunarmapError as err:     # not cached: the next rerun computes again
+        show_error(err, "Visibility could not be computed")
         return
     names = [catalog[i].name if i in catalog.ids else i for i, _, _ in shown[0]]
     _, s_start, s_days, s_step, s_mast, _ = shown

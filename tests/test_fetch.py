@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
+import logging
 import os
 import shutil
 import socket
@@ -26,7 +27,7 @@ import pytest
 
 from lunarmap import fetch as fetch_module
 from lunarmap.catalog import load_catalog
-from lunarmap.errors import ChecksumError, FetchError, UnknownProductError
+from lunarmap.errors import ChecksumError, FetchError, SourceMissing, UnknownProductError
 from lunarmap.fetch import STATE_FILE, FetchProgress, fetch_all, missing_products
 
 from .conftest import SHARED_DATA
@@ -404,11 +405,15 @@ def test_fetch_all__mirror_url_is_used_before_the_pinned_url(tiny, server):
     assert (tiny["data"] / "small.bin").read_bytes() == tiny["small"]
 
 
-def test_fetch_all__mirror_url_missing_a_file_falls_back_to_the_name_then_the_pinned_url(tiny, server):
+def test_fetch_all__mirror_url_missing_a_file_falls_back_to_the_name_then_the_pinned_url(tiny, server, caplog):
     del server.files["/mirror/sub/big.bin"]
-    fetch_all(data_dir=tiny["data"], catalog=tiny["catalog"], mirror=f"{_base(server)}/mirror")
+    with caplog.at_level(logging.INFO, logger="lunarmap.fetch"):
+        fetch_all(data_dir=tiny["data"], catalog=tiny["catalog"], mirror=f"{_base(server)}/mirror")
     assert [path for path, _ in server.requests] == ["/mirror/sub/big.bin", "/mirror/big.bin", "/up/big.bin"]
     assert (tiny["data"] / "sub" / "big.bin").read_bytes() == tiny["big"]
+    # each source passed over is logged, with the error that made it so
+    skipped = [r for r in caplog.records if r.name == "lunarmap.fetch" and "trying the next source" in r.getMessage()]
+    assert len(skipped) == 2 and all(isinstance(r.exc_info[1], SourceMissing) for r in skipped)
 
 
 def test_fetch_all__optional_product_without_checksum_verifies_what_is_known(tmp_path, server):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import shutil
 
@@ -17,7 +18,7 @@ from PIL import Image
 from lunarmap.crs import MOON_RADIUS_M, lonlat_to_polar, lunar_crs_code
 from lunarmap.errors import DataMissingError
 from lunarmap.geodesy import area_km2
-from lunarmap.prepare import HALF_EXTENT_M, PIXEL_M, display_layers, prepare
+from lunarmap.prepare import HALF_EXTENT_M, PIXEL_M, _load_state, display_layers, prepare
 from lunarmap.prepare_display import MAX_BYTES, MAX_SIDE_PX, psr_share, ramp_rgba
 from lunarmap.rasters import PREPARED, SOURCE_MOSAIC, SOURCE_PSR
 
@@ -189,3 +190,14 @@ def test_prepare__changed_official_outlines_rebuild_them_and_the_psr_image_only(
     report = prepare(root)
     assert report.built == ("psr-official", "display-psr")
     assert prepare(root).is_noop
+
+
+def test_load_state__an_unreadable_state_rebuilds_everything_and_says_so_in_the_log(tmp_path, caplog):
+    (tmp_path / "state.json").write_text("{not json")
+    with caplog.at_level(logging.WARNING, logger="lunarmap.prepare"):
+        state = _load_state(tmp_path / "state.json")
+    assert state["steps"] == {} and state["inputs"] == {}
+    (record,) = caplog.records
+    assert "every step is rebuilt" in record.getMessage() and isinstance(record.exc_info[1], ValueError)
+    caplog.clear()
+    assert _load_state(tmp_path / "absent.json")["steps"] == {} and not caplog.records, "a first run is not news"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import signal
@@ -299,7 +300,7 @@ def test_format_saved__to_the_minute_in_the_users_time_zone():
     assert format_saved("2026-12-03T08:41:07.123456Z", "Not/A_Zone") == "2026-12-03 08:41 UTC"
 
 
-def test_load_checked__damaged_rows_edited_in_qgis_are_named_and_the_rest_load(tmp_path):
+def test_load_checked__damaged_rows_edited_in_qgis_are_named_and_the_rest_load(tmp_path, caplog):
     """NULL or garbage geometry, NULL owner or name, a text radius, a Point: each named, none crashes the load."""
     import sqlite3
 
@@ -316,7 +317,10 @@ def test_load_checked__damaged_rows_edited_in_qgis_are_named_and_the_rest_load(t
         con.execute("UPDATE zones SET name=NULL WHERE name='Z4'")
         con.execute("UPDATE zones SET radius_km='wide', shape='circle' WHERE name='Z5'")
         con.execute("UPDATE zones SET geom=? WHERE name='Z6'", (point_blob,))
-    zones, problems = db.load_checked(sid)
+    with caplog.at_level(logging.WARNING, logger="lunarmap.scenarios"):
+        zones, problems = db.load_checked(sid)
+    assert len([r for r in caplog.records if "damaged zone row is left out" in r.getMessage()
+                and isinstance(r.exc_info[1], ScenarioError)]) == 5, "each row left out is logged with its error"
     names = [z.name for z in zones]
     assert "Z0" in names and "Z5" in names                  # a text radius: loaded as a polygon of the same shape
     assert next(z for z in zones if z.name == "Z5").shape == "polygon"

@@ -82,11 +82,15 @@ def test_job__cancelled_at_a_progress_report_stops_without_a_layer(prepared_data
     assert not list(tmp_path.iterdir()), "nothing published"
 
 
-def test_job__library_error_is_kept_as_its_text(prepared_data_dir, tmp_path):
+def test_job__library_error_is_kept_as_the_error_object(prepared_data_dir, tmp_path):
+    """The job keeps the exception (class, message, traceback): lunarmap_ui.errors decides how it is shown."""
+    from lunarmap.errors import TimeWindowError
+
     job = SunlitJob(clip_view(-4_000, -4_000, 4_000, 4_000), 1.0, ("2050-12-20", 30.0, 2.0, 2.0),
                     str(prepared_data_dir), workers=1, static_dir=tmp_path).start()
     snap = _wait(job)
-    assert snap["state"] == "error" and "ephemeris coverage" in snap["error"]
+    assert snap["state"] == "error" and isinstance(snap["error"], TimeWindowError)
+    assert "ephemeris coverage" in str(snap["error"]) and snap["error"].__traceback__ is not None
 
 
 def _session_script() -> None:
