@@ -230,7 +230,7 @@ def bench_horizon(data: Path, bench: Bench) -> None:
 
 
 def bench_sites_visibility(data: Path, bench: Bench) -> None:
-    from lunarmap.compare import sites_visibility
+    from lunarmap.compare_visibility import sites_visibility
     from lunarmap.ephemeris import moon_frame_vectors
     from lunarmap.sites import load_sites
 

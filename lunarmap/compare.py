@@ -1,13 +1,12 @@
 """Compare landing sites and regions: position, side of the Moon, terrain, PSR access, distances, overlaps.
 
-Size: about 450 lines. The PSR part already lives in :mod:`lunarmap.compare_psr` and the command
-in :mod:`lunarmap.cli.compare`; the matrices (distance, overlap) are the next seam to move out (issue 14).
+The PSR measurements live in :mod:`lunarmap.compare_psr`, the Sun and Earth columns in
+:mod:`lunarmap.compare_visibility`, the command in :mod:`lunarmap.cli.compare`.
 
 :func:`compare_sites` builds one row per site (columns and their definitions in
 :data:`COLUMN_DEFINITIONS`); :func:`distance_matrix_km` and
 :func:`overlap_matrix` compare sites pairwise. Everything is on the IAU 2015
 Moon sphere: geodesic distances, true areas, geometry in IAU_2015:30135 metres.
-The PSR measurements live in :mod:`lunarmap.compare_psr`.
 
 >>> side = side_of_moon([177.5991, 32.319, 0.0], [-45.4446, -69.373, -90.0])
 >>> list(side.side)
@@ -35,7 +34,6 @@ from .psr_official import OFFICIAL_PRODUCT
 from .rasters import Sampled, sample_elevation_m, sample_slope_deg
 from .sites import Site
 from .terrain import stereographic_scale_factor
-from .visibility import SiteVisibility, site_visibility
 
 __all__ = [
     "DEFAULT_RADIUS_KM",
@@ -44,7 +42,6 @@ __all__ = [
     "LIBRATION_LON_DEG",
     "LIBRATION_LAT_DEG",
     "COLUMN_DEFINITIONS",
-    "VISIBILITY_COLUMNS",
     "SideOfMoon",
     "Comparison",
     "OverlapMatrix",
@@ -55,8 +52,6 @@ __all__ = [
     "distance_matrix_km",
     "overlap_matrix",
     "site_shapes",
-    "sites_visibility",
-    "with_visibility",
 ]
 
 DEFAULT_RADIUS_KM = 20.0
@@ -117,20 +112,6 @@ COLUMN_DEFINITIONS: Mapping[str, str] = MappingProxyType({
     "region_psr_share_pct": "region_psr_area_km2 as a percentage of the region's area covered by PSR data",
     "region_psr_note": "how far the PSR data covers the region (empty for a point)",
 })
-
-#: Sun/Earth columns added by :func:`with_visibility` (one window and mast height for all sites).
-VISIBILITY_COLUMNS: Mapping[str, str] = MappingProxyType({
-    "sunlit_pct": "share of the window, %, with some of the Sun's disc (fully or partly) above the terrain horizon "
-                  "seen from the mast height; regions: at their centre point (lon_deg/lat_deg), not over their area",
-    "earth_visible_pct": "share of the window, %, with Earth's centre above the terrain horizon seen from the mast "
-                         "height; regions: at their centre point",
-    "longest_darkness_h": "longest continuous run with the Sun wholly below the terrain horizon, hours (samples x "
-                          "step; a run touching the window's edge may continue outside it); regions: at their centre "
-                          "point",
-    "needs_relay": "True when Earth's centre is never above the terrain horizon in the window: no direct link to "
-                   "Earth, a relay satellite is needed; regions: at their centre point",
-})
-
 
 def sites_lonlat(sites: Sequence[Site]) -> tuple[np.ndarray, np.ndarray]:
     """(lon, lat) degrees of each site: the point, or a region's area-weighted centroid on the sphere (vectorised)."""
@@ -329,50 +310,6 @@ def compare_sites(sites: Sequence[Site], radius_km: float = DEFAULT_RADIUS_KM, d
         **layers.provenance,
     }
     return Comparison(table, COLUMN_DEFINITIONS, notes, r_km, MappingProxyType(provenance), sites)
-
-
-def sites_visibility(sites: Sequence[Site], start: Any, *, days: float | None = None, end: Any = None,
-                     step_hours: float = 2.0, mast_m: float = 2.0, data_dir: Any = None) -> list[SiteVisibility]:
-    """Sun and Earth visibility at each site (regions: their centre point) over one window.
-
-    The Sun and Earth vectors are computed once and shared; each site gets its
-    own terrain horizon (as :func:`lunarmap.visibility.site_visibility`).
-    """
-    from .ephemeris import moon_frame_vectors
-    from .visibility import time_window
-
-    vectors = moon_frame_vectors(time_window(start, days=days, end=end, step_hours=step_hours))
-    lon, lat = sites_lonlat(sites)
-    return [site_visibility(float(a), float(b), start, days=days, end=end, step_hours=step_hours, mast_m=mast_m,
-                            data_dir=data_dir, vectors=vectors) for a, b in zip(lon, lat, strict=True)]
-
-
-def with_visibility(comp: Comparison, results: Sequence[SiteVisibility]) -> Comparison:
-    """The comparison with the :data:`VISIBILITY_COLUMNS` added (one result per site, from :func:`sites_visibility`).
-
-    The window, step, mast height and horizon data go into the notes and the provenance.
-    """
-    results = list(results)
-    if len(results) != len(comp.table):
-        raise ValueError(f"one visibility result per site is needed ({len(comp.table)} sites, {len(results)} results)")
-    table = comp.table.copy()
-    table["sunlit_pct"] = [100.0 * r.sunlit_fraction for r in results]
-    table["earth_visible_pct"] = [100.0 * r.earth_fraction for r in results]
-    table["longest_darkness_h"] = [float(r.longest_dark_h) for r in results]
-    table["needs_relay"] = np.array([r.needs_relay for r in results], dtype=bool)
-    if not results:
-        return replace(comp, table=table, columns=MappingProxyType({**comp.columns, **VISIBILITY_COLUMNS}))
-    r0 = results[0]
-    window = (f"{r0.start_utc} to {r0.end_utc} UTC, every {r0.step_hours:g} h ({r0.n_samples} samples), "
-              f"sensor {r0.horizon.mast_m:g} m above the ground")
-    notes = comp.notes + (
-        f"Sunlight and Earth: window {window}. Sunlit = some of the Sun's disc above the terrain horizon; Earth "
-        f"visible = Earth's centre above it. Horizon: {r0.horizon.method}; data {r0.horizon.data}. "
-        "Regions use their centre point.",
-    )
-    provenance = {**comp.provenance, "visibility_window": window, "horizon_data": r0.horizon.data}
-    return replace(comp, table=table, columns=MappingProxyType({**comp.columns, **VISIBILITY_COLUMNS}), notes=notes,
-                   provenance=MappingProxyType(provenance))
 
 
 def _describe(products: list[str], res: np.ndarray, names: np.ndarray) -> str:

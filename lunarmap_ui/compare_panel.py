@@ -25,9 +25,8 @@ from lunarmap.compare import (
     distance_matrix_km,
     overlap_matrix,
     sites_lonlat,
-    sites_visibility,
-    with_visibility,
 )
+from lunarmap.compare_visibility import sites_visibility, with_visibility
 from lunarmap.errors import LunarmapError
 from lunarmap.export import FORMATS, export_bytes, timestamp_text
 from lunarmap.geodesy import geodesic_circle
@@ -51,6 +50,8 @@ MIN_RADIUS_KM = 0.1
 #: grid, tenths of a degree of slope, tenths of a km of distance); the exports keep full precision.
 _NUMBER_FORMATS = (
     ("sunlit_pct", "%.1f"), ("earth_visible_pct", "%.1f"), ("longest_darkness_h", "%.0f"),
+    ("sunlit_min_pct", "%.1f"), ("sunlit_max_pct", "%.1f"), ("earth_visible_max_pct", "%.1f"),
+    ("longest_darkness_min_h", "%.0f"), ("visibility_spacing_km", "%.1f"),
     ("elevation_m", "%.0f"), ("elevation_min_m", "%.0f"), ("elevation_max_m", "%.0f"),
     ("elevation_resolution_m", "%.0f"), ("slope_deg", "%.1f"), ("slope_min_deg", "%.1f"), ("slope_max_deg", "%.1f"),
     ("slope_resolution_m", "%.0f"), ("psr_edge_distance_km", "%.1f"), ("psr_radius_km", "%.1f"),
@@ -62,7 +63,7 @@ DOWNLOADS = (("csv", "CSV", "text/csv"), ("geojson", "GeoJSON", "application/geo
              ("gpkg", "GeoPackage", "application/geopackage+sqlite3"))
 _UNITS = (("_km2", "km²"), ("_pct", "%"), ("_deg", "°"), ("_km", "km"), ("_m", "m"), ("_h", "h"))
 #: The Sun/Earth columns, shown after "side" (their window comes from the visibility section's inputs).
-_VISIBILITY_SHOWN = ("sunlit_pct", "earth_visible_pct", "longest_darkness_h", "needs_relay")
+_VISIBILITY_SHOWN = ("sunlit_pct", "earth_visible_pct", "longest_darkness_h", "needs_relay", "visibility_summary")
 _CIRCLE_RGB = (255, 220, 60)
 
 
@@ -276,7 +277,8 @@ def compare_section(catalog: SiteCatalog, data_dir: Path | str) -> None:
         else:
             st.caption(f"Sunlit, Earth visible, longest darkness and needs relay: window {md_text(start)} + "
                        f"{days:g} d every {step:g} h, sensor {mast:g} m above the ground (set under Sunlight and "
-                       "Earth visibility below); regions at their centre point; terrain horizons from the finest LOLA "
+                       "Earth visibility below); a region over its whole area: the area-weighted median, its range in "
+                       "the summary column, on a grid whose points and spacing it names; terrain horizons from the finest LOLA "
                        "elevation at each distance (1.6 km poleward of about 70 S, 10.7 km beyond, 5 m where the "
                        "Shoemaker crop covers).")
         with st.expander("Column definitions", expanded=False):

@@ -19,6 +19,9 @@ import streamlit as st
 from lunarmap.ephemeris import moon_frame_vectors
 from lunarmap.errors import LunarmapError
 from lunarmap.sites import SiteCatalog
+from lunarmap.compare_visibility import COMPARE_REGION_POINTS
+from lunarmap.region_stats import RegionStats, region_stats
+from lunarmap.regions import distribution
 from lunarmap.visibility import SiteVisibility, site_visibility, time_window
 
 from .errors import show_error
@@ -51,7 +54,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Earth visible (%)", "share of the window with Earth's centre above the terrain horizon"),
     ("Longest darkness (h)", "longest run of samples with the Sun wholly below the terrain horizon"),
     ("Longest without Earth (h)", "longest run of samples with Earth's centre below the terrain horizon"),
-    ("Needs relay", "yes when Earth is never above the terrain horizon in the window (no direct link to Earth)"),
+    ("Needs relay", "yes when Earth is never above the terrain horizon in the window (no direct link to Earth); "
+                    "a region: when no place in it ever sees Earth"),
+    ("Over the area", "a region: each value is the area-weighted median over its whole area; here its range and "
+                      "the grid it rests on (a point: its own values)"),
 )
 
 #: Inputs of one computation: ((site id, lon, lat), ...), start ISO date, days, step hours, mast m, data folder.
@@ -81,25 +87,40 @@ def visibility_sites(catalog: SiteCatalog) -> list[str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def compute_visibility(inputs: Inputs) -> tuple[SiteVisibility, ...]:
-    """Site visibility for every site of ``inputs`` (the Sun and Earth vectors computed once, shared)."""
+def compute_visibility(inputs: Inputs, _catalog: SiteCatalog | None = None) -> tuple[SiteVisibility | RegionStats, ...]:
+    """Visibility for every site of ``inputs``: a point's own (the Sun and Earth vectors computed once, shared),
+    a region's over its whole area (:func:`lunarmap.region_stats.region_stats`, the comparison's grid size)."""
     sites, start, days, step_hours, mast_m, data_dir = inputs
     vectors = moon_frame_vectors(time_window(start, days=days, step_hours=step_hours))
-    return tuple(
-        site_visibility(lon, lat, start, days=days, step_hours=step_hours, mast_m=mast_m, data_dir=data_dir,
-                        vectors=vectors)
-        for _, lon, lat in sites
-    )
+    out: list[SiteVisibility | RegionStats] = []
+    for sid, lon, lat in sites:
+        site = _catalog[sid] if _catalog is not None and sid in _catalog.ids else None
+        if site is not None and site.is_region:
+            out.append(region_stats(site.geometry_polar, start, days=days, step_hours=step_hours, mast_m=mast_m,
+                                    max_points=COMPARE_REGION_POINTS, data_dir=data_dir))
+        else:
+            out.append(site_visibility(lon, lat, start, days=days, step_hours=step_hours, mast_m=mast_m,
+                                       data_dir=data_dir, vectors=vectors))
+    return tuple(out)
 
 
-def visibility_table(names: list[str], results: tuple[SiteVisibility, ...]) -> pd.DataFrame:
-    """One row per site with the :data:`COLUMNS` (percentages 0-100, runs in hours)."""
-    rows = [
-        (100.0 * r.sunlit_fraction, 100.0 * r.sun_partial_fraction, 100.0 * r.earth_fraction,
-         r.longest_dark_h, r.longest_no_earth_h, "yes" if r.needs_relay else "no")
-        for r in results
-    ]
-    return pd.DataFrame(rows, columns=[c for c, _ in COLUMNS], index=pd.Index(names, name="Site"))
+def _row(r: SiteVisibility | RegionStats) -> tuple:
+    if isinstance(r, RegionStats):
+        d = r.distributions
+        partial = distribution(100.0 * (r.visibility.sunlit_fraction - r.visibility.sun_full_fraction),
+                               r.grid.weight_km2, "%")
+        return (d["sunlit_pct"].median, partial.median, d["earth_pct"].median, d["longest_dark_h"].median,
+                float("nan"), "yes" if d["earth_pct"].max == 0 else "no",
+                f"sunlit {d['sunlit_pct'].text(0)}; Earth {d['earth_pct'].text(0)}; darkness "
+                f"{d['longest_dark_h'].text(0)}; {r.grid.n_points:,} points {r.grid.spacing_km:g} km apart")
+    return (100.0 * r.sunlit_fraction, 100.0 * r.sun_partial_fraction, 100.0 * r.earth_fraction,
+            r.longest_dark_h, r.longest_no_earth_h, "yes" if r.needs_relay else "no", "at the point")
+
+
+def visibility_table(names: list[str], results: tuple[SiteVisibility | RegionStats, ...]) -> pd.DataFrame:
+    """One row per site with the :data:`COLUMNS` (percentages 0-100, runs in hours; a region over its area)."""
+    return pd.DataFrame([_row(r) for r in results], columns=[c for c, _ in COLUMNS],
+                        index=pd.Index(names, name="Site"))
 
 
 def horizon_chart(name: str, result: SiteVisibility, window_text: str) -> alt.LayerChart:
@@ -163,7 +184,7 @@ def visibility_section(catalog: SiteCatalog, data_dir: Path) -> None:
         st.caption("The inputs changed: press Compute visibility to update the results below.")
     try:
         with st.spinner("Computing terrain horizons and Sun/Earth positions ..."):
-            results = compute_visibility(shown)
+            results = compute_visibility(shown, catalog)
     except LunarmapError as err:     # not cached: the next rerun computes again
         show_error(err, "Visibility could not be computed")
         return
@@ -178,12 +199,17 @@ def visibility_section(catalog: SiteCatalog, data_dir: Path) -> None:
                                 "Longest without Earth (h)": st.column_config.NumberColumn(format="%.0f"),
                                 "Needs relay": st.column_config.TextColumn(width="small")})
     st.markdown("  \n".join(f"**{md_text(c)}**: {md_text(d)}" for c, d in COLUMNS))
-    h = results[0].horizon
+    points = [k for k, r in enumerate(results) if isinstance(r, SiteVisibility)]
+    if not points:
+        st.caption("Regions have no single horizon: each value above is over the region's whole area. Select a "
+                   "point site to plot its horizon.")
+        return
+    h = results[points[0]].horizon
     coarse = ("; rays beyond about 70 S use the global LOLA grid, about 10 km between points, so hills and craters "
               "smaller than that are missing from that part of the skyline") if "lola_global" in h.data else (
         "; the 1.6 km polar DEM misses hills and craters smaller than a few km" if "1600m" in h.data else "")
     st.caption(f"Window {md_text(window_text)} (UTC). Horizons from {md_text(h.data)}{coarse}. "
                f"Method: {md_text(h.method)}. A run touching the window's edge may continue outside it.")
-    pick = st.selectbox("Horizon plot for", list(range(len(names))), format_func=lambda k: names[k], key=K_VIS_SITE)
-    pick = pick if pick is not None and pick < len(results) else 0
+    pick = st.selectbox("Horizon plot for", points, format_func=lambda k: names[k], key=K_VIS_SITE)
+    pick = pick if pick in points else points[0]
     st.altair_chart(horizon_chart(names[pick], results[pick], window_text), width="stretch")

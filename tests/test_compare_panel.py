@@ -120,20 +120,30 @@ class _Pole:
 def test_section__sun_and_earth_columns_for_the_default_selection_follow_the_visibility_window(monkeypatch,
                                                                                                prepared_data_dir):
     from lunarmap.compare import sites_lonlat
+    from lunarmap.compare_visibility import COMPARE_REGION_POINTS
+    from lunarmap.region_stats import region_stats
     from lunarmap.visibility import site_visibility
     from lunarmap_ui.visibility_panel import DEFAULT_START
 
     at = _run(monkeypatch, prepared_data_dir)
     table = _frame_with_column(at, "sunlit (%)")
     cols = list(table.columns)
-    new = ["sunlit (%)", "earth visible (%)", "longest darkness (h)", "needs relay"]
-    assert cols[cols.index("name") + 1: cols.index("name") + 5] == new, "shown right after the name"
+    new = ["sunlit (%)", "earth visible (%)", "longest darkness (h)", "needs relay", "visibility summary"]
+    assert cols[cols.index("name") + 1: cols.index("name") + 6] == new, "shown right after the name"
     t = table.set_index("id")
     assert list(t["needs relay"]) == ["yes", "yes", "no", "no"]   # Chang'e 4/6 far side; Chandrayaan-3, ILRS
     assert t.loc["chandrayaan-3", "earth visible (%)"] > 90 and t.loc["chang-e-4", "earth visible (%)"] == 0
-    # the library's numbers for the default window (2027-01-01 + 30 d every 2 h, 2 m mast); regions at their centre
+    # the library's numbers for the default window (2027-01-01 + 30 d every 2 h, 2 m mast); a region over its area
     sites = load_sites().select(list(cp.DEFAULT_COMPARE_IDS))
     for site, lon, lat in zip(sites, *sites_lonlat(sites), strict=True):
+        if site.is_region:
+            ref = region_stats(site.geometry_polar, DEFAULT_START.isoformat(), days=30, step_hours=2.0, mast_m=2.0,
+                               max_points=COMPARE_REGION_POINTS, data_dir=prepared_data_dir).distributions
+            assert t.loc[site.id, "sunlit (%)"] == pytest.approx(ref["sunlit_pct"].median)
+            assert t.loc[site.id, "longest darkness (h)"] == pytest.approx(ref["longest_dark_h"].median)
+            assert f"sunlit {ref['sunlit_pct'].text(0)}" in t.loc[site.id, "visibility summary"]
+            assert " points " in t.loc[site.id, "visibility summary"]
+            continue
         ref = site_visibility(lon, lat, DEFAULT_START.isoformat(), days=30, step_hours=2.0, mast_m=2.0,
                               data_dir=prepared_data_dir)
         assert t.loc[site.id, "sunlit (%)"] == pytest.approx(100 * ref.sunlit_fraction)
@@ -141,7 +151,8 @@ def test_section__sun_and_earth_columns_for_the_default_selection_follow_the_vis
         assert t.loc[site.id, "longest darkness (h)"] == pytest.approx(ref.longest_dark_h)
     assert 250 <= t.loc["chang-e-4", "longest darkness (h)"] <= 370, "a lunar night is about 14 days"
     captions = [c.value.replace("\\", "") for c in at.caption]
-    assert any("2027-01-01 + 30 d every 2 h" in c and "centre point" in c for c in captions)
+    assert any("2027-01-01 + 30 d every 2 h" in c and "over its whole area" in c for c in captions)
+    assert not any("centre point" in c for c in captions)
     defs = next(f for f in _frames(at) if "definition" in f.columns)
     assert defs.set_index("name").loc["needs_relay", "definition"].startswith("True when Earth's centre is never")
     # a shorter window set in the visibility section (drawn further down) changes the columns

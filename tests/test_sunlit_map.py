@@ -13,7 +13,8 @@ import shapely
 from PIL import Image
 from shapely.geometry import Point, box
 
-from lunarmap.compare import VISIBILITY_COLUMNS, compare_sites, sites_visibility, with_visibility
+from lunarmap.compare import compare_sites
+from lunarmap.compare_visibility import VISIBILITY_COLUMNS, sites_visibility, with_visibility
 from lunarmap.crs import LONLAT_CODE, MOON_RADIUS_M, transformer
 from lunarmap.errors import GeometryError
 from lunarmap.export import export_bytes
@@ -170,14 +171,25 @@ def test_sunlit_legend__ramp_0_to_100_and_a_note_with_window_spacing_and_data():
 
 # ----------------------------------------------------------------- comparison columns
 @pytest.mark.realdata
-def test_with_visibility__adds_four_defined_columns_that_reach_the_exports(prepared_data_dir):
+def test_with_visibility__adds_defined_columns_that_reach_the_exports_and_judges_regions_over_their_area(
+        prepared_data_dir):
     sites = load_sites().select(["chang-e-4", "chang-e-6", "chandrayaan-3", "ilrs"])
     comp = compare_sites(sites, 20.0, prepared_data_dir)
     results = sites_visibility(sites, "2027-01-01", days=30, step_hours=2.0, mast_m=2.0, data_dir=prepared_data_dir)
     out = with_visibility(comp, results)
     t = out.table.set_index("id")
-    assert list(out.table.columns[-4:]) == list(VISIBILITY_COLUMNS)
-    assert all(c in out.columns and "centre point" in out.columns[c] for c in VISIBILITY_COLUMNS)
+    n = len(VISIBILITY_COLUMNS)
+    assert list(out.table.columns[-n:]) == list(VISIBILITY_COLUMNS)
+    assert all(c in out.columns and "centre point" not in out.columns[c] for c in VISIBILITY_COLUMNS)
+    # the ILRS region over its whole cap, never its centre (the pole): a range, with its grid
+    ilrs = t.loc["ilrs"]
+    assert ilrs["visibility_points"] > 50 and ilrs["visibility_spacing_km"] > 0
+    assert ilrs["sunlit_min_pct"] <= ilrs["sunlit_pct"] <= ilrs["sunlit_max_pct"]
+    assert ilrs["sunlit_min_pct"] < ilrs["sunlit_max_pct"]
+    assert "points" in ilrs["visibility_summary"] and " km apart" in ilrs["visibility_summary"]
+    assert t.loc["chang-e-4", "visibility_points"] == 1 and t.loc["chang-e-4", "sunlit_min_pct"] == t.loc[
+        "chang-e-4", "sunlit_pct"]
+    assert any("judged over their whole area" in note for note in out.notes)
     # far side: Earth never up; near side (Chandrayaan-3): Earth (nearly) always up
     assert list(t["needs_relay"]) == [True, True, False, False]
     assert t.loc["chang-e-4", "earth_visible_pct"] == 0 and t.loc["chandrayaan-3", "earth_visible_pct"] > 90
@@ -187,7 +199,7 @@ def test_with_visibility__adds_four_defined_columns_that_reach_the_exports(prepa
     assert (t["longest_darkness_h"] % 2 == 0).all()
     assert any("window 2027-01-01T00:00:00 to 2027-01-31T00:00:00 UTC" in n for n in out.notes)
     csv = pd.read_csv(io.BytesIO(export_bytes(out, "csv", "2026-01-01T00:00:00")), comment="#")
-    assert list(csv.columns[-4:]) == list(VISIBILITY_COLUMNS)
+    assert list(csv.columns[-n:]) == list(VISIBILITY_COLUMNS)
     assert csv.set_index("id").loc["chang-e-6", "sunlit_pct"] == pytest.approx(t.loc["chang-e-6", "sunlit_pct"])
     gj = json.loads(export_bytes(out, "geojson", "2026-01-01T00:00:00"))
     props = {f["properties"]["id"]: f["properties"] for f in gj["features"]}

@@ -106,3 +106,22 @@ def test_section__window_past_the_ephemeris_says_what_is_allowed(monkeypatch, pr
     assert not _horizon_specs(at)
     assert any(w.value.startswith("Visibility could not be computed") and "2050" in w.value for w in at.warning), \
         [w.value for w in at.warning]
+
+
+def test_section__a_region_is_shown_over_its_whole_area_never_at_its_centre(monkeypatch, prepared_data_dir):
+    """The Chang'e 7 target area's centre is Shackleton's dark floor; the section gives the range over the area."""
+    at = _page(monkeypatch, prepared_data_dir)
+    at.session_state["selected_sites"] = ["chang-e-7-target", "chandrayaan-3"]
+    at.run()
+    import datetime as dt
+
+    at = _compute(at, start=dt.date(2026, 10, 15), days=7, step_hours=12.0)     # southern summer
+    table = next(d.value for d in at.dataframe if "Sunlit (%)" in d.value.columns)
+    name = {s.id: s for s in load_sites()}["chang-e-7-target"].name
+    row = table.loc[name]
+    assert row["Over the area"].startswith("sunlit 0-") and " points " in row["Over the area"]
+    best = float(row["Over the area"].split("sunlit 0-")[1].split(" %")[0])
+    assert best > 50.0, "the sunlit rim is part of the area (the centre alone is the dark floor)"
+    assert table.loc[{s.id: s for s in load_sites()}["chandrayaan-3"].name, "Over the area"] == "at the point"
+    (spec,) = _horizon_specs(at)                      # the horizon plot is for the point site only
+    assert "Chandrayaan" in json.dumps(spec["title"])

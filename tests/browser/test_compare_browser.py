@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from lunarmap.compare import COLUMN_DEFINITIONS, VISIBILITY_COLUMNS
+from lunarmap.compare import COLUMN_DEFINITIONS
+from lunarmap.compare_visibility import VISIBILITY_COLUMNS
 from lunarmap.crs import MOON_RADIUS_M
 from lunarmap.sites import load_sites
 from lunarmap_ui.compare_panel import DEFAULT_COMPARE_IDS
