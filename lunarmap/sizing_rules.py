@@ -27,15 +27,7 @@ from dataclasses import replace
 from typing import Any
 
 from .errors import ZoneError
-from .zones import (
-    MAX_RADIUS_KM,
-    MIN_RADIUS_KM,
-    SIZING_RULES,
-    SizingRule,
-    Zone,
-    check_text,
-    circle_zone,
-)
+from .zones import SIZING_RULES, SizingRule, Zone, check_text, check_zone_radius_km, circle_zone
 
 __all__ = ["make_rule", "rule_text", "all_rules", "rules_to_records", "rules_from_records", "rules_from_geojson",
            "resize_by_rule"]
@@ -55,13 +47,7 @@ def make_rule(label: str, radius_km: Any, formula: str, source: str, link: str =
     link = check_text(link, "link", what, max_chars=500)
     if link and not _LINK.match(link):
         raise ZoneError(f"{what}: link {link!r} is not an http(s) address; give the address of the source, or none.")
-    try:
-        r = float(radius_km)
-    except (TypeError, ValueError):
-        r = float("nan")
-    if not MIN_RADIUS_KM <= r <= MAX_RADIUS_KM:
-        raise ZoneError(f"{what}: radius_km must be between {MIN_RADIUS_KM:g} and {MAX_RADIUS_KM:g} "
-                        f"(got {radius_km!r}); give the radius in kilometres.")
+    r = check_zone_radius_km(radius_km, what)
     if key is None:
         slug = re.sub(r"[^a-z0-9]+", "-", label.casefold()).strip("-")[:40] or "rule"
         key = f"own-{slug}-{uuid.uuid4().hex[:6]}"

@@ -159,7 +159,7 @@ def test_sliver_polygon_is_refused():
 
 @pytest.mark.parametrize("radius", [0.0, -3.0, 500.01, 1e9])
 def test_radius_out_of_range_is_refused(radius):
-    with pytest.raises(InvalidRadiusError, match=r"radius_km must be greater than 0 and at most 500 \(got .*\)"):
+    with pytest.raises(InvalidRadiusError, match=r"zone 'Z': radius_km must be between 0\.01 and 500 \(got .*\)"):
         circle_zone("Z", "NASA", 0.0, -89.0, radius)
 
 
@@ -568,7 +568,7 @@ def test_analyse_zones__too_many_pairs_for_the_page_is_refused_with_the_cli_offe
 @pytest.mark.parametrize("make, message", [
     (lambda: polygon_zone("line", "o", [(0, -89), (0, -88), (0, -87)]),
      r"the vertices enclose no area \(they lie on one line"),
-    (lambda: circle_zone("speck", "o", 0.0, -89.0, 1e-9), r"radius_km must be at least 0\.01 \(10 m; got 1e-09\)"),
+    (lambda: circle_zone("speck", "o", 0.0, -89.0, 1e-9), r"radius_km must be between 0\.01 and 500 \(got 1e-09\); give the radius in kilometres, from 10 m"),
     (lambda: polygon_zone("hemisphere", "o", [(0, -0.001), (90, -0.001), (180, -0.001), (-90, -0.001)]),
      r"covers 14,599,849 km², more than the largest zone \(779,992 km², a 500 km circle\)"),
     (lambda: zones_from_geojson('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
