@@ -32,6 +32,7 @@ def _accept_repair() -> None:
 
 
 def repair_offer() -> None:
+    """The repaired shape of a refused self-intersecting polygon, with Add and Discard (nothing when none is on offer)."""
     pending = st.session_state.get(K_ZONE_REPAIR)
     if not pending:
         return
@@ -66,6 +67,7 @@ def _add_reading(which: str) -> None:
 
 
 def swap_offer() -> None:
+    """Both readings of coordinates that look like "lat, lon": swap, add as typed (when on the map), or discard."""
     pending = st.session_state.get(K_ZONE_SWAP)
     if not pending:
         return

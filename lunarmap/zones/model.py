@@ -351,7 +351,7 @@ def polygon_zone(name: str, owner: str, vertices: Sequence[Sequence[float]], crs
             robust = False
     if not robust:
         repaired = shapely.make_valid(poly)
-        parts = [g for g in getattr(repaired, "geoms", [repaired]) if g.geom_type == "Polygon"]
+        parts = repaired_parts(repaired)
         repaired = shapely.union_all(parts) if parts else repaired
         if not parts or area_km2(repaired) < _MIN_ZONE_KM2:
             raise ZoneError(
