@@ -29,7 +29,7 @@ from typing import Any
 from .errors import ZoneError
 from .zones import SIZING_RULES, SizingRule, Zone, check_text, check_zone_radius_km, circle_zone
 
-__all__ = ["make_rule", "rule_text", "all_rules", "rules_to_records", "rules_from_records", "rules_from_geojson",
+__all__ = ["make_rule", "rule_text", "all_rules", "merged_rules", "rules_to_records", "rules_from_records", "rules_from_geojson",
            "resize_by_rule"]
 
 _LINK = re.compile(r"^https?://[^\s<>\"']+$")
@@ -69,6 +69,13 @@ def rule_text(rule: SizingRule, radius_km: float | None = None) -> str:
 def all_rules(own: Iterable[SizingRule] = ()) -> dict[str, SizingRule]:
     """The built-in rules, then the planner's own, by key."""
     return {**SIZING_RULES, **{r.key: r for r in own}}
+
+
+def merged_rules(own: Iterable[SizingRule], new: Iterable[SizingRule]) -> tuple[SizingRule, ...]:
+    """The planner's own rules, then those of ``new`` whose key is not among them yet (an import's rules)."""
+    own = tuple(own)
+    known = {r.key for r in own}
+    return own + tuple(r for r in new if r.key not in known)
 
 
 def rules_to_records(rules: Iterable[SizingRule]) -> list[dict[str, Any]]:

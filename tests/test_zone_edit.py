@@ -9,7 +9,15 @@ from shapely.geometry import Polygon
 from lunarmap.crs import SOUTH_POLAR_CODE, lonlat_to_polar
 from lunarmap.errors import ZoneError
 from lunarmap.geodesy import cap_area_km2
-from lunarmap.zones import circle_zone, moved_zone, point_in_zones, polygon_zone, with_attributes, with_geometry
+from lunarmap.zones import (
+    circle_zone,
+    moved_zone,
+    point_in_zones,
+    polygon_zone,
+    with_attributes,
+    with_fresh_ids,
+    with_geometry,
+)
 
 
 def test_point_in_zones_selects_by_click():
@@ -93,3 +101,11 @@ def test_edited_shape_reaching_north_of_the_equator_is_refused():
     far = Polygon([(0, 3_400_000), (100_000, 3_400_000), (100_000, 3_600_000)])
     with pytest.raises(ZoneError, match=r"zone 'Z': latitude [\d.]+ is north of the equator"):
         with_geometry(z, far)
+
+
+def test_with_fresh_ids__only_zones_whose_id_is_taken_get_a_new_one():
+    a = circle_zone("A", "NASA", 0.0, -89.0, 5.0, id="a1")
+    b = circle_zone("B", "NASA", 90.0, -89.0, 5.0, id="b1")
+    fresh = with_fresh_ids([a, b], {"a1", "zz"})
+    assert fresh[1] is b and fresh[0].id not in {"a1", "b1"} and len(fresh[0].id) == 12
+    assert (fresh[0].name, fresh[0].geometry_polar) == (a.name, a.geometry_polar)      # only the id changes

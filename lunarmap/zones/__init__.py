@@ -31,7 +31,7 @@ from .conflicts import (
     pair_reason,
     union_area_km2,
 )
-from .edit import moved_zone, point_in_zones, with_attributes, with_geometry
+from .edit import moved_zone, point_in_zones, with_attributes, with_fresh_ids, with_geometry
 from .io import (
     EDGES_MEMBER,
     EDGES_POLAR,
@@ -84,6 +84,7 @@ __all__ = [
     "with_geometry",
     "point_in_zones",
     "moved_zone",
+    "with_fresh_ids",
     # io
     "MAX_IMPORT_BYTES",
     "EDGES_MEMBER",

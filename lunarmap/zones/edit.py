@@ -5,7 +5,8 @@ Every change goes through the same checks as making a zone (:mod:`.model`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -26,7 +27,7 @@ from .model import (
     polygon_zone,
 )
 
-__all__ = ["with_attributes", "with_geometry", "point_in_zones", "moved_zone"]
+__all__ = ["with_attributes", "with_geometry", "point_in_zones", "moved_zone", "with_fresh_ids"]
 
 
 def with_attributes(zone: Zone, **changes: Any) -> Zone:
@@ -50,6 +51,17 @@ def with_geometry(zone: Zone, geometry_polar: Polygon) -> Zone:
         raise ZoneError(f"zone {zone.name!r}: the edited shape is not a valid polygon; undo the last edit.")
     _refuse_north_polar(zone.name, shapely.get_coordinates(geometry_polar))
     return replace(zone, geometry_polar=geometry_polar, shape="polygon", centre_lonlat=None, radius_km=None)
+
+
+def with_fresh_ids(zones: Iterable[Zone], taken: Iterable[str]) -> list[Zone]:
+    """The zones, each whose id is already ``taken`` given a new one (zones imported beside existing ones).
+
+    >>> z = circle_zone("A", "NASA", 0.0, -89.0, 1.0, id="a1")
+    >>> [x.id == "a1" for x in with_fresh_ids([z], ["b2"])], [x.id == "a1" for x in with_fresh_ids([z], ["a1"])]
+    ([True], [False])
+    """
+    taken = set(taken)
+    return [replace(z, id=uuid.uuid4().hex[:12]) if z.id in taken else z for z in zones]
 
 
 def point_in_zones(zones: Sequence[Zone], x_m: float, y_m: float) -> list[str]:
