@@ -56,7 +56,8 @@ def page_rerun(zones: list) -> None:
 
     from lunarmap.crs import lonlat_to_polar
     from lunarmap.paths import data_dir
-    from lunarmap_ui import zones_panel
+    from lunarmap import zone_layers
+    from lunarmap.zones import zone_from_drawing
     from lunarmap_ui.zone_state import K_ZONES
 
     os.environ["LUNARMAP_SCENARIO_DB"] = str(Path(tempfile.mkdtemp()) / "bench.gpkg")
@@ -70,9 +71,9 @@ def page_rerun(zones: list) -> None:
         ex, ey = (float(v) for v in lonlat_to_polar(30.0 * k, -88.6))
         payload = {"kind": "circle", "center": [cx, cy], "edge": [ex, ey], "seq": k}
         t0 = time.perf_counter()
-        new = zones_panel.zone_from_drawing(payload, f"drawn {k}", "ESA")
+        new = zone_from_drawing(payload, f"drawn {k}", "ESA")
         report = check_zones(zones[:49] + [new])
-        zones_panel.map_pieces(zones[:49] + [new], report)
+        zone_layers.map_pieces(zones[:49] + [new], report)
         steps.append(time.perf_counter() - t0)
         at.session_state[K_ZONES] = zones[:49] + [new]
         t0 = time.perf_counter()

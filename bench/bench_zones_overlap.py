@@ -8,7 +8,7 @@ Writes a GeoJSON of N geodesic circles (radius 50 km, centres within 20 km of
 memory is its own:
 
 1. the analysis the page runs (``analyse_zones``) and the map data it sends
-   (``zones_panel.map_pieces``): wall time (budget 10 s), peak memory (budget
+   (``lunarmap.zone_layers.map_pieces``): wall time (budget 10 s), peak memory (budget
    1 GB) and the size of the map data as JSON (budget 5 MB per rerun at any
    zone count);
 2. ``python -m lunarmap zones check FILE --format json`` on the same file, no
@@ -69,12 +69,12 @@ _CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
 from lunarmap.zones import analyse_zones, zones_from_geojson
-from lunarmap_ui import zones_panel
+from lunarmap.zone_layers import map_pieces
 zones = zones_from_geojson(open(sys.argv[2], "rb").read())
 t0 = time.perf_counter()
 report = analyse_zones(zones)
 t1 = time.perf_counter()
-pieces = zones_panel.map_pieces(zones, report)
+pieces = map_pieces(zones, report)
 t2 = time.perf_counter()
 size = len(json.dumps(pieces, separators=(",", ":")))
 print(json.dumps({"zones": len(zones), "pairs": len(report.pairs), "conflicts": len(report.conflicts),

@@ -14,6 +14,7 @@ __all__ = [
     "UnknownSiteError",
     "GeometryError",
     "InvalidRadiusError",
+    "ZoneRadiusError",
     "OutsideRasterError",
     "DataMissingError",
     "ChecksumError",
@@ -87,6 +88,10 @@ class RasterError(LunarmapError, ValueError):
 
 class ZoneError(LunarmapError, ValueError):
     """A keep-out zone is malformed."""
+
+
+class ZoneRadiusError(ZoneError, InvalidRadiusError):
+    """A zone or sizing-rule radius outside 0.01..500 km: both a zone error and a radius error."""
 
 
 class ScenarioError(LunarmapError, ValueError):

@@ -2,6 +2,8 @@
 
 Size: about 460 lines: views, graticule, sites and rasters. Sites and rasters are the seams to split
 out when the map component is made modular (issue 14).
+Keep-out zone layers (zone rows, overlaps, the repair outline, the zones legend) are in
+:mod:`lunarmap.zone_layers`, built the same way (``pydeck.Layer`` -> :func:`layer_dicts`).
 
 Pure functions: no Streamlit. Every layer uses deck.gl's cartesian coordinate
 system (positions are south polar stereographic metres; the pole is (0, 0) and

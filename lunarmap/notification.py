@@ -40,7 +40,16 @@ from PIL import Image, ImageDraw, ImageFont
 from .crs import LONLAT_CODE, MOON_RADIUS_M, SOUTH_POLAR_CODE, polar_to_lonlat
 from .errors import ZoneError
 from .geodesy import area_km2
-from .zones import MAX_IMPORT_BYTES, Zone, ZoneReport, _ring_to_lonlat, analyse_zones, zones_from_geojson, zones_to_geojson
+from .zones import (
+    MAX_IMPORT_BYTES,
+    Zone,
+    ZoneReport,
+    analyse_zones,
+    owner_key,
+    ring_to_lonlat,
+    zones_from_geojson,
+    zones_to_geojson,
+)
 
 __all__ = ["owners", "notification", "notification_json", "notification_from_json", "notification_html",
            "zones_map_png"]
@@ -53,11 +62,6 @@ _MAX_JSON_BYTES = 2 * MAX_IMPORT_BYTES
 _MAX_VERTEX_ROWS = 200
 
 
-def _owner_key(owner: Any) -> str:
-    """Owners compare trimmed and case-insensitively, as in the conflict analysis."""
-    return str(owner or "").strip().casefold()
-
-
 def owners(zones: Sequence[Zone]) -> list[str]:
     """The distinct owners of the zones (each as first written), in the zones' order.
 
@@ -67,7 +71,7 @@ def owners(zones: Sequence[Zone]) -> list[str]:
     """
     found: dict[str, str] = {}
     for z in zones:
-        found.setdefault(_owner_key(z.owner), z.owner.strip())
+        found.setdefault(owner_key(z.owner), z.owner.strip())
     return list(found.values())
 
 
@@ -103,8 +107,8 @@ def notification(zones: Sequence[Zone], report: ZoneReport | None, owner: str, *
     Refuses an owner with no zones (:class:`ZoneError` naming the owners).
     """
     zones = list(zones)
-    key = _owner_key(owner)
-    mine = [z for z in zones if _owner_key(z.owner) == key]
+    key = owner_key(owner)
+    mine = [z for z in zones if owner_key(z.owner) == key]
     if not mine:
         known = ", ".join(repr(o) for o in owners(zones)) or "none (there are no zones)"
         raise ZoneError(f"no zones belong to owner {str(owner).strip()!r}; owners of these zones: {known}. "
@@ -147,7 +151,7 @@ def notification(zones: Sequence[Zone], report: ZoneReport | None, owner: str, *
             "centre_lon_deg": None if polygon else _num(z.centre_lonlat[0], 9),
             "centre_lat_deg": None if polygon else _num(z.centre_lonlat[1], 9),
             "radius_km": None if polygon else _num(z.radius_km, 9),
-            "vertices_lonlat_deg": [[_num(a, 9), _num(b, 9)] for a, b in _ring_to_lonlat(ring, False)[:-1]]
+            "vertices_lonlat_deg": [[_num(a, 9), _num(b, 9)] for a, b in ring_to_lonlat(ring, False)[:-1]]
             if polygon else None,
             "edges": f"straight on the {SOUTH_POLAR_CODE} map" if polygon else "geodesic circle",
             "contains_pole": bool(z.geometry_polar.covers(shapely.Point(0.0, 0.0))),
@@ -157,7 +161,7 @@ def notification(zones: Sequence[Zone], report: ZoneReport | None, owner: str, *
             "conflict_count": sum(r["zone_id"] == z.id for r in conflicts),
         })
     union = shapely.union_all([z.geometry_polar for z in mine])
-    others = sorted({_owner_key(by_id[r["other_id"]].owner): r["other_owner"] for r in conflicts}.values())
+    others = sorted({owner_key(by_id[r["other_id"]].owner): r["other_owner"] for r in conflicts}.values())
     return {
         "document": DOCUMENT, "format_version": FORMAT_VERSION, "basis": _BASIS,
         "title": f"Notification of safety zones: {mine[0].owner.strip()}",
@@ -343,8 +347,8 @@ def zones_map_png(zones: Sequence[Zone], owner: str, report: ZoneReport | None, 
     bytes (no metadata is written).
     """
     zones = list(zones)
-    key = _owner_key(owner)
-    mine = [z for z in zones if _owner_key(z.owner) == key]
+    key = owner_key(owner)
+    mine = [z for z in zones if owner_key(z.owner) == key]
     if not mine:
         raise ZoneError(f"no zones belong to owner {str(owner).strip()!r}; owners of these zones: "
                         f"{', '.join(repr(o) for o in owners(zones)) or 'none'}. Choose one of them.")

@@ -34,7 +34,7 @@ from pyproj import CRS
 from .crs import SOUTH_POLAR_CODE
 from .errors import ScenarioError, ZoneError
 from .sizing_rules import rules_from_records, rules_to_records
-from .zones import MAX_IMPORT_BYTES, SizingRule, Zone, _circle_meta, check_text, polygon_zone
+from .zones import MAX_IMPORT_BYTES, SizingRule, Zone, check_text, circle_attributes, polygon_zone
 
 __all__ = ["ScenarioInfo", "ScenarioStore", "default_store_path", "format_saved", "scenario_gpkg_bytes",
            "scenario_from_gpkg_bytes"]
@@ -437,7 +437,7 @@ def _imported_zone(row: tuple, scenario: str, label: str) -> Zone:
         meta = {k: rec[k] for k in ("purpose", "start", "end", "rule")}
         if isinstance(rec.get("rule_key"), str) and rec["rule_key"].strip():
             meta["rule_key"] = rec["rule_key"].strip()[:80]
-        meta.update(_circle_meta(props, geom))
+        meta.update(circle_attributes(props, geom))
         if isinstance(rec["zone_id"], str) and rec["zone_id"].strip():
             meta["id"] = rec["zone_id"]
         return polygon_zone(rec["name"], rec["owner"], list(geom.exterior.coords), crs=SOUTH_POLAR_CODE, **meta)

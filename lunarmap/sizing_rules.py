@@ -27,17 +27,9 @@ from dataclasses import replace
 from typing import Any
 
 from .errors import ZoneError
-from .zones import (
-    MAX_RADIUS_KM,
-    MIN_RADIUS_KM,
-    SIZING_RULES,
-    SizingRule,
-    Zone,
-    check_text,
-    circle_zone,
-)
+from .zones import SIZING_RULES, SizingRule, Zone, check_text, check_zone_radius_km, circle_zone
 
-__all__ = ["make_rule", "rule_text", "all_rules", "rules_to_records", "rules_from_records", "rules_from_geojson",
+__all__ = ["make_rule", "rule_text", "all_rules", "merged_rules", "rules_to_records", "rules_from_records", "rules_from_geojson",
            "resize_by_rule"]
 
 _LINK = re.compile(r"^https?://[^\s<>\"']+$")
@@ -55,13 +47,7 @@ def make_rule(label: str, radius_km: Any, formula: str, source: str, link: str =
     link = check_text(link, "link", what, max_chars=500)
     if link and not _LINK.match(link):
         raise ZoneError(f"{what}: link {link!r} is not an http(s) address; give the address of the source, or none.")
-    try:
-        r = float(radius_km)
-    except (TypeError, ValueError):
-        r = float("nan")
-    if not MIN_RADIUS_KM <= r <= MAX_RADIUS_KM:
-        raise ZoneError(f"{what}: radius_km must be between {MIN_RADIUS_KM:g} and {MAX_RADIUS_KM:g} "
-                        f"(got {radius_km!r}); give the radius in kilometres.")
+    r = check_zone_radius_km(radius_km, what)
     if key is None:
         slug = re.sub(r"[^a-z0-9]+", "-", label.casefold()).strip("-")[:40] or "rule"
         key = f"own-{slug}-{uuid.uuid4().hex[:6]}"
@@ -83,6 +69,13 @@ def rule_text(rule: SizingRule, radius_km: float | None = None) -> str:
 def all_rules(own: Iterable[SizingRule] = ()) -> dict[str, SizingRule]:
     """The built-in rules, then the planner's own, by key."""
     return {**SIZING_RULES, **{r.key: r for r in own}}
+
+
+def merged_rules(own: Iterable[SizingRule], new: Iterable[SizingRule]) -> tuple[SizingRule, ...]:
+    """The planner's own rules, then those of ``new`` whose key is not among them yet (an import's rules)."""
+    own = tuple(own)
+    known = {r.key for r in own}
+    return own + tuple(r for r in new if r.key not in known)
 
 
 def rules_to_records(rules: Iterable[SizingRule]) -> list[dict[str, Any]]:

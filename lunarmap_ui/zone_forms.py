@@ -7,15 +7,13 @@ a refused self-intersecting polygon leaves its repair on offer.
 from __future__ import annotations
 
 import re
-import uuid
-from dataclasses import replace
 from typing import Any
 
 import streamlit as st
 
 from lunarmap.errors import LunarmapError
 from lunarmap.scenarios import scenario_from_gpkg_bytes
-from lunarmap.sizing_rules import all_rules, rule_text, rules_from_geojson
+from lunarmap.sizing_rules import all_rules, merged_rules, rule_text, rules_from_geojson
 from lunarmap.sites import SiteCatalog
 from lunarmap.zone_swap import SwappedCoordinatesError, check_not_swapped
 from lunarmap.zones import (
@@ -23,6 +21,7 @@ from lunarmap.zones import (
     SelfIntersectionError,
     circle_zone,
     polygon_zone,
+    with_fresh_ids,
     zones_from_geojson,
 )
 
@@ -213,11 +212,10 @@ def import_form() -> None:
         notice(f"Nothing was imported from {label}: {err}")
         st.rerun()
     zones = current_zones()
-    taken = {z.id for z in zones}
-    fresh = [replace(z, id=uuid.uuid4().hex[:12]) if z.id in taken else z for z in imported]
-    known = {r.key for r in own_rules()}
-    merged = own_rules() + tuple(r for r in rules if r.key not in known)
-    extra = f" and {len(merged) - len(known)} sizing rule(s)" if len(merged) > len(known) else ""
+    fresh = with_fresh_ids(imported, (z.id for z in zones))
+    merged = merged_rules(own_rules(), rules)
+    added = len(merged) - len(own_rules())
+    extra = f" and {added} sizing rule(s)" if added else ""
     set_zones(zones + fresh, f"Imported {len(fresh)} zone(s){extra} from {label}.", rules=merged)
     st.rerun()
 

@@ -7,6 +7,7 @@ reaches another session until it is saved as a scenario (:mod:`lunarmap.scenario
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 import shapely
@@ -14,14 +15,14 @@ import streamlit as st
 
 from lunarmap.scenarios import ScenarioStore
 from lunarmap.zone_swap import SwappedCoordinatesError
-from lunarmap.zones import SelfIntersectionError, Zone
+from lunarmap.zones import SelfIntersectionError, Zone, ZoneReport
 
 __all__ = [
     "K_ZONES", "K_ZONES_UNDO", "K_ZONE_NOTICE", "K_ZONE_REPAIR", "K_ZONE_SWAP", "K_RULES", "offer_swap",
     "own_rules", "K_SCENARIO", "K_QUERY_OPENED", "K_NEW_OWNER",
     "K_NEW_PURPOSE", "K_SCENARIO_NAME", "K_ANALYSIS", "K_ACK", "QUERY_KEY", "DEFAULT_OWNER", "store", "init_zone_state",
     "K_TABLE_VERSION", "current_zones", "fingerprint", "set_zones", "undo", "notice", "next_name", "new_meta",
-    "new_owner", "refuse_polygon",
+    "new_owner", "refuse_polygon", "K_SHOW_ZONE", "ZonesView",
 ]
 
 K_ZONES = "zones"                  # list[Zone]: this session's zones (unsaved work lives only here)
@@ -37,10 +38,27 @@ K_NEW_PURPOSE = "zone_new_purpose"
 K_SCENARIO_NAME = "zone_scenario_name"
 K_ANALYSIS = "zone_analysis"
 K_TABLE_VERSION = "zone_table_version"   # bumped after each table edit: a fresh editor, no stale edits replayed
+K_SHOW_ZONE = "zone_show_on_map"   # id of the zone chosen in "Show on the map" (selected on the map)
 K_ACK = "zone_ack"                 # seq of the last map draw/edit/delete handled (sent back to the map as "ack")
 QUERY_KEY = "scenario"
 DEFAULT_OWNER = "Party A"
 _UNDO_DEPTH = 30
+
+
+@dataclass(frozen=True)
+class ZonesView:
+    """What the map needs from the zones of this rerun, and the analysis shown in the section."""
+
+    zones: tuple[Zone, ...]
+    report: ZoneReport | None
+    map_zones: list[dict]
+    ack: int | None
+    selected: str | None
+    unsaved: bool
+    overlays: list[dict]
+    legend: list[dict]
+    psr_status: str
+
 
 
 def store() -> ScenarioStore:

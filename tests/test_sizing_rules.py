@@ -12,6 +12,7 @@ from lunarmap.geodesy import cap_area_km2
 from lunarmap.scenarios import ScenarioStore, scenario_gpkg_bytes
 from lunarmap.sizing_rules import (
     all_rules,
+    merged_rules,
     make_rule,
     resize_by_rule,
     rule_text,
@@ -96,3 +97,12 @@ def test_damaged_rules_in_a_file_are_refused_naming_the_rule():
     with pytest.raises(ZoneError, match=r"the file: sizing rule 'Bad': source is empty"):
         rules_from_geojson(json.dumps({"sizing_rules": [{"key": "own-bad", "label": "Bad", "radius_km": 1,
                                                           "formula": "f", "source": ""}]}))
+
+
+def test_merged_rules__an_import_adds_only_rules_whose_key_is_new_after_the_own_ones():
+    own = _rule(key="own-a")
+    same_key = _rule(radius_km=3.0, key="own-a")
+    new = _rule(radius_km=2.0, key="own-b")
+    merged = merged_rules([own], [same_key, new])
+    assert merged == (own, new) and merged[0].radius_km == 0.5          # the planner's own rule wins
+    assert merged_rules((), ()) == ()

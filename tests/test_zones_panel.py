@@ -1,4 +1,4 @@
-"""The "Keep-out zones" section: map payloads to zones, the conflict tables, exact entry, scenarios and links.
+"""The "Keep-out zones" section: map triggers, the conflict tables, exact entry, scenarios and links.
 
 Page tests run dashboard.py under Streamlit's AppTest (the map's drawing
 events themselves are driven in a real browser in tests/browser/).
@@ -6,21 +6,20 @@ events themselves are driven in a real browser in tests/browser/).
 
 from __future__ import annotations
 
-import math
 import re
 
 import numpy as np
 import pytest
-import shapely
 from shapely.geometry import Polygon
 from streamlit.testing.v1 import AppTest
 
 from lunarmap.crs import lonlat_to_polar
-from lunarmap.geodesy import area_km2, cap_area_km2, distance_m, lens_area_km2
+from lunarmap.geodesy import cap_area_km2, distance_m, lens_area_km2
 from lunarmap.scenarios import ScenarioStore
 from lunarmap.sites import load_sites
-from lunarmap.zones import SelfIntersectionError, ZoneError, analyse_zones, circle_zone
-from lunarmap_ui import zone_forms
+from lunarmap.zones import circle_zone
+from lunarmap.zone_layers import repair_layers
+from lunarmap_ui import zone_forms, zone_tables
 from lunarmap_ui import zone_state as zs
 from lunarmap_ui import zones_panel as zp
 from lunarmap_ui.page import K_MAP as K_MAP_KEY
@@ -31,46 +30,6 @@ from .apptest_page import DASHBOARD, fresh_caches, run_page  # noqa: F401 - fres
 def _xy(lon, lat):
     x, y = lonlat_to_polar(lon, lat)
     return [float(x), float(y)]
-
-
-# ----------------------------------------------------------------- payloads -> zones
-def test_drawn_circle_around_the_pole_is_geodesic_with_the_edge_distance_as_radius():
-    value = {"kind": "circle", "center": [0.0, 0.0], "edge": _xy(37.0, -89.0), "seq": 1}
-    zone = zp.zone_from_drawing(value, "Z", "NASA")
-    assert zone.radius_km == pytest.approx(distance_m(0, -90, 37.0, -89.0) / 1000, rel=1e-9)
-    assert zone.radius_km == pytest.approx(math.radians(1.0) * 1737.4, rel=1e-6)
-    assert zone.area_km2 == pytest.approx(cap_area_km2(zone.radius_km), rel=1e-3)
-
-
-def test_drawn_circle_across_the_180_meridian_keeps_its_centre_and_cap_area():
-    value = {"kind": "circle", "center": _xy(179.9, -87.0), "edge": _xy(-179.5, -87.2)}
-    zone = zp.zone_from_drawing(value, "Z", "CNSA")
-    lon, lat = zone.centre_lonlat
-    assert (abs(lon), lat) == (pytest.approx(179.9, abs=1e-9), pytest.approx(-87.0, abs=1e-9))
-    assert zone.area_km2 == pytest.approx(cap_area_km2(zone.radius_km), rel=1e-3)
-
-
-def test_drawn_self_intersecting_polygon_is_refused_with_the_repair_offered():
-    bowtie = [_xy(0, -88), _xy(90, -88), _xy(0, -87), _xy(90, -87)]
-    with pytest.raises(SelfIntersectionError, match="crosses itself") as info:
-        zp.zone_from_drawing({"kind": "polygon", "vertices": bowtie}, "Z", "ESA")
-    assert info.value.repaired.area > 0
-
-
-def test_drawn_polygon_with_two_vertices_is_refused():
-    with pytest.raises(ZoneError, match="at least 3 distinct vertices"):
-        zp.zone_from_drawing({"kind": "polygon", "vertices": [_xy(0, -88), _xy(90, -88)]}, "Z", "ESA")
-
-
-def test_moving_a_circle_keeps_its_radius_and_resizing_measures_the_new_edge():
-    zone = circle_zone("Z", "NASA", 0.0, -85.0, 20.0)
-    moved = zp.zone_after_edit(zone, {"id": zone.id, "kind": "circle", "center": _xy(90.0, -88.0), "edge": None})
-    assert (moved.id, moved.radius_km) == (zone.id, 20.0)
-    assert moved.centre_lonlat == (pytest.approx(90.0), pytest.approx(-88.0))
-    assert moved.area_km2 == pytest.approx(zone.area_km2, rel=1e-3)  # same cap, wherever it is
-    resized = zp.zone_after_edit(zone, {"id": zone.id, "kind": "circle", "center": _xy(0.0, -85.0),
-                                        "edge": _xy(0.0, -85.5)})
-    assert resized.radius_km == pytest.approx(math.radians(0.5) * 1737.4, rel=1e-6)
 
 
 def test_parse_vertices_names_the_bad_line():
@@ -137,31 +96,6 @@ def test_page_flags_an_overlap_of_different_owners_as_a_conflict_with_the_lens_a
     assert summary and "2 zones" in summary[0] and "1 conflict" in summary[0] and "Rim A × Rim B" in summary[0]
 
 
-def test_map_pieces_highlight_the_overlap_and_flag_both_zones():
-    a = circle_zone("Rim A", "NASA", 0.0, -89.7, 10.0)
-    b = circle_zone("Rim B", "CNSA", 180.0, -89.8, 10.0)
-    c = circle_zone("Far", "NASA", 90.0, -80.0, 5.0)
-    report = analyse_zones([a, b, c])
-    zones, overlays, legend = zp.map_pieces([a, b, c], report)
-    assert [z["conflict"] for z in zones] == [True, True, False]
-    assert [z["kind"] for z in zones] == ["circle"] * 3
-    assert zones[0]["radius_m"] == pytest.approx(10_000.0)
-    assert zones[0]["center"] == pytest.approx(_xy(0.0, -89.7), abs=0.01)
-    assert zones[0]["color"] != zones[1]["color"] and zones[0]["color"] == zones[2]["color"]  # by owner
-    layer, labels = overlays
-    assert layer["id"] == "zone-overlaps" and len(layer["data"]) == 1
-    lens = Polygon(layer["data"][0]["polygon"])
-    # drawn to the metre: the highlighted lens has the analysed overlap's area to 1e-4
-    assert float(area_km2(lens)) == pytest.approx(report.pairs[0].overlap_km2, rel=1e-4)
-    # the overlap is labelled with its km2, inside it; owner colours stay on the zones themselves
-    (label,) = labels["data"]
-    assert labels["@@type"] == "TextLayer" and label["text"] == f"{zp._km2_text(report.pairs[0].overlap_km2)} km²"
-    assert lens.buffer(1.0).contains(__import__("shapely").Point(label["position"]))
-    assert legend[0]["title"] == "Keep-out zones"
-    owners = [c["label"] for c in legend[0]["classes"] if c["label"].startswith("zone of")]
-    assert owners == ["zone of NASA", "zone of CNSA"]
-
-
 def test_exact_circle_from_a_site_with_a_built_in_rule_gets_the_rule_radius_and_source(monkeypatch, tmp_path):
     at = _page_with_zones(monkeypatch, tmp_path, [])
     at.selectbox(key="zc_centre").set_value("chandrayaan-3")
@@ -220,7 +154,7 @@ def test_self_intersecting_polygon_is_refused_then_its_repair_can_be_added(monke
     assert at.session_state[zs.K_ZONES] == []
     assert any("crosses itself" in w.value and "nothing was changed" in w.value for w in _plain(at.warning))
     pending = at.session_state[zs.K_ZONE_REPAIR]
-    (layer,) = zp._repair_layer(pending)          # what the map outlines while the repair is on offer
+    (layer,) = repair_layers(pending["repaired"])          # what the map outlines while the repair is on offer
     drawn = sum(Polygon(r["polygon"]).area for r in layer["data"])
     assert drawn == pytest.approx(pending["repaired"].area, rel=1e-5) and layer["id"].startswith("zone-overlaps")
     at.button(key="zone_repair_accept").click()
@@ -342,18 +276,18 @@ def session():
 def test_table_edits_apply_the_valid_rows_name_the_refused_and_start_a_fresh_editor(session):
     a, b = circle_zone("A", "NASA", 0.0, -89.0, 5.0), circle_zone("B", "NASA", 90.0, -89.0, 5.0)
     session[zs.K_ZONES] = [a, b]
-    key = zp._table_key()
+    key = zone_tables.table_key()
     session[key] = {"edited_rows": {0: {"Start": "soon"}, 1: {"Owner": "CNSA", "Purpose": "base", "Radius (km)": 2.0}},
                     "deleted_rows": []}
-    zp._apply_table_edits()
+    zone_tables.apply_table_edits()
     zones = session[zs.K_ZONES]
     assert [(z.owner, z.start, z.purpose) for z in zones] == [("NASA", None, ""), ("CNSA", None, "base")]
     assert (zones[1].id, zones[1].radius_km, zones[1].centre_lonlat) == (b.id, 2.0, b.centre_lonlat)
     assert zones[1].area_km2 == pytest.approx(cap_area_km2(2.0), rel=1e-3)
     assert "start date 'soon' is not a date" in session[zs.K_ZONE_NOTICE]["text"]
-    assert zp._table_key() != key            # the refused edit is not replayed by the next edit
-    session[zp._table_key()] = {"edited_rows": {}, "deleted_rows": [0]}
-    zp._apply_table_edits()
+    assert zone_tables.table_key() != key            # the refused edit is not replayed by the next edit
+    session[zone_tables.table_key()] = {"edited_rows": {}, "deleted_rows": [0]}
+    zone_tables.apply_table_edits()
     assert [z.name for z in session[zs.K_ZONES]] == ["B"]
     zp._undo()
     assert [z.name for z in session[zs.K_ZONES]] == ["A", "B"]
@@ -389,25 +323,12 @@ def test_a_refused_drawing_is_acknowledged_and_explained(session):
 def test_show_on_the_map_flies_to_the_zone_and_selects_it(monkeypatch, tmp_path):
     far = circle_zone("Far", "NASA", 120.0, -80.0, 30.0)
     at = _page_with_zones(monkeypatch, tmp_path, [circle_zone("Near", "NASA", 0.0, -89.0, 5.0), far])
-    at.selectbox(key=zp.K_SHOW_ZONE).set_value(far.id)
+    at.selectbox(key=zs.K_SHOW_ZONE).set_value(far.id)
     at.run()
     view = at.session_state["map_view"]
     assert view["target"][:2] == pytest.approx(_xy(120.0, -80.0), abs=50.0)   # the circle's centre, to 50 m
     assert view["nonce"] >= 1
-    assert at.session_state[zp.K_SHOW_ZONE] == far.id
-
-
-def test_a_polygon_moved_on_the_map_keeps_its_true_area():
-    from lunarmap.zones import polygon_zone
-
-    sq = polygon_zone("Sq", "NASA", [(0, -89.0), (10, -89.0), (10, -88.9), (0, -88.9)])
-    start, end = _xy(5.0, -88.95), _xy(40.0, -60.0)
-    shifted = [[x + end[0] - start[0], y + end[1] - start[1]] for x, y in sq.geometry_polar.exterior.coords[:-1]]
-    moved = zp.zone_after_edit(sq, {"id": sq.id, "kind": "polygon", "vertices": shifted,
-                                    "move": {"from": start, "to": end}})
-    assert moved.id == sq.id and moved.area_km2 == pytest.approx(sq.area_km2, rel=1e-4)
-    plain = zp.zone_after_edit(sq, {"id": sq.id, "kind": "polygon", "vertices": shifted})   # a map translation
-    assert abs(plain.area_km2 / sq.area_km2 - 1) > 0.05
+    assert at.session_state[zs.K_SHOW_ZONE] == far.id
 
 
 def test_scenario_name_taken_is_refused_then_numbered_when_asked_and_times_are_to_the_minute(
@@ -428,26 +349,6 @@ def test_scenario_name_taken_is_refused_then_numbered_when_asked_and_times_are_t
     assert at.text_input(key=zs.K_SCENARIO_NAME).value == "Rim plan (2)"
     shown = at.selectbox(key="scenario_pick").options       # as the user reads them (formatted)
     assert len(shown) == 2 and all(re.search(r"saved \d{4}-\d\d-\d\d \d\d:\d\d UTC$", text) for text in shown), shown
-
-
-def test_map_pieces__hundreds_of_overlaps_are_drawn_as_their_union_and_the_map_data_stays_small():
-    import json
-
-    from lunarmap.geodesy import forward_lonlat
-
-    rng = np.random.default_rng(5)
-    n = 120                                                    # 7,140 overlapping pairs
-    lon, lat = forward_lonlat(np.full(n, 30.0), np.full(n, -85.0), rng.uniform(0, 360, n), rng.uniform(0, 20_000, n))
-    zones = [circle_zone(f"z{i}", f"owner {i % 5}", float(a), float(b), 50.0) for i, (a, b) in enumerate(zip(lon, lat))]
-    report = analyse_zones(zones)
-    assert len(report.pairs) > zp.MAX_PAIRS_DRAWN
-    pieces, overlays, legend = zp.map_pieces(zones, report)
-    assert len(json.dumps([pieces, overlays, legend])) < 1_000_000      # was 10 MB at 60 zones, 260 MB at 300
-    layer, labels = overlays
-    drawn = shapely.union_all([Polygon(r["polygon"]) for r in layer["data"]])
-    exact = shapely.union_all([p.geometry_polar for p in report.pairs])
-    assert float(area_km2(drawn)) == pytest.approx(float(area_km2(exact)), rel=0.01)   # simplified, same place
-    assert len(labels["data"]) == zp.MAX_OVERLAP_LABELS
 
 
 def test_scenario_link_with_damaged_rows_opens_the_good_zones_and_names_the_bad(monkeypatch, tmp_path,
