@@ -42,12 +42,29 @@ def test_geodesy_fixture__is_what_the_library_gives_now():
                                            rtol=0, atol=1e-5, err_msg=f"{key}.{field}")
 
 
-def test_node_tests_of_the_map_component_pass():
+#: The oldest Node that runs the modules: JSON modules with import attributes (``with { type: "json" }``).
+NODE_MIN = (20, 10)
+
+
+def _node_or_skip() -> str:
     node = shutil.which("node")
+    problem = None
     if node is None:
-        if os.environ.get("CI"):
-            pytest.fail("node is not on PATH: the map component's JS tests (node --test tests/js) cannot run in CI")
-        pytest.skip("node is not on PATH (the JS tests run with: node --test tests/js)")
+        problem = "node is not on PATH"
+    else:
+        out = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+        version = tuple(int(x) for x in out.lstrip("v").split(".")[:2])
+        if version < NODE_MIN:
+            problem = f"node {out} is older than {'.'.join(map(str, NODE_MIN))} (import attributes)"
+    if problem is None:
+        return node
+    if os.environ.get("CI"):
+        pytest.fail(f"{problem}: the map component's JS tests (node --test tests/js) cannot run in CI")
+    pytest.skip(f"{problem} (the JS tests run with: node --test tests/js)")
+
+
+def test_node_tests_of_the_map_component_pass():
+    node = _node_or_skip()
     files = [str(p.relative_to(ROOT)) for p in sorted(JS_TESTS.glob("*.test.mjs"))]   # explicit: any Node version
     assert files, f"no *.test.mjs in {JS_TESTS}"
     proc = subprocess.run([node, "--test", *files], cwd=ROOT, capture_output=True, text=True,

@@ -88,14 +88,14 @@ export function zoomFiltered(entries, zoom) {
 /**
  * All layers in their order: rasters and overlays, the zones (above the region fills, which would wash
  * them out), the zone overlaps ("zone-overlaps..." ids), region labels and sites, then `guides` (the
- * shape being drawn).
+ * shape being drawn). `withHandles`: the selected zone's edit handles are drawn too.
  */
-export function composeLayers(st, guides) {
+export function composeLayers(st, guides, withHandles = false) {
   const base = st.baseLayers || [];
   let at = base.findIndex((l) => l && typeof l.id === "string" && (l.id.startsWith("site") || l.id === "region-labels"));
   if (at < 0) at = base.length;
   if (!st.zoneLayerCache || st.zoneLayerCache.version !== st.zoneVersion) {
-    st.zoneLayerCache = { version: st.zoneVersion, layers: zoneLayers(st) };
+    st.zoneLayerCache = { version: st.zoneVersion, layers: zoneLayers(st, withHandles) };
   }
   const isOverlap = (l) => l && typeof l.id === "string" && l.id.startsWith("zone-overlaps");
   const below = base.slice(0, at).filter((l) => !isOverlap(l));

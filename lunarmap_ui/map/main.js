@@ -47,10 +47,16 @@ function size(st) {
   return { width: st.dom.deckDiv.clientWidth, height: st.dom.deckDiv.clientHeight };
 }
 
+// All layers now: the guides of the shape drafted or held (drawn by the mode of its kind) on top.
+function layersNow(st) {
+  const shape = st.draw || st.held;
+  const guides = shape ? modeOf(shape.kind).guideLayers(st.deckgl, shape) : [];
+  return composeLayers(st, guides, Boolean(modeOf(st.mode).editsZones));
+}
+
 function redraw(st) {
   if (!st.deck) return;
-  const shape = st.draw || st.held;
-  st.lastLayers = composeLayers(st, shape ? modeOf(shape.kind).guideLayers(st.deckgl, shape) : []);
+  st.lastLayers = layersNow(st);
   st.deck.setProps({ layers: st.lastLayers });
   publishState(st);
 }
@@ -242,8 +248,7 @@ function applyData(st, data) {
     st.zoneVersion += 1;
   }
   st.baseLayers = layersOf(st, data);
-  const shape = st.draw || st.held;
-  const props = { layers: composeLayers(st, shape ? modeOf(shape.kind).guideLayers(st.deckgl, shape) : []) };
+  const props = { layers: layersNow(st) };
   st.lastLayers = props.layers;
   const view = data.view;
   if (view && view.nonce !== STORE.nonces[st.mapId]) {

@@ -32,7 +32,7 @@ export function releaseHeld(st) {
   clearTimeout(st.heldTimer);
   st.heldSince = null;
   st.held = null;
-  const dragging = st.gesture && st.gesture.kind === "edit" ? st.gesture.zone.id : null;
+  const dragging = st.gesture && st.gesture.zone ? st.gesture.zone.id : null; // a zone being dragged
   for (const id of [...st.overrides.keys()]) if (id !== dragging) st.overrides.delete(id);
   st.hiddenIds.clear();
   st.zoneVersion += 1;

@@ -62,8 +62,8 @@ export function select(st, id) {
   st.ui.zonesChanged();
 }
 
-/** The zones layer, and in edit mode the selected zone's handles. */
-export function zoneLayers(st) {
+/** The zones layer, and with `withHandles` (a mode that edits zones) the selected zone's handles. */
+export function zoneLayers(st, withHandles) {
   const D = st.deckgl;
   const cartesian = D.COORDINATE_SYSTEM.CARTESIAN;
   const shown = st.zones.filter((z) => !st.hiddenIds.has(z.id)).map((z) => shapeOf(st, z));
@@ -87,7 +87,7 @@ export function zoneLayers(st) {
       updateTriggers: { getFillColor: [sel], getLineColor: [sel], getLineWidth: [sel] },
     }),
   ];
-  const selected = sel !== null && st.mode === "edit" ? zoneById(st, sel) : null;
+  const selected = sel !== null && withHandles ? zoneById(st, sel) : null;
   if (selected && !st.hiddenIds.has(selected.id)) {
     layers.push(
       new D.ScatterplotLayer({

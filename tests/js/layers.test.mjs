@@ -21,14 +21,13 @@ const D = { COORDINATE_SYSTEM: { CARTESIAN: 0 }, PolygonLayer: FakeLayer, Scatte
 const layer = (id) => new FakeLayer({ id });
 
 test("zones go above rasters and region fills, overlaps above the zones, sites and labels above, guides last", () => {
-  const st = fakeState({ deckgl: D, mode: "edit", selected: "a" });
+  const st = fakeState({ deckgl: D, selected: "a" });
   st.zones = cleanZones([{ id: "a", kind: "polygon", ring: [[0, 0], [1, 0], [0, 1]] }]);
   st.baseLayers = ["raster-elevation", "regions", "zone-overlaps-fill", "region-labels", "sites"].map(layer);
-  const ids = composeLayers(st, [layer("draw-shape")]).map((l) => l.id);
+  const ids = composeLayers(st, [layer("draw-shape")], true).map((l) => l.id);
   assert.deepEqual(ids, ["raster-elevation", "regions", "zones", "zone-handles", "zone-overlaps-fill", "region-labels", "sites", "draw-shape"]);
-  st.mode = "pan";
   st.zoneVersion += 1;
-  assert.ok(!composeLayers(st, []).some((l) => l.id === "zone-handles")); // handles in edit mode only
+  assert.ok(!composeLayers(st, [], false).some((l) => l.id === "zone-handles")); // handles only in a mode editing zones
 });
 
 test("a layer with lmMinZoom is hidden while zoomed out beyond it (one clone per state)", () => {

@@ -116,6 +116,7 @@ function onPointerUp(st) {
 
 export const edit = {
   name: "edit",
+  editsZones: true,
   onPointerDown,
   onPointerMove,
   onPointerUp,

@@ -2,6 +2,7 @@
 // object with these members; main.js dispatches to the current mode and knows no mode by name):
 //
 //   name                         the toolbar mode ("pan", "circle", ...)
+//   editsZones                   true: the selected zone's handles are shown (optional)
 //   onPointerDown(st, ev)        -> PASS (deck.gl pans and clicks), CONSUME (the press is handled, no
 //                                   gesture) or CAPTURE (a gesture starts: moves and the release come to
 //                                   this mode, deck.gl sees none of them)
