@@ -126,3 +126,28 @@ def test_component_module_url__publishes_the_modules_under_a_content_hash(tmp_pa
     published = {p.relative_to(tmp_path / name).as_posix() for p in (tmp_path / name).rglob("*") if p.is_file()}
     assert {"main.js", "geometry.js", "protocol.json", "modes/circle.js"} <= published
     assert mc.component_module_url(static_dir=tmp_path) == url
+
+
+def test_the_page_data__validates_against_the_protocol_schema(monkeypatch, tmp_path):
+    """What the dashboard really sends (AppTest), with its layers, legend and tools, is what protocol.json says."""
+    from .apptest_page import run_page
+    from .display_data import write_display_data
+
+    at = run_page(monkeypatch, write_display_data(tmp_path), None, None)
+    data = json.loads(at.get("bidi_component")[0].proto.json)
+    errors = list(_validator(mc.load_protocol()["data"]).iter_errors(data))
+    assert not errors, [e.message for e in errors[:5]]
+    assert re.fullmatch(r"app/static/lunarmap-map-[0-9a-f]{12}/main\.js", data["moduleUrl"])
+
+
+def test_the_zones_panel_zones__validate_against_the_protocol_schema():
+    """The zones the zones panel hands to the map (circles and polygons, one in conflict) are protocol zones."""
+    from lunarmap.zones import analyse_zones, circle_zone, polygon_zone
+    from lunarmap_ui import zones_panel as zp
+
+    zones = [circle_zone("A", "NASA", 0.0, -89.0, 20.0), circle_zone("B", "ESA", 10.0, -89.0, 20.0),
+             polygon_zone("P", "CNSA", [(90.0, -88.0), (100.0, -88.0), (95.0, -87.0)])]
+    pieces, overlays, legend = zp.map_pieces(zones, analyse_zones(zones))
+    data = mc.map_data({**SPEC, "layers": overlays}, VIEW, legend, deck_url="x", module_url="y", zones=pieces)
+    errors = list(_validator(mc.load_protocol()["data"]).iter_errors(data))
+    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]

@@ -25,7 +25,7 @@ import { cleanZones, select, zoneById } from "./zones.js";
 
 export const PROTOCOL = protocol.protocol;
 export const MODES = protocol.modes;
-const SHORTCUTS = Object.fromEntries(TOOL_BUTTONS.map((b) => [b.key.toLowerCase(), b.mode]));
+const SHORTCUTS = new Map(TOOL_BUTTONS.map((b) => [b.key.toLowerCase(), b.mode])); // "p" -> "pan", ...
 // Kept on the page (not in this module), so reruns and a newer version of these modules find it; the
 // browser tests read STORE.unsaved.
 const STORE = (globalThis.__lunarmap = globalThis.__lunarmap || {
@@ -161,7 +161,7 @@ function onKeyDown(st, ev) {
   const key = ev.key;
   const onButton = Boolean(ev.target && ev.target.tagName === "BUTTON");
   let handled = true;
-  const shortcut = SHORTCUTS[key.toLowerCase()];
+  const shortcut = SHORTCUTS.get(key.toLowerCase());
   if (st.tools.draw && !st.gesture && !ev.shiftKey && shortcut) setMode(st, shortcut);
   else if (modeOf(st.mode).onKey(st, { key, onButton, shiftKey: ev.shiftKey })) handled = true;
   else if (key === "Escape" && st.selected !== null) select(st, null);
