@@ -82,13 +82,13 @@ Message protocol (version :data:`PROTOCOL`)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import json
-
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .static_files import STATIC_DIR, deckgl_bundle_path, publish, publish_tree
 
@@ -128,13 +128,11 @@ def deckgl_url() -> str:
 
 
 def _app_static_dir() -> Path:
-    """The static folder Streamlit serves for the running app (next to its main script), else :data:`STATIC_DIR`."""
-    try:
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    """The static folder Streamlit serves for the running app (next to its main script), else :data:`STATIC_DIR`.
 
-        ctx = get_script_run_ctx(suppress_warning=True)
-    except Exception:  # noqa: BLE001 - no Streamlit runtime: the project's static folder
-        ctx = None
+    The modules go where the running app's static files are served (a test page elsewhere has its own folder).
+    """
+    ctx = get_script_run_ctx(suppress_warning=True)
     script = getattr(ctx, "main_script_path", None) if ctx is not None else None
     return Path(script).absolute().parent / "static" if script else STATIC_DIR
 
