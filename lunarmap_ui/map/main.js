@@ -9,23 +9,23 @@
 // mount(). The message protocol is protocol.json (imported here; read by the Python side too).
 //
 // Modules: geometry.js (pure maths), view.js (screen <-> map), protocol.json, pending.js (seq and ack),
-// zones.js, converter.js (deck.gl and its JSON converter), layers.js, dom.js, modes/*.js (one per
-// toolbar mode, behind the interface in modes/shared.js).
+// keys.js (the keyboard), zones.js, converter.js (deck.gl and its JSON converter), layers.js, dom.js,
+// modes/*.js (one per toolbar mode, behind the interface in modes/shared.js).
 
 import protocol from "./protocol.json" with { type: "json" };
 import { loadDeck, makeConverter } from "./converter.js";
-import { buildDom, publishState as writeState, renderLegend, renderTools, showHint, showMeasure, showTooltip, TOOL_BUTTONS, updateCursor, updateScale } from "./dom.js";
+import { buildDom, publishState as writeState, renderLegend, renderTools, showHint, showMeasure, showTooltip, updateCursor, updateScale } from "./dom.js";
+import { handleKey } from "./keys.js";
 import { composeLayers, convertLayers, prefetchImages, zoomFiltered } from "./layers.js";
 import { deleteSelected } from "./modes/edit.js";
 import { modeOf } from "./modes/index.js";
 import { CONSUME, PASS, cancelDraw, draftCount } from "./modes/shared.js";
 import { isHolding, send, settle } from "./pending.js";
 import { mapToPx, pxToMap, viewBounds, viewStateFrom } from "./view.js";
-import { cleanZones, select, zoneById } from "./zones.js";
+import { cleanZones, zoneById } from "./zones.js";
 
 export const PROTOCOL = protocol.protocol;
 export const MODES = protocol.modes;
-const SHORTCUTS = new Map(TOOL_BUTTONS.map((b) => [b.key.toLowerCase(), b.mode])); // "p" -> "pan", ...
 // Kept on the page (not in this module), so reruns and a newer version of these modules find it; the
 // browser tests read STORE.unsaved.
 const STORE = (globalThis.__lunarmap = globalThis.__lunarmap || {
@@ -157,20 +157,12 @@ function onHoverMove(st, ev) {
 }
 
 function onKeyDown(st, ev) {
-  if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-  const key = ev.key;
-  const onButton = Boolean(ev.target && ev.target.tagName === "BUTTON");
-  let handled = true;
-  const shortcut = SHORTCUTS.get(key.toLowerCase());
-  if (st.tools.draw && !st.gesture && !ev.shiftKey && shortcut) setMode(st, shortcut);
-  else if (modeOf(st.mode).onKey(st, { key, onButton, shiftKey: ev.shiftKey })) handled = true;
-  else if (key === "Escape" && st.selected !== null) select(st, null);
-  else handled = false;
-  if (handled) {
-    ev.preventDefault();
-    ev.stopPropagation();
-    publishState(st);
-  }
+  const key = { key: ev.key, shiftKey: ev.shiftKey, ctrlKey: ev.ctrlKey, metaKey: ev.metaKey, altKey: ev.altKey,
+    onButton: Boolean(ev.target && ev.target.tagName === "BUTTON") };
+  if (!handleKey(st, key, (mode) => setMode(st, mode))) return;
+  ev.preventDefault();
+  ev.stopPropagation();
+  publishState(st);
 }
 
 function wireTools(st) {

@@ -1,5 +1,7 @@
-// What the modes share. The mode interface (each of pan.js, circle.js, polygon.js, edit.js exports one
-// object with these members; main.js dispatches to the current mode and knows no mode by name):
+// What the modes share, and the mode interface, in the manner of mapbox-gl-draw's modes and nebula.gl's
+// EditMode: the map routes events to the current mode, which keeps its own drafting state. Each of pan.js,
+// circle.js, polygon.js and edit.js exports one object with these members; main.js and keys.js dispatch
+// to the current mode and name none:
 //
 //   name                         the toolbar mode ("pan", "circle", ...)
 //   editsZones                   true: the selected zone's handles are shown (optional)
