@@ -9,8 +9,8 @@ and sends clicks, finished shapes and the view back as trigger values.
 
 How the browser gets its code: the component's ``js`` is ``map_component.js``, a small entry that
 ``import()``s the real component, the ES modules in ``lunarmap_ui/map/`` (``main.js`` wiring;
-``geometry.js``; ``view.js``; ``pending.js``; ``zones.js``; ``converter.js``; ``layers.js``; ``dom.js``;
-one module per toolbar mode in ``modes/``). They are served natively as ES modules, without a build
+``geometry.js``; ``view.js``; ``pending.js``; ``keys.js``; ``zones.js``; ``converter.js``; ``layers.js``;
+``dom.js``; one module per toolbar mode in ``modes/``, all behind one interface). They are served natively as ES modules, without a build
 step: :func:`component_module_url` publishes that folder into the running app's Streamlit static folder under a
 content-hashed name (``static/lunarmap-map-<sha12>/``, see :func:`~lunarmap_ui.static_files.publish_tree`),
 so a changed module always gets a new URL, and the data's ``moduleUrl`` names its ``main.js``. deck.gl
