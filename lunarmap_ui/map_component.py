@@ -1,17 +1,33 @@
 """The one map component of the page: deck.gl in an ``st.components.v2`` component.
 
-The browser side (``map_component.js``) builds a deck.gl ``Deck`` from the same
+The browser side builds a deck.gl ``Deck`` from the same
 JSON spec pydeck produces (deck.gl's ``JSONConverter``), keeps that Deck across
 reruns (a widget change never resets the view or the toolbar mode), draws the
 legend and a scale bar true at the latitude in view, shows tooltips as DOM
 text, draws keep-out zones with tools to draw, move, reshape and delete them,
 and sends clicks, finished shapes and the view back as trigger values.
 
+How the browser gets its code: the component's ``js`` is ``map_component.js``, a small entry that
+``import()``s the real component, the ES modules in ``lunarmap_ui/map/`` (``main.js`` wiring;
+``geometry.js``; ``view.js``; ``pending.js``; ``keys.js``; ``zones.js``; ``converter.js``; ``layers.js``;
+``dom.js``; one module per toolbar mode in ``modes/``, all behind one interface). They are served natively as ES modules, without a build
+step: :func:`component_module_url` publishes that folder into the running app's Streamlit static folder under a
+content-hashed name (``static/lunarmap-map-<sha12>/``, see :func:`~lunarmap_ui.static_files.publish_tree`),
+so a changed module always gets a new URL, and the data's ``moduleUrl`` names its ``main.js``. deck.gl
+itself is pydeck's bundle, published the same way (``deckUrl``). The JS is tested with
+``node --test tests/js`` (no npm needed).
+
+The protocol is written once, in ``lunarmap_ui/map/protocol.json`` (a JSON schema of the data and of
+each message, with the protocol version, modes and triggers): :data:`PROTOCOL`, :data:`MODES` and
+:data:`TRIGGERS` are read from it here, the browser modules import it, and both sides' tests validate
+their messages against it.
+
 Message protocol (version :data:`PROTOCOL`)
 
 * Python -> browser, the component's ``data``::
 
     {"protocol": 2, "mapId": str, "mode": "pan"|"circle"|"polygon"|"edit", "height": int, "deckUrl": str,
+     "moduleUrl": str,
      "spec": {"views": [...], "initialViewState": {...}, "layers": [...]},
      "view": {"target": [x, y, 0], "zoom": z, "nonce": int},
      "legend": [{"title", "units", "type": "ramp"|"classes", "stops"|"classes", "note"}],
@@ -66,22 +82,36 @@ Message protocol (version :data:`PROTOCOL`)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .static_files import deckgl_bundle_path, publish
+from .static_files import STATIC_DIR, deckgl_bundle_path, publish, publish_tree
 
-__all__ = ["PROTOCOL", "MODES", "TRIGGERS", "COMPONENT_NAME", "map_data", "lunar_map", "trigger_value",
-           "click_value", "deckgl_url"]
+__all__ = ["PROTOCOL", "MODES", "TRIGGERS", "COMPONENT_NAME", "MODULES_DIR", "PROTOCOL_FILE", "load_protocol",
+           "map_data", "lunar_map", "trigger_value", "click_value", "deckgl_url", "component_module_url"]
 
-PROTOCOL = 2
-MODES = ("pan", "circle", "polygon", "edit")
-TRIGGERS = ("click", "draw", "edit", "delete", "region")
-COMPONENT_NAME = "lunarmap_map"
 _HERE = Path(__file__).resolve().parent
+#: The browser side's ES modules (served as they are; see the module docstring).
+MODULES_DIR = _HERE / "map"
+#: The protocol, written once: a JSON schema of the data and the messages, read by both sides.
+PROTOCOL_FILE = MODULES_DIR / "protocol.json"
+
+
+def load_protocol() -> dict[str, Any]:
+    """The protocol description (``protocol.json``): version, modes, triggers, and schemas of data and messages."""
+    return json.loads(PROTOCOL_FILE.read_text(encoding="utf-8"))
+
+
+_PROTOCOL_DOC = load_protocol()
+PROTOCOL: int = _PROTOCOL_DOC["protocol"]
+MODES: tuple[str, ...] = tuple(_PROTOCOL_DOC["modes"])
+TRIGGERS: tuple[str, ...] = tuple(_PROTOCOL_DOC["triggers"])
+COMPONENT_NAME = "lunarmap_map"
 _TOOL_KEYS = {"draw": bool, "region": bool, "regionLabel": str}
 
 _MAP = st.components.v2.component(
@@ -95,6 +125,22 @@ _MAP = st.components.v2.component(
 def deckgl_url() -> str:
     """URL of the deck.gl bundle published as a static file (content-hash name)."""
     return publish(deckgl_bundle_path(), stem="deckgl")
+
+
+def _app_static_dir() -> Path:
+    """The static folder Streamlit serves for the running app (next to its main script), else :data:`STATIC_DIR`.
+
+    The modules go where the running app's static files are served (a test page elsewhere has its own folder).
+    """
+    ctx = get_script_run_ctx(suppress_warning=True)
+    script = getattr(ctx, "main_script_path", None) if ctx is not None else None
+    return Path(script).absolute().parent / "static" if script else STATIC_DIR
+
+
+def component_module_url(static_dir: Path | None = None) -> str:
+    """URL of the component's ``main.js``, its modules published in the app's static folder (content-hash name)."""
+    return publish_tree(MODULES_DIR, stem="lunarmap-map", entry="main.js",
+                        static_dir=static_dir if static_dir is not None else _app_static_dir())
 
 
 def _tools(tools: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -121,14 +167,19 @@ def _zones(zones: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 def map_data(spec: Mapping[str, Any], view: Mapping[str, Any], legend: Sequence[Mapping[str, Any]], *,
              map_id: str = "main", mode: str = "pan", height: int = 640, deck_url: str | None = None,
+             module_url: str | None = None,
              tools: Mapping[str, Any] | None = None, zones: Iterable[Mapping[str, Any]] = (),
              selected_zone: str | None = None, ack: int | None = None, unsaved: bool = False) -> dict[str, Any]:
-    """The component's data for one render (see the protocol in the module docstring)."""
+    """The component's data for one render (see the protocol in the module docstring).
+
+    ``deck_url`` and ``module_url`` default to deck.gl and the component's modules published as static files.
+    """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES} (got {mode!r})")
     return {
         "protocol": PROTOCOL, "mapId": map_id, "mode": mode, "height": int(height),
         "deckUrl": deck_url if deck_url is not None else deckgl_url(),
+        "moduleUrl": module_url if module_url is not None else component_module_url(),
         "spec": {"views": spec["views"], "initialViewState": spec["initialViewState"], "layers": spec["layers"]},
         "view": dict(view), "legend": list(legend),
         "tools": _tools(tools), "zones": _zones(zones),

@@ -6,7 +6,8 @@ A published name carries the first 12 hex digits of the file's SHA-256, so a
 browser may cache it for ever and a changed file gets a new URL; the newest
 :data:`KEEP_PER_STEM` versions of a file are kept, older ones deleted. Rasters are
 never embedded as data URLs: the map spec carries only these URLs, and a
-rerun re-sends no image bytes.
+rerun re-sends no image bytes. A folder (the map component's ES modules, which import each other by
+relative paths) is published whole with :func:`publish_tree`, named by the hash of all its files.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import shutil
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["STATIC_DIR", "STATIC_URL_PREFIX", "KEEP_PER_STEM", "publish", "content_name", "deckgl_bundle_path"]
+__all__ = ["STATIC_DIR", "STATIC_URL_PREFIX", "KEEP_PER_STEM", "publish", "publish_tree", "content_name", "tree_digest",
+           "deckgl_bundle_path"]
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 STATIC_URL_PREFIX = "app/static/"
@@ -81,6 +83,74 @@ def _prune(folder: Path, keep: str, per_stem: int | None = None) -> list[str]:
             deleted.append(p.name)
         except FileNotFoundError:
             pass
+    return deleted
+
+
+def _tree_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in suffixes)
+
+
+def tree_digest(folder: str | Path, suffixes: tuple[str, ...] = (".js", ".json")) -> str:
+    """First 12 hex digits of the SHA-256 over the relative paths and bytes of a folder's files with ``suffixes``."""
+    root = Path(folder).resolve()
+    files = _tree_files(root, suffixes)
+    signature = tuple((p.relative_to(root).as_posix(), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    return _tree_sha12(str(root), signature)
+
+
+@lru_cache(maxsize=16)
+def _tree_sha12(root: str, signature: tuple[tuple[str, int, int], ...]) -> str:
+    h = hashlib.sha256()
+    for rel, _, _ in signature:
+        h.update(rel.encode() + b"\0")
+        h.update((Path(root) / rel).read_bytes() + b"\0")
+    return h.hexdigest()[:12]
+
+
+def publish_tree(folder: str | Path, stem: str, entry: str, static_dir: Path | None = None,
+                 suffixes: tuple[str, ...] = (".js", ".json")) -> str:
+    """Copy a folder's ``suffixes`` files into ``<static>/<stem>-<sha12>/`` (once); return the URL of ``entry`` in it.
+
+    The name changes whenever any file does, so the browser never mixes old and new modules; the newest
+    :data:`KEEP_PER_STEM` published versions of ``stem`` are kept, older ones deleted.
+    """
+    src = Path(folder)
+    if not (src / entry).is_file():
+        raise FileNotFoundError(f"publish_tree: {entry!r} is not a file in {src} (give the path of the entry module)")
+    static = Path(static_dir) if static_dir is not None else STATIC_DIR
+    name = f"{stem}-{tree_digest(src, suffixes)}"
+    dst = static / name
+    if not dst.is_dir():
+        static.mkdir(parents=True, exist_ok=True)
+        tmp = static / f".{name}.{os.getpid()}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        for p in _tree_files(src, suffixes):
+            target = tmp / p.relative_to(src)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, target)
+        try:
+            os.replace(tmp, dst)
+        except OSError:  # another process published the same version first
+            shutil.rmtree(tmp, ignore_errors=True)
+        _prune_trees(static, stem, name)
+    return f"{STATIC_URL_PREFIX}{name}/{Path(entry).as_posix()}"
+
+
+def _prune_trees(folder: Path, stem: str, keep: str) -> list[str]:
+    """Delete all but the newest :data:`KEEP_PER_STEM` published folders of ``stem`` (never ``keep``)."""
+    pattern = re.compile(rf"^{re.escape(stem)}-[0-9a-f]{{12}}$")
+    versions = []
+    for p in folder.iterdir():
+        if pattern.match(p.name) and p.name != keep and p.is_dir():
+            try:
+                versions.append((p.stat().st_mtime_ns, p))
+            except FileNotFoundError:
+                continue
+    versions.sort(reverse=True)
+    deleted = []
+    for _, p in versions[max(KEEP_PER_STEM - 1, 0):]:
+        shutil.rmtree(p, ignore_errors=True)
+        deleted.append(p.name)
     return deleted
 
 

@@ -25,3 +25,22 @@ def test_publish_names_by_content_and_keeps_only_the_newest_versions(tmp_path):
     publish(other, static_dir=static)                               # another stem is not touched
     assert len(list(static.iterdir())) == KEEP_PER_STEM + 1
     assert content_name(src) == urls[-1].rsplit("/", 1)[1]
+
+
+def test_publish_tree__names_a_folder_by_all_its_files_and_keeps_only_the_newest_versions(tmp_path):
+    from lunarmap_ui.static_files import publish_tree
+
+    src, static = tmp_path / "mods", tmp_path / "static"
+    (src / "sub").mkdir(parents=True)
+    (src / "sub" / "b.js").write_text("export const b = 1;")
+    urls = []
+    for i in range(KEEP_PER_STEM + 2):
+        (src / "main.js").write_text(f"import {{ b }} from './sub/b.js'; export const v = {i};")
+        os.utime(src / "main.js", ns=(i * 10**9, i * 10**9))
+        urls.append(publish_tree(src, stem="mods", entry="main.js", static_dir=static))
+    assert len(set(urls)) == len(urls) and all(u.startswith("app/static/mods-") and u.endswith("/main.js") for u in urls)
+    newest = static / urls[-1].removeprefix("app/static/").split("/")[0]
+    assert (newest / "sub" / "b.js").read_text() == "export const b = 1;"
+    assert len([p for p in static.iterdir() if p.is_dir()]) == KEEP_PER_STEM
+    (src / "sub" / "b.js").write_text("export const b = 2;")          # a change in any file gives a new URL
+    assert publish_tree(src, stem="mods", entry="main.js", static_dir=static) != urls[-1]

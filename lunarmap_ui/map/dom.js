@@ -1,0 +1,223 @@
+// The component's DOM: toolbar, hint, legend, scale bar, cursor position, radius label, tooltip and
+// status line. Every text that comes from data files or users is put in the page with textContent.
+// The class names, data attributes and aria labels here are what the browser tests read.
+
+import { fmtKm, fmtLat, fmtLon, polarToLonLatDeg } from "./geometry.js";
+import { scaleBar } from "./view.js";
+
+const COLOR_RE = /^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$/;
+
+export const TOOL_BUTTONS = [
+  { mode: "pan", label: "Pan", key: "P", title: "Pan and pick (P)" },
+  { mode: "circle", label: "Circle", key: "C", title: "Draw a circle zone: click the centre, then the radius, or drag (C)" },
+  { mode: "polygon", label: "Polygon", key: "G", title: "Draw a polygon zone: click the vertices, Enter or the first vertex closes (G)" },
+  { mode: "edit", label: "Edit", key: "E", title: "Select, move and reshape zones (E)" },
+];
+
+export function el(tag, cls, text) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+export function buildDom(parentElement) {
+  const root = el("div", "lm-root");
+  root.tabIndex = 0;
+  root.setAttribute("role", "application");
+  root.setAttribute("aria-label", "Lunar south pole map");
+  const deckDiv = el("div", "lm-deck");
+  const tooltip = el("div", "lm-tooltip");
+  tooltip.hidden = true;
+  const legend = el("div", "lm-legend");
+  const scale = el("div", "lm-scale");
+  const scaleBarDiv = el("div", "lm-scale-bar");
+  const scaleLabel = el("div", "lm-scale-label");
+  scale.append(scaleBarDiv, scaleLabel);
+  const cursor = el("div", "lm-cursor", "");
+  const status = el("div", "lm-status", "loading map…");
+  const tools = el("div", "lm-tools");
+  const toolbar = el("div", "lm-toolbar");
+  toolbar.setAttribute("role", "toolbar");
+  toolbar.setAttribute("aria-label", "Map tools");
+  const modeButtons = {};
+  const drawGroup = el("div", "lm-tool-group");
+  for (const b of TOOL_BUTTONS) {
+    const button = el("button", "lm-tool", b.label);
+    button.type = "button";
+    button.title = b.title;
+    button.setAttribute("aria-label", `${b.label} (${b.key})`);
+    button.setAttribute("aria-keyshortcuts", b.key);
+    button.setAttribute("aria-pressed", "false");
+    button.dataset.mode = b.mode;
+    modeButtons[b.mode] = button;
+    drawGroup.appendChild(button);
+  }
+  const deleteButton = el("button", "lm-tool lm-tool-delete", "Delete");
+  deleteButton.type = "button";
+  deleteButton.title = "Delete the selected zone (Delete)";
+  deleteButton.setAttribute("aria-label", "Delete the selected zone (Delete)");
+  deleteButton.setAttribute("aria-keyshortcuts", "Delete");
+  deleteButton.disabled = true;
+  drawGroup.appendChild(deleteButton);
+  const regionButton = el("button", "lm-tool lm-tool-region", "Report view");
+  regionButton.type = "button";
+  toolbar.append(drawGroup, regionButton);
+  const hint = el("div", "lm-hint", "");
+  hint.setAttribute("role", "status");
+  hint.setAttribute("aria-live", "polite");
+  tools.append(toolbar, hint);
+  const measure = el("div", "lm-measure", "");
+  measure.hidden = true;
+  root.append(deckDiv, legend, scale, cursor, tools, measure, tooltip, status);
+  parentElement.appendChild(root);
+  return {
+    root, deckDiv, tooltip, legend, scale, scaleBar: scaleBarDiv, scaleLabel, cursor, status,
+    tools, toolbar, drawGroup, modeButtons, deleteButton, regionButton, hint, measure,
+  };
+}
+
+export function renderLegend(dom, entries) {
+  dom.legend.replaceChildren();
+  for (const entry of entries || []) {
+    const box = el("div", "lm-legend-entry");
+    const title = entry.units ? `${entry.title} (${entry.units})` : entry.title;
+    box.appendChild(el("div", "lm-legend-title", title));
+    if (entry.type === "ramp" && Array.isArray(entry.stops) && entry.stops.length >= 2) {
+      const colours = entry.stops.map((s) => (COLOR_RE.test(s[1]) ? s[1] : "#808080"));
+      const bar = el("div", "lm-ramp");
+      bar.style.background = `linear-gradient(to right, ${colours.join(", ")})`;
+      const labels = el("div", "lm-ramp-labels");
+      const first = entry.stops[0][0];
+      const last = entry.stops[entry.stops.length - 1][0];
+      labels.append(el("span", null, String(first)), el("span", null, String(last)));
+      box.append(bar, labels);
+    } else if (entry.type === "classes" && Array.isArray(entry.classes)) {
+      for (const c of entry.classes) {
+        const row = el("div", "lm-class");
+        const sw = el("span", "lm-swatch" + (c.shape === "point" ? " lm-swatch-point" : ""));
+        if (COLOR_RE.test(c.color)) sw.style.background = c.color;
+        row.append(sw, el("span", null, c.label));
+        box.appendChild(row);
+      }
+    }
+    if (entry.note) box.appendChild(el("div", "lm-legend-note", entry.note));
+    dom.legend.appendChild(box);
+  }
+}
+
+function placeTooltip(dom, tip, x, y) {
+  const w = dom.root.clientWidth;
+  const h = dom.root.clientHeight;
+  const left = Math.min(x + 14, Math.max(0, w - tip.offsetWidth - 4));
+  const below = y + 14;
+  const top = below + tip.offsetHeight > h ? Math.max(0, y - 14 - tip.offsetHeight) : below;
+  tip.style.left = `${left}px`;
+  tip.style.top = `${top}px`;
+}
+
+/** The tooltip of a hovered object (deck.gl pick info); hidden while `busy` (a gesture or a shape drafted). */
+export function showTooltip(dom, info, busy) {
+  const obj = info && info.object;
+  const tip = dom.tooltip;
+  if (!obj || !obj.name || busy) {
+    tip.hidden = true;
+    return;
+  }
+  tip.replaceChildren();
+  tip.appendChild(el("div", "lm-tip-name", obj.name));
+  if (info.layer && info.layer.id === "zones") {
+    const lines = Array.isArray(obj.lines) ? obj.lines : [];
+    if (!lines.length && obj.owner) tip.appendChild(el("div", "lm-tip-meta", obj.owner));
+    for (const line of lines) tip.appendChild(el("div", "lm-tip-line", line));
+    tip.hidden = false;
+    placeTooltip(dom, tip, info.x, info.y);
+    return;
+  }
+  const bits = [obj.kind, obj.agency, obj.date].filter((b) => b);
+  tip.appendChild(el("div", "lm-tip-meta", bits.join(" · ")));
+  if (typeof obj.lat === "number" && typeof obj.lon === "number") {
+    const where = (obj.area_km2 ? "centre " : "") + `${fmtLat(obj.lat)}, ${fmtLon(obj.lon)}`;
+    tip.appendChild(el("div", "lm-tip-coords", where));
+  }
+  if (obj.area_km2) tip.appendChild(el("div", "lm-tip-area", `area ${obj.area_km2} km² (on the sphere)`));
+  if (obj.source) tip.appendChild(el("div", "lm-tip-source", "Source: " + obj.source));
+  tip.hidden = false;
+  placeTooltip(dom, tip, info.x, info.y);
+}
+
+/** The scale bar, and the view published as data attributes (target x, y and zoom). */
+export function updateScale(dom, view) {
+  if (!view) return;
+  const bar = scaleBar(view);
+  dom.scaleBar.style.width = `${bar.widthPx.toFixed(1)}px`;
+  dom.scaleLabel.textContent = bar.text;
+  const r = dom.root;
+  r.dataset.targetX = String(view.target[0]);
+  r.dataset.targetY = String(view.target[1]);
+  r.dataset.zoom = String(view.zoom);
+  dom.scale.dataset.trueM = String(bar.lengthM);
+  dom.scale.dataset.widthPx = String(bar.widthPx);
+  dom.scale.dataset.lat = String(bar.lat);
+}
+
+/** The latitude and longitude under the pointer (deck.gl hover info). */
+export function updateCursor(dom, info) {
+  if (!info || !info.coordinate) {
+    dom.cursor.textContent = "";
+    return;
+  }
+  const [lon, lat] = polarToLonLatDeg(info.coordinate);
+  dom.cursor.textContent = `${fmtLat(lat)}, ${fmtLon(lon)}`;
+}
+
+/** The radius label next to the pointer at `px` (hidden for no px or no radius). */
+export function showMeasure(dom, px, rM) {
+  const m = dom.measure;
+  if (!px || !(rM > 0)) {
+    m.hidden = true;
+    return;
+  }
+  m.textContent = `r = ${fmtKm(rM)} km`;
+  m.dataset.radiusM = String(rM);
+  m.hidden = false;
+  const w = dom.root.clientWidth;
+  m.style.left = `${Math.min(px[0] + 16, Math.max(0, w - m.offsetWidth - 4))}px`;
+  m.style.top = `${Math.max(0, px[1] - 28)}px`;
+}
+
+export function renderTools(dom, t) {
+  dom.drawGroup.hidden = !t.draw;
+  dom.regionButton.hidden = !t.region;
+  const label = typeof t.regionLabel === "string" && t.regionLabel ? t.regionLabel : "Report view";
+  dom.regionButton.textContent = label;
+  dom.regionButton.title = `${label}: send the area in view`;
+  dom.regionButton.setAttribute("aria-label", label);
+  dom.tools.hidden = !t.draw && !t.region;
+}
+
+/**
+ * The state as data attributes on the root (mode, draw-kind, draw-vertices, selected-zone, zone-count,
+ * held), the pressed mode button, the Delete button and the hint.
+ */
+export function publishState(dom, s) {
+  const r = dom.root;
+  r.dataset.mode = s.mode;
+  r.dataset.drawKind = s.drawKind;
+  r.dataset.drawVertices = String(s.drawVertices);
+  r.dataset.selectedZone = s.selected === null ? "" : s.selected;
+  r.dataset.zoneCount = String(s.zoneCount);
+  r.dataset.held = s.held ? "1" : "0";
+  for (const [mode, button] of Object.entries(dom.modeButtons)) {
+    const on = mode === s.mode;
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    button.classList.toggle("lm-tool-on", on);
+  }
+  dom.deleteButton.disabled = s.selected === null;
+  showHint(dom, s.hint, s.toolsDraw);
+}
+
+export function showHint(dom, text, toolsDraw) {
+  dom.hint.textContent = text;
+  dom.hint.hidden = !text || !toolsDraw;
+}

@@ -1,0 +1,105 @@
+// The map's layers: the spec's layers (converted once per distinct spec, raster images fetched and
+// decoded once per page), hidden below their "lmMinZoom", and all layers in their drawing order.
+
+import { convertLayerSpec } from "./converter.js";
+import { zoneLayers } from "./zones.js";
+
+// Raster images are fetched and decoded (createImageBitmap, off the main thread) as soon as the
+// component mounts, in parallel with loading deck.gl, and kept for the page's life: a layer turned
+// off and on again is drawn from memory. Each URL is a content-hashed static file.
+export function imageFor(store, url) {
+  let entry = store.images.get(url);
+  if (!entry) {
+    entry = { bitmap: null, error: null, promise: null };
+    entry.promise = fetch(new URL(url, document.baseURI).href)
+      .then((r) => {
+        if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+        return r.blob();
+      })
+      .then((blob) => createImageBitmap(blob, { premultiplyAlpha: "none" })) // as deck.gl's image loader
+      .then((bitmap) => {
+        entry.bitmap = bitmap;
+        return bitmap;
+      })
+      .catch((error) => {
+        entry.error = error;
+        store.images.delete(url);
+        throw error;
+      });
+    store.images.set(url, entry);
+  }
+  return entry;
+}
+
+function isBitmap(spec) {
+  return spec["@@type"] === "BitmapLayer" && typeof spec.image === "string";
+}
+
+export function prefetchImages(store, layerSpecs) {
+  for (const spec of layerSpecs || []) if (isBitmap(spec)) imageFor(store, spec.image).promise.catch(() => {});
+}
+
+/**
+ * The spec's layers as deck.gl layers (those shown at the current zoom). A raster whose image is not
+ * decoded yet is left out; `onImage(error | null)` runs when it is.
+ */
+export function convertLayers(st, store, layerSpecs, onImage) {
+  const next = new Map();
+  const entries = [];
+  for (const spec of layerSpecs || []) {
+    const key = JSON.stringify(spec);
+    let entry = st.layerCache.get(key);
+    if (!entry && isBitmap(spec)) {
+      const img = imageFor(store, spec.image);
+      if (!img.bitmap) {
+        st.pending += 1;
+        img.promise
+          .then(() => {
+            st.pending -= 1;
+            onImage(null);
+          })
+          .catch((error) => {
+            st.pending -= 1;
+            onImage(error);
+          });
+        continue; // drawn once its image is decoded
+      }
+      entry = convertLayerSpec(st.converter, spec, img.bitmap);
+    }
+    if (!entry) entry = convertLayerSpec(st.converter, spec);
+    next.set(key, entry);
+    entries.push(entry);
+  }
+  st.layerCache = next;
+  st.entries = entries;
+  return zoomFiltered(st.entries, (st.view() || { zoom: 0 }).zoom);
+}
+
+/** The layers to draw at `zoom`: a layer with a minimum zoom is cloned visible or hidden (clones kept). */
+export function zoomFiltered(entries, zoom) {
+  return entries.map((e) => {
+    if (e.minZoom === null) return e.layer;
+    const show = e.visible && zoom >= e.minZoom;
+    if (!e.shown || e.shown.props.visible !== show) e.shown = e.layer.clone({ visible: show });
+    return e.shown;
+  });
+}
+
+/**
+ * All layers in their order: rasters and overlays, the zones (above the region fills, which would wash
+ * them out), the zone overlaps ("zone-overlaps..." ids), region labels and sites, then `guides` (the
+ * shape being drawn). `withHandles`: the selected zone's edit handles are drawn too.
+ */
+export function composeLayers(st, guides, withHandles = false) {
+  const base = st.baseLayers || [];
+  let at = base.findIndex((l) => l && typeof l.id === "string" && (l.id.startsWith("site") || l.id === "region-labels"));
+  if (at < 0) at = base.length;
+  if (!st.zoneLayerCache || st.zoneLayerCache.version !== st.zoneVersion) {
+    st.zoneLayerCache = { version: st.zoneVersion, layers: zoneLayers(st, withHandles) };
+  }
+  const isOverlap = (l) => l && typeof l.id === "string" && l.id.startsWith("zone-overlaps");
+  const below = base.slice(0, at).filter((l) => !isOverlap(l));
+  const overlaps = base.filter(isOverlap);
+  const above = base.slice(at).filter((l) => !isOverlap(l));
+  return [...below, ...st.zoneLayerCache.layers, ...overlaps, ...above, ...guides];
+}

@@ -1,0 +1,14 @@
+// The toolbar's modes by name, each behind the interface described in shared.js. A new tool is one
+// more module here (and a button in dom.js's TOOL_BUTTONS, and its name in protocol.json's "modes").
+
+import { circle } from "./circle.js";
+import { edit } from "./edit.js";
+import { pan } from "./pan.js";
+import { polygon } from "./polygon.js";
+
+export const MODE_IMPLS = { pan, circle, polygon, edit };
+
+/** The mode object of a name (pan for an unknown one). */
+export function modeOf(name) {
+  return MODE_IMPLS[name] || pan;
+}
