@@ -147,3 +147,58 @@ def test_horizon_profile__sampler_wrong_shape():
 def test_horizon_profile__no_data_at_site():
     with pytest.raises(OutsideRasterError, match=r"no elevation data at site \(lon 0.0, lat -89.0\).*Fetch an elevation"):
         horizon_profile(0.0, -89.0, sampler=lambda lon, lat: np.full(np.shape(lon), np.nan), resolution_m=(1, 10))
+
+
+def _flat_moon(make_raster, height_m: float):
+    """A data folder whose only elevation product is a flat global lon/lat grid at ``height_m``."""
+    from lunarmap.crs import LONLAT
+    from lunarmap.rasters import SOURCE_DEM
+
+    path = make_raster(np.full((90, 180), height_m, "float32"), origin=(-180.0, 90.0), pixel_m=2.0, crs=LONLAT,
+                       name=SOURCE_DEM)
+    return path.parent
+
+
+def test_horizon_profiles__default_sampler_results_are_remembered_as_copies(make_raster, monkeypatch):
+    """Asking again with the same inputs returns equal horizons without sampling again; callers cannot alter them."""
+    from lunarmap import rasters
+
+    data_dir = _flat_moon(make_raster, 0.0)
+    first = horizon_profiles([10.0], [-80.0], 2.0, data_dir=data_dir, azimuth_step_deg=10.0)[0]
+    expected = first.elevation_deg.copy()
+    first.elevation_deg[:] = 99.0                       # a caller scribbling on its copy
+    calls = []
+    monkeypatch.setattr(rasters, "sample_elevation_m", lambda *a, **k: calls.append(1))
+    again = horizon_profiles([10.0], [-80.0], 2.0, data_dir=data_dir, azimuth_step_deg=10.0)[0]
+    assert not calls, "the remembered horizon is returned without sampling"
+    np.testing.assert_array_equal(again.elevation_deg, expected)
+    assert np.all(expected < 0)
+
+
+def test_horizon_profiles__changed_data_file_or_inputs_are_computed_afresh(make_raster):
+    """The key holds the elevation file's time and size and every input: a rewritten DEM gives its own answer."""
+    import os
+
+    data_dir = _flat_moon(make_raster, 0.0)
+    low = horizon_profiles([10.0], [-80.0], 2.0, data_dir=data_dir, azimuth_step_deg=10.0)[0]
+    higher_mast = horizon_profiles([10.0], [-80.0], 50.0, data_dir=data_dir, azimuth_step_deg=10.0)[0]
+    assert higher_mast.elevation_deg.max() < low.elevation_deg.min()
+    path = _flat_moon(make_raster, 500.0) / "lola_global_dem_0p35deg.tif"
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    raised = horizon_profiles([10.0], [-80.0], 2.0, data_dir=data_dir, azimuth_step_deg=10.0)[0]
+    assert raised.ground_m == pytest.approx(500.0) and low.ground_m == pytest.approx(0.0)
+
+
+def test_horizon_profiles__own_sampler_is_never_remembered():
+    calls = []
+
+    def counting(lon, lat):
+        calls.append(1)
+        return flat(lon, lat)
+
+    for _ in range(2):
+        horizon_profile(0.0, -89.0, sampler=counting, relief_range_m=(0.0, 0.0), resolution_m=(1.0, 50.0),
+                        azimuth_step_deg=10.0)
+    first = len(calls) // 2
+    assert first > 0 and len(calls) == 2 * first
