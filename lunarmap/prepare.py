@@ -52,10 +52,10 @@ from .rasters import (
     SOURCE_DEM,
     SOURCE_DEM_5M,
     SOURCE_DEM_POLAR,
-    SOURCE_WAC,
     SOURCE_MOSAIC,
     SOURCE_PSR,
     SOURCE_PSR_POLYGONS,
+    SOURCE_WAC,
     open_raster,
 )
 from .terrain import hillshade, scale_factor_grid, slope_deg
