@@ -14,8 +14,6 @@ False
 
 from __future__ import annotations
 
-import math
-
 import pytest
 from shapely.geometry import GeometryCollection, LineString, MultiPolygon, Point, Polygon
 
