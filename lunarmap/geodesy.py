@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import shapely
 from pyproj import Geod
-from shapely.geometry import Polygon
+from shapely.geometry import Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from .crs import LAEA_SOUTH_PROJ, LONLAT_CODE, MOON_RADIUS_M, SOUTH_POLAR_CODE, lonlat_to_polar, transformer
@@ -339,7 +339,7 @@ def to_polar(geom_lonlat: BaseGeometry, what: str = "geometry", densify_deg: flo
             rings = [lonlat_ring_to_polar(shapely.get_coordinates(r), what, densify_deg) for r in [poly.exterior, *poly.interiors]]
             return Polygon(rings[0], rings[1:])
         polys = [part(p) for p in shapely.get_parts(geom_lonlat)]
-        out = polys[0] if geom_lonlat.geom_type == "Polygon" else shapely.MultiPolygon(polys)
+        out: BaseGeometry = polys[0] if geom_lonlat.geom_type == "Polygon" else shapely.MultiPolygon(polys)
         if not out.is_valid or out.is_empty:
             raise GeometryError(
                 f"{what}: polygon is invalid ({shapely.is_valid_reason(out)}) with its edges read the short way "
@@ -365,6 +365,7 @@ def to_polar(geom_lonlat: BaseGeometry, what: str = "geometry", densify_deg: flo
         # exact vertices read back from lon/lat can sit a rounding error off an edge they
         # lay on. Snapping to a micrometre grid and buffer(0) remove such cuts and spikes;
         # a genuine crossing changes the area and is refused below.
+        cleaned: BaseGeometry
         try:
             cleaned = shapely.set_precision(out, 1e-6).buffer(0)
         except shapely.errors.GEOSException:
@@ -390,7 +391,7 @@ def centroid_lonlat(geom_polar: BaseGeometry) -> tuple[float, float]:
     """
     t = transformer(SOUTH_POLAR_CODE, LAEA_SOUTH_PROJ)
     back = transformer(LAEA_SOUTH_PROJ, LONLAT_CODE)
-    if geom_polar.geom_type == "Point":
+    if isinstance(geom_polar, Point):
         lon, lat = transformer(SOUTH_POLAR_CODE, LONLAT_CODE).transform(geom_polar.x, geom_polar.y)
         return float(lon), float(lat)
     dense = shapely.segmentize(geom_polar, _DENSIFY_M)

@@ -464,8 +464,9 @@ def display_layers(data_dir: str | Path | None = None) -> list[DisplayLayer]:
     doc = json.loads(path.read_text())
     layers = []
     for e in doc["layers"]:
+        x0, y0, x1, y1 = (float(b) for b in e["bounds_m"])
         layers.append(DisplayLayer(
-            name=e["name"], file=e["file"], bounds_m=tuple(float(b) for b in e["bounds_m"]), title=e["title"],
+            name=e["name"], file=e["file"], bounds_m=(x0, y0, x1, y1), title=e["title"],
             units=e["units"], legend=e["legend"], source=e["source"], resolution_m=float(e["resolution_m"]),
             licence=e["licence"], note=e["note"], path=out / "display" / e["file"]))
     return layers
