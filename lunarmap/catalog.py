@@ -258,7 +258,7 @@ def _check_bounds(bounds: Any, label: str) -> tuple[float, float, float, float] 
           and all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds))
     if not ok or not (bounds[0] < bounds[2] and bounds[1] < bounds[3]):
         raise CatalogError(f"{label}: 'bounds_m' must be [minx, miny, maxx, maxy] with min < max (got {bounds!r}).")
-    return tuple(float(b) for b in bounds)
+    return (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3]))
 
 
 def _check_file(file: str, label: str) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import shapely
 from pyproj import Geod
-from shapely.geometry import Polygon
+from shapely.geometry import Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from .crs import LAEA_SOUTH_PROJ, LONLAT_CODE, MOON_RADIUS_M, SOUTH_POLAR_CODE, lonlat_to_polar, transformer
@@ -134,20 +134,29 @@ def forward_lonlat(lon_deg: Any, lat_deg: Any, azimuth_deg: Any, distance_m_: An
     """End points (lon -180..180, lat in degrees) of great-circle paths on the Moon sphere, in closed form.
 
     The same points as :func:`forward` (the geodesic on a sphere is the great circle), for large arrays at a
-    fraction of the cost (plain numpy trigonometry); no back azimuth.
+    fraction of the cost (plain numpy trigonometry); no back azimuth. Computed with unit vectors: the end
+    point is ``cos(d) p + sin(d) (cos(az) north + sin(az) east)``, with north and east at the start taken
+    from its longitude, so a start exactly at a pole follows pyproj's convention (from the south pole at
+    longitude L, azimuth A leads along longitude L + A) instead of dividing zero by zero.
 
     >>> lon, lat = forward_lonlat(0.0, -89.0, 180.0, 30_323.35)   # 1 degree of arc towards the pole: the pole
     >>> round(float(lat), 6)
     -90.0
+    >>> [round(float(v), 6) for v in forward_lonlat(20.0, -90.0, 135.0, 30_323.35)]   # from the pole: 1 deg out
+    [155.0, -89.0]
     """
     lon1, lat1 = np.radians(np.asarray(lon_deg, dtype=float)), np.radians(np.asarray(lat_deg, dtype=float))
     az = np.radians(np.asarray(azimuth_deg, dtype=float))
     delta = np.asarray(distance_m_, dtype=float) / MOON_RADIUS_M
     sin_lat1, cos_lat1 = np.sin(lat1), np.cos(lat1)
     sin_d, cos_d = np.sin(delta), np.cos(delta)
-    sin_lat2 = np.clip(sin_lat1 * cos_d + cos_lat1 * sin_d * np.cos(az), -1.0, 1.0)
-    lat2 = np.arcsin(sin_lat2)
-    lon2 = lon1 + np.arctan2(np.sin(az) * sin_d * cos_lat1, cos_d - sin_lat1 * sin_lat2)
+    # In the start meridian's plane: "out" is horizontal towards longitude lon1, "up" the polar axis;
+    # "east" is horizontal towards lon1 + 90 deg.
+    out = cos_d * cos_lat1 - sin_d * np.cos(az) * sin_lat1
+    up = cos_d * sin_lat1 + sin_d * np.cos(az) * cos_lat1
+    east = sin_d * np.sin(az)
+    lat2 = np.arctan2(up, np.hypot(out, east))
+    lon2 = lon1 + np.arctan2(east, out)
     lon2 = (np.degrees(lon2) + 180.0) % 360.0 - 180.0
     return lon2, np.degrees(lat2)
 
@@ -330,7 +339,7 @@ def to_polar(geom_lonlat: BaseGeometry, what: str = "geometry", densify_deg: flo
             rings = [lonlat_ring_to_polar(shapely.get_coordinates(r), what, densify_deg) for r in [poly.exterior, *poly.interiors]]
             return Polygon(rings[0], rings[1:])
         polys = [part(p) for p in shapely.get_parts(geom_lonlat)]
-        out = polys[0] if geom_lonlat.geom_type == "Polygon" else shapely.MultiPolygon(polys)
+        out: BaseGeometry = polys[0] if geom_lonlat.geom_type == "Polygon" else shapely.MultiPolygon(polys)
         if not out.is_valid or out.is_empty:
             raise GeometryError(
                 f"{what}: polygon is invalid ({shapely.is_valid_reason(out)}) with its edges read the short way "
@@ -356,6 +365,7 @@ def to_polar(geom_lonlat: BaseGeometry, what: str = "geometry", densify_deg: flo
         # exact vertices read back from lon/lat can sit a rounding error off an edge they
         # lay on. Snapping to a micrometre grid and buffer(0) remove such cuts and spikes;
         # a genuine crossing changes the area and is refused below.
+        cleaned: BaseGeometry
         try:
             cleaned = shapely.set_precision(out, 1e-6).buffer(0)
         except shapely.errors.GEOSException:
@@ -381,7 +391,7 @@ def centroid_lonlat(geom_polar: BaseGeometry) -> tuple[float, float]:
     """
     t = transformer(SOUTH_POLAR_CODE, LAEA_SOUTH_PROJ)
     back = transformer(LAEA_SOUTH_PROJ, LONLAT_CODE)
-    if geom_polar.geom_type == "Point":
+    if isinstance(geom_polar, Point):
         lon, lat = transformer(SOUTH_POLAR_CODE, LONLAT_CODE).transform(geom_polar.x, geom_polar.y)
         return float(lon), float(lat)
     dense = shapely.segmentize(geom_polar, _DENSIFY_M)

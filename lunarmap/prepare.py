@@ -53,10 +53,10 @@ from .rasters import (
     SOURCE_DEM,
     SOURCE_DEM_5M,
     SOURCE_DEM_POLAR,
-    SOURCE_WAC,
     SOURCE_MOSAIC,
     SOURCE_PSR,
     SOURCE_PSR_POLYGONS,
+    SOURCE_WAC,
     open_raster,
 )
 from .terrain import hillshade, scale_factor_grid, slope_deg
@@ -469,8 +469,9 @@ def display_layers(data_dir: str | Path | None = None) -> list[DisplayLayer]:
     doc = json.loads(path.read_text())
     layers = []
     for e in doc["layers"]:
+        x0, y0, x1, y1 = (float(b) for b in e["bounds_m"])
         layers.append(DisplayLayer(
-            name=e["name"], file=e["file"], bounds_m=tuple(float(b) for b in e["bounds_m"]), title=e["title"],
+            name=e["name"], file=e["file"], bounds_m=(x0, y0, x1, y1), title=e["title"],
             units=e["units"], legend=e["legend"], source=e["source"], resolution_m=float(e["resolution_m"]),
             licence=e["licence"], note=e["note"], path=out / "display" / e["file"]))
     return layers

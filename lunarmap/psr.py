@@ -349,7 +349,10 @@ def psr_area_in(geom_polar: BaseGeometry, data_dir: str | Path | None = None) ->
     return _area_in_many([_check_polygon(geom_polar, "psr_area_in")], data_dir)[0]
 
 
-def _grid_sums(geoms: list[BaseGeometry | None], root: Path) -> tuple[list[tuple | None], float, str]:
+_GridSums = tuple[float, float, int, np.ndarray]
+
+
+def _grid_sums(geoms: list[BaseGeometry | None], root: Path) -> tuple[list[_GridSums | None], float, str]:
     """(PSR km2, valid km2, outline count, outline ids) of each polygon on the 60 m grid, with its resolution and name.
 
     None for a polygon off the grid or on no valid pixel; ``None`` polygons are skipped.
@@ -362,11 +365,11 @@ def _grid_sums(geoms: list[BaseGeometry | None], root: Path) -> tuple[list[tuple
             raise RasterError(f"PSR outline-id grid {ids_path} is not on the PSR grid {mask_path}; "
                               "prepare again (python -m lunarmap prepare --force).")
         res, product = raster_resolution_m(ds), mask_path.stem
-        wins = [window_for_bounds(ds, tuple(g.bounds)) if g is not None else None for g in geoms]
+        wins = [window_for_bounds(ds, g.bounds) if g is not None else None for g in geoms]
         read = _reader(ds, wins)
-        out: list[tuple[float, float, int] | None] = []
+        out: list[_GridSums | None] = []
         for geom, win in zip(geoms, wins, strict=True):
-            if win is None:
+            if win is None or geom is None:
                 out.append(None)
                 continue
 
@@ -421,13 +424,14 @@ def _combined_area_in_many(geoms: list[BaseGeometry], root: Path, official: Offi
             continue
         psr_km2, res, product = float(off.psr_km2[i]), official_resolution_m(geom), OFFICIAL_PRODUCT
         psrs, grid_cov, small = set(off.indices[i].tolist()), 0.0, 0
-        if sums[i] is not None:
-            grid_cov = min(sums[i][1] / poly_km2[i], 1.0)
-            grid_only = sums[i][0] - (twice[i][0] if twice[i] is not None else 0.0)
+        grid, grid_twice = sums[i], twice[i]
+        if grid is not None:
+            grid_cov = min(grid[1] / poly_km2[i], 1.0)
+            grid_only = grid[0] - (grid_twice[0] if grid_twice is not None else 0.0)
             psr_km2 += max(grid_only, 0.0)
             # A grid outline sharing area with official ones is those PSRs; any other is a PSR of its own.
-            psrs |= set(official.partners_of(sums[i][3]).tolist())
-            small = int(np.count_nonzero(~np.isin(sums[i][3], official.link_grid_ids)))
+            psrs |= set(official.partners_of(grid[3]).tolist())
+            small = int(np.count_nonzero(~np.isin(grid[3], official.link_grid_ids)))
             res, product = max(res, grid_res), f"{OFFICIAL_PRODUCT} + {grid_product}"
         count = len(psrs) + small
         out.append(PsrStats(psr_km2, covered_km2, min(covered_km2 / poly_km2[i], 1.0), count, product, res,

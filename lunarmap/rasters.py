@@ -206,8 +206,9 @@ def _sample_grid(
     """
     if not 1 <= band <= grid.count:
         raise RasterError(f"band {band!r} does not exist in raster {grid.path} (it has bands 1..{grid.count}).")
-    if band == 1 and grid.band1 is not None:
-        return _sample_xy(grid, lon, lat, method, lambda rows, cols: grid.band1[rows, cols].astype(np.float64))
+    band1 = grid.band1
+    if band == 1 and band1 is not None:
+        return _sample_xy(grid, lon, lat, method, lambda rows, cols: band1[rows, cols].astype(np.float64))
     with open_raster(grid.path) as ds:
         return _sample_xy(grid, lon, lat, method, lambda rows, cols: _read_corners(ds, band, rows, cols))
 

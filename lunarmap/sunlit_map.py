@@ -90,7 +90,7 @@ def clip_view(x0: Any, y0: Any, x1: Any, y1: Any, edge_lat_deg: float = COVERAGE
     view = box(min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb))
     disc = Point(0.0, 0.0).buffer(coverage_radius_m(edge_lat_deg), quad_segs=128)
     clipped = view.intersection(disc)
-    if clipped.is_empty or clipped.area <= 0.0 or clipped.geom_type != "Polygon":
+    if not isinstance(clipped, Polygon) or clipped.is_empty or clipped.area <= 0.0:
         raise GeometryError(
             f"the view lies outside the data, which reaches from the pole to {abs(edge_lat_deg):g} S; "
             "pan the map back over the south polar region."

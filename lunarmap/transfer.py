@@ -23,7 +23,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from . import __version__
 from .catalog import Product
@@ -92,7 +92,7 @@ def copy_verified(product: Product, src: Path, target: Path, progress: ProgressC
                     f"{product.urls[0] if product.urls else 'a good mirror'}, or check the mirror"))
 
 
-def write_verified(product: Product, reader: BinaryIO, target: Path, progress: ProgressCallback | None,
+def write_verified(product: Product, reader: IO[bytes], target: Path, progress: ProgressCallback | None,
                    had_bad: bool = False, *, source: str, doing: str, advice: str) -> Transferred:
     """Stream ``reader`` to a temporary file beside ``target`` while hashing; move it in only if it matches ``product``.
 

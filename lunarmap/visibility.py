@@ -159,6 +159,7 @@ def time_window(start: Any, *, days: float | None = None, end: Any = None, step_
         if t1 <= t0:
             raise TimeWindowError(f"end {t1} is not after start {t0}; give an end date later than the start.")
     else:
+        assert days is not None   # exactly one of days and end, checked above
         try:
             d = float(days)
         except (TypeError, ValueError):

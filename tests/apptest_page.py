@@ -15,7 +15,12 @@ DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    """(autouse where imported) Clear Streamlit's caches around each test, so no page state leaks between tests."""
+    """(autouse where imported) Clear Streamlit's caches around each test, so no page state leaks between tests.
+
+    Terrain horizons stay remembered across tests (:func:`lunarmap.horizon.horizon_profiles` keys them by the
+    sites, the settings and the elevation files' times and sizes): the same inputs give the same horizon, so
+    keeping them leaks no state, and each page test no longer marches the rays of the default sites again.
+    """
     st.cache_data.clear()
     st.cache_resource.clear()
     yield

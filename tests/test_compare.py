@@ -28,6 +28,8 @@ from lunarmap.psr import psr_area_in
 from lunarmap.psr_official import OFFICIAL_PRODUCT, load_official
 from lunarmap.sites import Site, load_sites
 
+from . import cases
+
 GEOD = Geod(a=MOON_RADIUS_M, b=MOON_RADIUS_M)
 R = MOON_RADIUS_M
 CATALOG = load_sites()
@@ -50,10 +52,13 @@ def table(prepared_data_dir):
 @pytest.mark.parametrize(
     ("lon", "lat", "side"),
     [
-        (0.0, 0.0, "near side"),            # the mean sub-Earth point
+        (*cases.EQUATOR_0, "near side"),    # the mean sub-Earth point
         (180.0, 0.0, "far side"),
         (-180.0, -10.0, "far side"),        # the 180 meridian is an ordinary place
-        (0.0, -90.0, "limb"),               # the pole: 90 deg away, band 6.9 deg due south
+        (*cases.ON_180, "far side"),
+        (*cases.ON_MINUS_180, "far side"),
+        (*cases.SOUTH_POLE, "limb"),        # the pole: 90 deg away, band 6.9 deg due south
+        (*cases.SOUTH_POLE_OTHER_LON, "limb"),
         (82.0, 0.0, "near side"),           # due east the band is 90 +/- 7.9: 82.0 is inside the near side
         (82.2, 0.0, "limb"),
         (97.8, 0.0, "limb"),
@@ -76,7 +81,7 @@ def test_side_of_moon__band_and_distance_match_spherical_trigonometry():
     np.testing.assert_allclose(got.limb_band_deg, band, atol=1e-9)
 
 
-@pytest.mark.parametrize("bad", [0, -1.0, 500.5, float("nan"), float("inf"), "abc", None])
+@pytest.mark.parametrize("bad", [*cases.BAD_RADII_KM, 500.5])
 def test_check_radius_km__refuses_non_positive_absurd_or_non_numbers(bad):
     with pytest.raises(InvalidRadiusError, match=r"radius_km must be greater than 0 and at most 500 km \(got .*\); "
                                                  r"give the search radius around each site in kilometres, e.g. 20\."):

@@ -18,6 +18,7 @@ from lunarmap.crs import (
 )
 from lunarmap.errors import CRSError, LunarmapError
 
+from . import cases
 from .conftest import SHARED_DATA
 
 
@@ -26,6 +27,12 @@ def test_south_polar_is_stereographic_on_the_moon_sphere():
     assert crs.ellipsoid.semi_major_metre == MOON_RADIUS_M
     assert crs.ellipsoid.semi_minor_metre == MOON_RADIUS_M
     assert "stere" in crs.to_proj4() and "lat_0=-90" in crs.to_proj4()
+
+
+@pytest.mark.parametrize(("lon", "lat"), [cases.SOUTH_POLE, cases.SOUTH_POLE_OTHER_LON])
+def test_lonlat_to_polar__pole_is_the_origin_whatever_its_longitude(lon, lat):
+    x, y = lonlat_to_polar(lon, lat)
+    assert float(x) == pytest.approx(0.0, abs=1e-6) and float(y) == pytest.approx(0.0, abs=1e-6)
 
 
 def test_lonlat_to_polar__pole_is_origin_and_zero_meridian_is_plus_y():
@@ -37,14 +44,19 @@ def test_lonlat_to_polar__pole_is_origin_and_zero_meridian_is_plus_y():
     assert x[2] == pytest.approx(rho, rel=1e-12) and y[2] == pytest.approx(0.0, abs=1e-6)
 
 
-def test_polar_to_lonlat__round_trip_across_180_meridian():
-    lon = np.array([179.9, -179.9, 180.0, 0.0, -45.0])
-    lat = np.array([-60.0, -60.0, -41.6, -89.999, -45.0])
+@pytest.mark.parametrize(("lon", "lat"), [*cases.AWKWARD_POINTS, (0.0, -89.999), (-45.0, -45.0)])
+def test_polar_to_lonlat__round_trip_returns_the_same_place(lon, lat):
+    """Both signs of 180, 0..360 longitudes and the pole come back to the same place (the pole's longitude is free)."""
+    from lunarmap.geodesy import distance_m
+
     x, y = lonlat_to_polar(lon, lat)
     lon2, lat2 = polar_to_lonlat(x, y)
-    assert np.allclose(lat2, lat, atol=1e-9)
-    dlon = (lon2 - lon + 180.0) % 360.0 - 180.0
-    assert np.allclose(dlon, 0.0, atol=1e-7)
+    assert float(lat2) == pytest.approx(lat, abs=1e-9)
+    assert distance_m(lon, lat, float(lon2), float(lat2)) < 1e-5   # 10 micrometres
+    if lat > -90.0:
+        dlon = (float(lon2) - lon + 180.0) % 360.0 - 180.0
+        assert dlon == pytest.approx(0.0, abs=1e-7)
+        assert -180.0 <= float(lon2) <= 180.0
 
 
 @pytest.mark.parametrize(

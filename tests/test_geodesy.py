@@ -23,12 +23,15 @@ from lunarmap.geodesy import (
     distance_m,
     distance_matrix_m,
     forward,
+    forward_lonlat,
     geodesic_circle,
     inverse,
     lens_area_km2,
     to_polar,
     validate_lonlat,
 )
+
+from . import cases
 
 R = MOON_RADIUS_M
 GEOD = Geod(a=R, b=R)  # independent reference solver (Karney), not our code path
@@ -38,7 +41,35 @@ lats = st.floats(-90.0, 90.0, allow_nan=False)
 
 
 def test_distance_m__pole_to_89s_is_known_answer():
-    assert distance_m(0.0, -90.0, 0.0, -89.0) == pytest.approx(30_323.35, abs=0.01)
+    assert distance_m(*cases.SOUTH_POLE, 0.0, -89.0) == pytest.approx(30_323.35, abs=0.01)
+
+
+@pytest.mark.parametrize(("lon1", "lat1", "lon2", "lat2"), cases.POINT_PAIRS)
+def test_distance_m__awkward_pairs_agree_with_pyproj_geod(lon1, lat1, lon2, lat2):
+    """Exactly -90 (any longitude), both signs of 180, 0..360 longitudes, antipodes: pyproj's distance to 1 mm."""
+    _, _, ref = GEOD.inv(lon1, lat1, lon2, lat2)
+    assert distance_m(lon1, lat1, lon2, lat2) == pytest.approx(ref, abs=1e-3)
+    assert distance_m(lon2, lat2, lon1, lat1) == pytest.approx(ref, abs=1e-3)
+
+
+@pytest.mark.parametrize(("lon", "lat"), cases.AWKWARD_POINTS)
+@pytest.mark.parametrize("azimuth_deg", [0.0, 45.0, 90.0, 179.0, 181.0, 270.0, 359.9])
+def test_forward_lonlat__awkward_starts_agree_with_pyproj_geod(lon, lat, azimuth_deg):
+    """The closed-form end points match pyproj's, also from exactly the pole (azimuth A from longitude L leads
+    along L + A there) and from either side of 180."""
+    dist = np.array([10.0, 1_000.0, 100_000.0, 3_000_000.0])
+    got_lon, got_lat = forward_lonlat(np.full(4, lon), np.full(4, lat), np.full(4, azimuth_deg), dist)
+    ref_lon, ref_lat, _ = GEOD.fwd(np.full(4, lon), np.full(4, lat), np.full(4, azimuth_deg), dist)
+    assert np.all(distance_m(got_lon, got_lat, ref_lon, ref_lat) < 1e-6)
+    assert np.all((got_lon >= -180.0) & (got_lon < 180.0))
+
+
+@pytest.mark.parametrize(("lon1", "lat1", "lon2", "lat2"), cases.POINT_PAIRS)
+def test_inverse_azimuth_then_forward_lonlat_reaches_the_end(lon1, lat1, lon2, lat2):
+    """Azimuth and distance from :func:`inverse`, walked with :func:`forward_lonlat`, arrive (also from the pole)."""
+    inv = inverse(lon1, lat1, lon2, lat2)
+    lon, lat = forward_lonlat(lon1, lat1, inv.azimuth_deg, inv.distance_m)
+    assert distance_m(lon, lat, lon2, lat2) < 1e-3
 
 
 def test_distance_m__pole_to_89_5s_is_pi_r_over_360_for_any_longitude():
@@ -123,7 +154,8 @@ def test_distance_matrix_m__refuses_bad_latitude():
 
 @pytest.mark.parametrize(
     ("lon", "lat", "radius_km"),
-    [(0.0, -90.0, 10.0), (0.0, -90.0, 150.0), (180.0, -70.0, 50.0), (179.9, -45.0, 300.0), (-45.0, -89.0, 200.0), (32.3, -69.4, 500.0)],
+    [*cases.AWKWARD_CIRCLES, (180.0, -70.0, 50.0), (-45.0, -89.0, 200.0), (32.3, -69.4, 500.0),
+     pytest.param(*cases.SOUTH_POLE, cases.HUGE_RADIUS_KM, id="pole-5000km")],
 )
 def test_geodesic_circle__area_is_spherical_cap_within_0_1_percent(lon, lat, radius_km):
     circle = geodesic_circle(lon, lat, radius_km)
@@ -132,9 +164,21 @@ def test_geodesic_circle__area_is_spherical_cap_within_0_1_percent(lon, lat, rad
 
 
 def test_geodesic_circle__contains_pole_when_centred_near_it():
-    circle = geodesic_circle(129.78, -89.67, 13.0)
+    circle = geodesic_circle(*cases.NEAR_POLE, 13.0)
     assert circle.contains(Point(0.0, 0.0))
-    assert not geodesic_circle(129.78, -89.67, 9.0).contains(Point(0.0, 0.0))
+    assert not geodesic_circle(*cases.NEAR_POLE, 9.0).contains(Point(0.0, 0.0))
+
+
+def test_geodesic_circle__site_on_the_boundary_touches_it():
+    """A site exactly the radius away (the zone-touching-a-site case) lies on the outline, within 1 mm."""
+    from lunarmap.crs import lonlat_to_polar
+
+    (clon, clat), radius_km, az = cases.ZONE_TOUCHING_SITE
+    slon, slat = forward_lonlat(clon, clat, az, radius_km * 1_000.0)
+    assert distance_m(clon, clat, slon, slat) == pytest.approx(radius_km * 1_000.0, abs=1e-6)
+    site = Point(*(float(v) for v in lonlat_to_polar(slon, slat)))
+    circle = geodesic_circle(clon, clat, radius_km, n_vertices=360)
+    assert circle.exterior.distance(site) < 1e-3     # vertex at azimuth 0 within rounding
 
 
 def test_geodesic_circle__vertices_are_at_the_radius():
@@ -146,7 +190,7 @@ def test_geodesic_circle__vertices_are_at_the_radius():
     assert np.allclose(distance_m(179.5, -60.0, lon, lat), 40_000.0, atol=1e-3)
 
 
-@pytest.mark.parametrize("radius", [0, -1, 5000.1, float("nan"), "ten", None])
+@pytest.mark.parametrize("radius", cases.BAD_RADII_KM)
 def test_geodesic_circle__bad_radius_is_refused(radius):
     with pytest.raises(InvalidRadiusError, match=r"radius_km must be greater than 0 and at most 5000 \(got .*\); give the radius in kilometres"):
         geodesic_circle(0.0, -89.0, radius)
@@ -180,6 +224,30 @@ def test_area_km2__agrees_with_pyproj_geodesic_area_for_a_lonlat_quad():
     assert area_km2(to_polar(poly_ll)) == pytest.approx(abs(ref_m2) / 1e6, rel=1e-4)
 
 
+def _geod_area_km2(poly_lonlat: Polygon) -> float:
+    """pyproj's geodesic area of a lon/lat polygon densified along its lon/lat edges (longitudes unwrapped)."""
+    xy = np.asarray(poly_lonlat.exterior.coords)
+    lon = np.degrees(np.unwrap(np.radians(xy[:, 0])))
+    dense = np.asarray(shapely.segmentize(shapely.LineString(np.column_stack([lon, xy[:, 1]])), 0.01).coords)
+    area_m2, _ = GEOD.polygon_area_perimeter(dense[:, 0], dense[:, 1])
+    return abs(area_m2) / 1e6
+
+
+@pytest.mark.parametrize("poly", cases.AWKWARD_POLYGONS_LONLAT)
+def test_area_km2__awkward_lonlat_polygons_agree_with_pyproj_geod(poly):
+    """Caps round the pole (with and without an edge along -90), rings across 180, a pole vertex: pyproj's area."""
+    polar = to_polar(poly)
+    assert polar.is_valid
+    assert area_km2(polar) == pytest.approx(_geod_area_km2(poly), rel=1e-5)
+
+
+def test_area_km2__polygon_split_at_180_equals_the_whole():
+    """Two boxes touching along 180 (as GIS exports split them) have the area of the one box across 180."""
+    whole = Polygon([(179.0, -70.0), (181.0, -70.0), (181.0, -71.0), (179.0, -71.0)])
+    assert area_km2(to_polar(cases.MULTIPOLYGON_ACROSS_180_LONLAT)) == pytest.approx(area_km2(to_polar(whole)), rel=1e-6)
+    assert area_km2(to_polar(whole)) == pytest.approx(_geod_area_km2(whole), rel=1e-5)
+
+
 def test_area_km2__array_in_array_out():
     circles = np.array([geodesic_circle(0, -90, r) for r in (10, 20)], dtype=object)
     out = area_km2(circles)
@@ -187,9 +255,7 @@ def test_area_km2__array_in_array_out():
 
 
 def test_to_polar__polar_cap_written_in_lonlat_with_a_pole_edge():
-    lons_ = np.arange(-180, 181, 5.0)
-    ring = [(float(lon), -85.0) for lon in lons_] + [(180.0, -90.0), (-180.0, -90.0), (-180.0, -85.0)]
-    cap = to_polar(Polygon(ring))
+    cap = to_polar(cases.POLAR_CAP_85S_LONLAT)
     assert cap.is_valid and cap.contains(Point(0, 0))
     # Edges along -85 are straight in lon/lat (a parallel): the area is the cap to 85 S.
     assert area_km2(cap) == pytest.approx(cap_area_km2(np.radians(5.0) * R / 1000.0), rel=1e-4)
@@ -198,19 +264,18 @@ def test_to_polar__polar_cap_written_in_lonlat_with_a_pole_edge():
 
 
 def test_to_polar__self_intersecting_polygon_is_refused():
-    bowtie = Polygon([(0, -80), (10, -81), (10, -80), (0, -81)])
     with pytest.raises(GeometryError, match=r"zone: polygon is invalid \(Self-intersection.*\); fix the ring"):
-        to_polar(bowtie, "zone")
+        to_polar(cases.BOWTIE_LONLAT, "zone")
 
 
-def test_to_polar__empty_geometry_is_refused():
+@pytest.mark.parametrize("geom", cases.EMPTY_GEOMETRIES)
+def test_to_polar__empty_or_missing_geometry_is_refused(geom):
     with pytest.raises(GeometryError, match=r"thing: geometry is empty"):
-        to_polar(Polygon(), "thing")
+        to_polar(geom, "thing")
 
 
 def test_to_polar__crossing_180_meridian_with_continuous_longitudes():
-    poly = Polygon([(178, -60), (182, -60), (182, -61), (178, -61)])
-    polar = to_polar(poly)
+    polar = to_polar(cases.RING_CROSSING_180_CONTINUOUS_LONLAT)
     assert polar.is_valid
     # Width along 60.5 S about 4 degrees of longitude: 4 * pi/180 * R cos(60.5) ~ 59.8 km; height 1 deg ~ 30.3 km.
     assert area_km2(polar) == pytest.approx(59.8 * 30.32, rel=0.01)
@@ -221,6 +286,18 @@ def test_validate_lonlat__messages():
         validate_lonlat(0, 95.0, "site")
     with pytest.raises(GeometryError, match=r"site: longitude 360\.0 is outside the Moon's range \[-180, 360\)"):
         validate_lonlat(360.0, 0.0, "site")
+
+
+@pytest.mark.parametrize(("lon", "lat", "named"), cases.BAD_POINTS)
+def test_validate_lonlat__bad_points_name_the_value(lon, lat, named):
+    """Swapped lat/lon, just beyond the pole, 360, NaN, inf: refused, naming the coordinate and its value."""
+    with pytest.raises(GeometryError, match=rf"site: {named} is outside the Moon's range"):
+        validate_lonlat(lon, lat, "site")
+
+
+@pytest.mark.parametrize(("lon", "lat"), cases.AWKWARD_POINTS)
+def test_validate_lonlat__awkward_but_valid_points_pass(lon, lat):
+    validate_lonlat(lon, lat, "site")
 
 
 def test_polar_to_laea_m__matches_pyproj_everywhere_south_of_the_equator():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lunarmap.crs import MOON_RADIUS_M
-from lunarmap.errors import HorizonError, OutsideRasterError
+from lunarmap.errors import GeometryError, HorizonError, OutsideRasterError
 from lunarmap.geodesy import distance_m
 from lunarmap.horizon import (
     MOON_RELIEF_M,
@@ -19,6 +19,7 @@ from lunarmap.horizon import (
     ray_distances_m,
     smooth_horizon,
 )
+from tests import cases
 from tests.conftest import SHARED_DATA
 
 R = MOON_RADIUS_M
@@ -36,9 +37,10 @@ def ring_wall(centre, inner_m, outer_m, height_m):
 
 
 @pytest.mark.parametrize("mast_m", [0.5, 2.0, 10.0, 100.0])
-def test_horizon_profile__flat_sphere_gives_analytic_dip(mast_m):
-    """On a smooth sphere the skyline is the tangent: -arccos(R / (R + h)) in every direction."""
-    h = horizon_profile(40.0, -85.0, mast_m, sampler=flat, relief_range_m=(0.0, 0.0), resolution_m=(1.0, 50.0))
+@pytest.mark.parametrize(("lon", "lat"), [(40.0, -85.0), cases.SOUTH_POLE, cases.ON_MINUS_180, cases.LON_0_360])
+def test_horizon_profile__flat_sphere_gives_analytic_dip(mast_m, lon, lat):
+    """On a smooth sphere the skyline is the tangent: -arccos(R / (R + h)) in every direction, also at the pole."""
+    h = horizon_profile(lon, lat, mast_m, sampler=flat, relief_range_m=(0.0, 0.0), resolution_m=(1.0, 50.0))
     expected = -np.degrees(np.arccos(R / (R + mast_m)))
     assert h.azimuth_deg.size == 720 and h.azimuth_deg[1] == 0.5
     np.testing.assert_allclose(h.elevation_deg, expected, rtol=2e-3)
@@ -76,6 +78,29 @@ def test_horizon_max_distance_m__whole_moon_relief():
         R * (np.arccos((R - 9200) / R) + np.arccos((R - 9200) / (R + 10800))))
     assert 440_000 < horizon_max_distance_m(0.0) < 445_000
     assert MOON_RELIEF_M == (-9_200.0, 10_800.0)
+
+
+@pytest.mark.parametrize(("lon", "lat"), [cases.SOUTH_POLE, cases.SOUTH_POLE_OTHER_LON])
+def test_horizon_profile__at_exactly_the_pole_a_peak_is_seen_in_its_direction(lon, lat):
+    """From the pole written with longitude L, a peak on longitude P stands at azimuth P - L (pyproj's convention),
+    and only there: every ray leaves the pole in its own direction."""
+    peak = (30.0, -89.5)                              # 15.2 km from the pole
+
+    def one_peak(plon, plat):
+        return np.where(distance_m(peak[0], peak[1], plon, plat) < 2_000.0, 1_000.0, 0.0)
+
+    h = horizon_profile(lon, lat, 2.0, sampler=one_peak, relief_range_m=(0.0, 1_000.0), resolution_m=(50.0, 500.0),
+                        azimuth_step_deg=1.0)
+    toward = (peak[0] - lon) % 360.0
+    assert float(h.elevation_at(toward)) > 2.0         # atan(1 km / 15 km) less curvature: about 3.5 deg
+    away = np.abs((h.azimuth_deg - toward + 180.0) % 360.0 - 180.0) > 20.0
+    assert np.all(h.elevation_deg[away] < 0.0)
+
+
+@pytest.mark.parametrize(("lon", "lat", "named"), cases.BAD_POINTS)
+def test_horizon_profiles__bad_site_is_refused_naming_the_value(lon, lat, named):
+    with pytest.raises(GeometryError, match=rf"horizon site: {named} is outside"):
+        horizon_profiles([lon], [lat], sampler=flat, resolution_m=(1.0, 10.0))
 
 
 def test_ray_distances_m__steps_grow_and_stay_clamped():
@@ -147,3 +172,58 @@ def test_horizon_profile__sampler_wrong_shape():
 def test_horizon_profile__no_data_at_site():
     with pytest.raises(OutsideRasterError, match=r"no elevation data at site \(lon 0.0, lat -89.0\).*Fetch an elevation"):
         horizon_profile(0.0, -89.0, sampler=lambda lon, lat: np.full(np.shape(lon), np.nan), resolution_m=(1, 10))
+
+
+def _flat_moon(make_raster, height_m: float):
+    """A data folder whose only elevation product is a flat global lon/lat grid at ``height_m``."""
+    from lunarmap.crs import LONLAT
+    from lunarmap.rasters import SOURCE_DEM
+
+    path = make_raster(np.full((90, 180), height_m, "float32"), origin=(-180.0, 90.0), pixel_m=2.0, crs=LONLAT,
+                       name=SOURCE_DEM)
+    return path.parent
+
+
+def test_horizon_profiles__default_sampler_results_are_remembered_as_copies(make_raster, monkeypatch):
+    """Asking again with the same inputs returns equal horizons without sampling again; callers cannot alter them."""
+    from lunarmap import rasters
+
+    data_dir = _flat_moon(make_raster, 0.0)
+    first = horizon_profiles([10.0], [-80.0], 2.0, data_dir=data_dir, azimuth_step_deg=10.0)[0]
+    expected = first.elevation_deg.copy()
+    first.elevation_deg[:] = 99.0                       # a caller scribbling on its copy
+    calls = []
+    monkeypatch.setattr(rasters, "sample_elevation_m", lambda *a, **k: calls.append(1))
+    again = horizon_profiles([10.0], [-80.0], 2.0, data_dir=data_dir, azimuth_step_deg=10.0)[0]
+    assert not calls, "the remembered horizon is returned without sampling"
+    np.testing.assert_array_equal(again.elevation_deg, expected)
+    assert np.all(expected < 0)
+
+
+def test_horizon_profiles__changed_data_file_or_inputs_are_computed_afresh(make_raster):
+    """The key holds the elevation file's time and size and every input: a rewritten DEM gives its own answer."""
+    import os
+
+    data_dir = _flat_moon(make_raster, 0.0)
+    low = horizon_profiles([10.0], [-80.0], 2.0, data_dir=data_dir, azimuth_step_deg=10.0)[0]
+    higher_mast = horizon_profiles([10.0], [-80.0], 50.0, data_dir=data_dir, azimuth_step_deg=10.0)[0]
+    assert higher_mast.elevation_deg.max() < low.elevation_deg.min()
+    path = _flat_moon(make_raster, 500.0) / "lola_global_dem_0p35deg.tif"
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    raised = horizon_profiles([10.0], [-80.0], 2.0, data_dir=data_dir, azimuth_step_deg=10.0)[0]
+    assert raised.ground_m == pytest.approx(500.0) and low.ground_m == pytest.approx(0.0)
+
+
+def test_horizon_profiles__own_sampler_is_never_remembered():
+    calls = []
+
+    def counting(lon, lat):
+        calls.append(1)
+        return flat(lon, lat)
+
+    for _ in range(2):
+        horizon_profile(0.0, -89.0, sampler=counting, relief_range_m=(0.0, 0.0), resolution_m=(1.0, 50.0),
+                        azimuth_step_deg=10.0)
+    first = len(calls) // 2
+    assert first > 0 and len(calls) == 2 * first

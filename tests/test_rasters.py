@@ -19,6 +19,8 @@ from lunarmap.rasters import (
     sample_slope_deg,
 )
 
+from . import cases
+
 X0, Y0, PX = 75_000.0, 40_000.0, 60.0   # a grid about 85 km from the pole
 A, B, C = 120.0, 0.013, -0.021          # plane: z = A + B x + C y
 
@@ -104,6 +106,30 @@ def test_sample_raster__global_lonlat_grid_wraps_the_180_meridian(make_raster) -
     got = sample_raster(path, [179.75, -179.75, 180.0, 359.5], [-45.3, -45.3, -45.3, -45.3]).values
     # 359.5 E is -0.5 E, the centre of column 179.
     np.testing.assert_allclose(got, [0.75 * 359, 0.25 * 359, 0.5 * 359, 179.0], atol=1e-9)
+
+
+@pytest.mark.parametrize(("lon", "lat"), [cases.ON_180, cases.ON_MINUS_180])
+def test_sample_raster__global_lonlat_grid_same_value_at_plus_and_minus_180(make_raster, lon, lat) -> None:
+    """+180 and -180 are one meridian: half way between the last column (359) and the first (0)."""
+    cols = np.tile(np.arange(360, dtype="float64"), (180, 1))
+    path = make_raster(cols, origin=(-180.0, 90.0), pixel_m=1.0, crs=LONLAT)
+    assert float(sample_raster(path, lon, lat).values) == pytest.approx(0.5 * 359, abs=1e-9)
+
+
+@pytest.mark.parametrize(("lon", "lat"), [cases.SOUTH_POLE, cases.SOUTH_POLE_OTHER_LON])
+def test_sample_raster__polar_grid_at_exactly_the_pole_whatever_its_longitude(make_raster, lon, lat) -> None:
+    """The pole is the map origin for every longitude: bilinear on a plane there gives the plane's value at (0, 0)."""
+    rows, cols = np.mgrid[0:100, 0:100]
+    x, y = -3000.0 + PX * (cols + 0.5), 3000.0 - PX * (rows + 0.5)
+    path = make_raster((A + B * x + C * y).astype("float64"))          # 6 x 6 km centred on the pole
+    assert float(sample_raster(path, lon, lat).values) == pytest.approx(A, abs=1e-9)
+
+
+@pytest.mark.parametrize(("lon", "lat", "named"), cases.BAD_POINTS)
+def test_sample_raster__bad_points_are_refused_naming_the_value(make_raster, lon, lat, named) -> None:
+    path = _plane_raster(make_raster)
+    with pytest.raises(GeometryError, match=rf"{named} is outside the Moon's range"):
+        sample_raster(path, [lon], [lat])
 
 
 def test_sample_raster__global_lonlat_grid_reaches_the_pole(make_raster) -> None:

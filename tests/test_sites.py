@@ -12,6 +12,7 @@ from lunarmap.errors import LunarmapError, SiteCatalogError, UnknownSiteError
 from lunarmap.geodesy import cap_area_km2, distance_m
 from lunarmap.sites import DEFAULT_SITES_PATH, KINDS, load_sites, sites_frame
 
+from . import cases
 from .conftest import SHARED_DATA
 
 REQUIRED_IDS = {"chang-e-4", "chang-e-6", "chandrayaan-3", "ilrs"}
@@ -54,7 +55,7 @@ def test_catalogue__every_feature_has_fields_and_a_source(catalog):
 
 def test_landers_are_points_at_published_coordinates(catalog):
     # Published coordinates (lunar-data README): CNSA, LROC and ISRO positions.
-    expected = {"chang-e-4": (177.5991, -45.4446), "chang-e-6": (-153.9852, -41.6385), "chandrayaan-3": (32.319, -69.373)}
+    expected = {"chang-e-4": cases.CHANG_E_4, "chang-e-6": cases.CHANG_E_6, "chandrayaan-3": cases.CHANDRAYAAN_3}
     for sid, (lon, lat) in expected.items():
         site = catalog[sid]
         assert not site.is_region
@@ -151,12 +152,16 @@ def test_loader_refuses_bad_properties(tmp_path, doc, change, message):
     [
         ({"type": "Point", "coordinates": [10.0, -95.0]},
          r"feature #0 \(id 'chang-e-4'\): field 'latitude' has bad value -95\.0; latitude must be within \[-90, 90\]"),
+        ({"type": "Point", "coordinates": list(cases.SWAPPED_LATLON)},
+         r"feature #0 \(id 'chang-e-4'\): field 'latitude' has bad value 177\.5991; latitude must be within \[-90, 90\]"),
+        ({"type": "Point", "coordinates": [0.0, -90.000001]},
+         r"field 'latitude' has bad value -90\.000001; latitude must be within \[-90, 90\]"),
         ({"type": "Point", "coordinates": [360.0, -45.0]},
          r"feature #0 \(id 'chang-e-4'\): field 'longitude' has bad value 360\.0; longitude must be within \[-180, 360\)"),
         ({"type": "Point", "coordinates": []},
          r"feature #0 \(id 'chang-e-4'\): field 'geometry' has bad value .*; the geometry is empty"),
         (None, r"feature #0 \(id 'chang-e-4'\): field 'geometry' has bad value None; give a Point or Polygon"),
-        ({"type": "Polygon", "coordinates": [[[0, -80], [10, -81], [10, -80], [0, -81], [0, -80]]]},
+        (cases.BOWTIE_GEOJSON,
          r"feature #0 \(id 'chang-e-4'\): field 'geometry' is invalid: .*polygon is invalid \(Self-intersection"),
         ({"type": "LineString", "coordinates": [[0, -80], [1, -81]]},
          r"field 'geometry' has bad value 'LineString'; use a Point for a site or a Polygon for a region\."),

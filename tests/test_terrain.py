@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from affine import Affine
 
-from lunarmap.crs import MOON_RADIUS_M
+from lunarmap.crs import MOON_RADIUS_M, lonlat_to_polar
 from lunarmap.errors import RasterError
 from lunarmap.terrain import (
     hillshade,
@@ -16,6 +16,8 @@ from lunarmap.terrain import (
     slope_deg,
     stereographic_scale_factor,
 )
+
+from . import cases
 
 
 def _plane(transform: Affine, shape: tuple[int, int], dz_dx: float, dz_dy: float) -> np.ndarray:
@@ -59,6 +61,14 @@ def test_slope_deg__stereographic_grid_true_on_the_sphere() -> None:
     plain = slope_deg(z, t)[1:-1, 1:-1]
     np.testing.assert_allclose(plain, np.degrees(np.arctan(1.0 / k0)), atol=1e-6)
     assert abs(plain.mean() - 45.0) > 2.0
+
+
+@pytest.mark.parametrize(("lon", "lat"), cases.AWKWARD_POINTS)
+def test_stereographic_scale_factor__awkward_points_match_2_over_1_plus_sin_lat(lon: float, lat: float) -> None:
+    """k = 2 / (1 + sin|lat|) wherever the point is written: 1 at the pole, 2 on the equator, same both sides of 180."""
+    x, y = lonlat_to_polar(lon, lat)
+    assert float(stereographic_scale_factor(x, y)) == pytest.approx(2.0 / (1.0 + np.sin(np.radians(abs(lat)))),
+                                                                     rel=1e-9)
 
 
 def test_stereographic_scale_factor__matches_latitude_formula() -> None:

@@ -17,6 +17,7 @@ from lunarmap.visibility import (
     site_visibility,
     time_window,
 )
+from tests import cases
 from tests.conftest import SHARED_DATA
 
 CRATER = (60.0, -88.5)
@@ -73,6 +74,24 @@ def test_crater_floor__dark_all_year():
     # The same spot on a smooth sphere is lit a good part of the time.
     smooth = site_visibility(*CRATER, "2025-01-01", days=365, step_hours=6, terrain=False)
     assert 0.3 < smooth.sunlit_fraction < 0.7
+
+
+def test_site_visibility__pole_with_any_longitude_sees_the_same_sun_and_earth():
+    """Exactly -90 written with two longitudes: the same Sun and Earth elevations and fractions (azimuths differ,
+    as the pole's "north" follows the longitude given)."""
+    a, b = (site_visibility(*p, "2025-01-01", days=30, step_hours=6, terrain=False)
+            for p in (cases.SOUTH_POLE, cases.SOUTH_POLE_OTHER_LON))
+    np.testing.assert_allclose(a.series.sun_el_deg, b.series.sun_el_deg, atol=1e-6)
+    np.testing.assert_allclose(a.series.earth_el_deg, b.series.earth_el_deg, atol=1e-6)
+    assert (a.sunlit_fraction, a.earth_fraction) == (b.sunlit_fraction, b.earth_fraction)
+    turn = (b.series.sun_az_deg - a.series.sun_az_deg) % 360.0
+    np.testing.assert_allclose(turn, turn[0], atol=1e-4)   # one fixed rotation between the two frames
+
+
+@pytest.mark.parametrize(("lon", "lat", "named"), cases.BAD_POINTS)
+def test_site_visibility__bad_site_is_refused_naming_the_value(lon, lat, named):
+    with pytest.raises(GeometryError, match=rf"site: {named} is outside"):
+        site_visibility(lon, lat, "2025-01-01", days=1, terrain=False)
 
 
 def test_site_visibility__states_follow_the_disc():
