@@ -47,6 +47,7 @@ from lunarmap.errors import (
     UnknownProductError,
     UnknownSiteError,
     ZoneError,
+    ZoneRadiusError,
 )
 
 __all__ = ["ErrorDisplay", "ERROR_DISPLAY", "UNEXPECTED", "display_for", "error_words", "log_error", "show_error"]
@@ -78,6 +79,7 @@ ERROR_DISPLAY: tuple[ErrorDisplay, ...] = (
     ErrorDisplay(UnknownFeatureError, "warning", "Not found", logging.INFO),
     ErrorDisplay(UnknownSiteError, "warning", "Unknown site", logging.INFO),
     ErrorDisplay(UnknownProductError, "error", "Unknown data product"),
+    ErrorDisplay(ZoneRadiusError, "warning", "Zone radius not allowed", logging.INFO),
     ErrorDisplay(InvalidRadiusError, "warning", "Radius not allowed", logging.INFO),
     ErrorDisplay(TimeWindowError, "warning", "Time window not allowed", logging.INFO),
     ErrorDisplay(EphemerisError, "warning", "Outside the ephemeris", logging.INFO),
@@ -155,7 +157,7 @@ def show_error(err: BaseException, what: str | None = None, *, where: Any = None
     (``st.sidebar``, a column) to show it in, else the current one. Every part is escaped: the page shows
     the words as they are, never as Markdown or HTML.
     """
-    from .page import md_text   # page imports this module: imported here, when first needed
+    from .page import md_text  # page imports this module: imported here, when first needed
 
     log_error(err, what, _stacklevel=3)
     row = display_for(err)

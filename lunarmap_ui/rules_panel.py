@@ -14,7 +14,7 @@ from lunarmap.errors import LunarmapError
 from lunarmap.sizing_rules import all_rules, make_rule, resize_by_rule
 from lunarmap.zones import MAX_RADIUS_KM, MIN_RADIUS_KM
 
-from .zone_state import current_zones, notice, own_rules, set_zones
+from .zone_state import current_zones, notice_error, own_rules, set_zones
 
 __all__ = ["rules_part"]
 
@@ -25,7 +25,7 @@ def _add_rule() -> None:
         rule = make_rule(ss.get("zr_label", ""), ss.get("zr_radius"), ss.get("zr_formula", ""), ss.get("zr_source", ""),
                          ss.get("zr_link", ""))
     except LunarmapError as err:
-        notice(f"The sizing rule was not added: {err}")
+        notice_error(err, "The sizing rule was not added")
         return
     set_zones(current_zones(), f"Added the sizing rule {rule.label!r} ({rule.radius_km:g} km): choose it for a "
                                "circle under 'Add a zone exactly'.", rules=own_rules() + (rule,))
@@ -41,7 +41,7 @@ def _change_rule() -> None:
         rule = make_rule(old.label, ss.get("zr_change_radius"), old.formula, old.source, old.link, key=old.key)
         zones, n = resize_by_rule(current_zones(), rule)
     except LunarmapError as err:
-        notice(f"The sizing rule was not changed: {err}")
+        notice_error(err, "The sizing rule was not changed")
         return
     set_zones(zones, f"The rule {rule.label!r} is now {rule.radius_km:g} km: {n} zone(s) sized by it were resized "
                      "round the same centres (Undo brings the old radius back).",

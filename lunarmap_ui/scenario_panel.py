@@ -16,6 +16,7 @@ from lunarmap.scenarios import format_saved, scenario_gpkg_bytes
 from lunarmap.zonecheck import csv_text, report_rows
 from lunarmap.zones import Zone, ZoneReport, zones_to_geojson
 
+from .errors import show_error
 from .page import md_text
 
 #: Session key of the "number a taken name" choice (refuse by default).
@@ -28,6 +29,7 @@ from .zone_state import (
     current_zones,
     fingerprint,
     notice,
+    notice_error,
     own_rules,
     set_zones,
     store,
@@ -44,7 +46,7 @@ def open_scenario(sid: str, replace_query: bool = True) -> None:
         zones, problems = db.load_checked(sid)
         rules = db.rules(sid)
     except LunarmapError as err:
-        notice(f"The scenario could not be opened: {err}")
+        notice_error(err, "The scenario could not be opened")
         return
     if problems:
         set_zones(zones, f"Opened the scenario {info.name!r} with {len(zones)} zones; {len(problems)} damaged "
@@ -83,7 +85,7 @@ def _save(as_new: bool) -> None:
         info = db.info(sid)
         stamp = info.saved_utc
     except LunarmapError as err:
-        notice(f"The scenario was not saved: {err}")
+        notice_error(err, "The scenario was not saved")
         return
     numbered = info.name != name
     name = info.name
@@ -127,7 +129,7 @@ def scenarios_part() -> None:
     try:
         saved = store().list()
     except LunarmapError as err:
-        st.warning(f"The scenario database cannot be read: {md_text(err)}")
+        show_error(err, "The scenario database cannot be read")
         return
     if not saved:
         st.caption("No saved scenarios yet.")
@@ -149,7 +151,7 @@ def scenarios_part() -> None:
         try:
             name = store().rename(sid, name, number_if_taken=bool(st.session_state.get(K_NUMBER_NAMES)))
         except LunarmapError as err:
-            notice(f"The scenario was not renamed: {err}")
+            notice_error(err, "The scenario was not renamed")
             return
         cur = st.session_state.get(K_SCENARIO)
         if cur and cur["id"] == sid:
@@ -166,7 +168,7 @@ def scenarios_part() -> None:
             name = store().info(sid).name
             store().delete(sid)
         except LunarmapError as err:
-            notice(f"The scenario was not deleted: {err}")
+            notice_error(err, "The scenario was not deleted")
             return
         cur = st.session_state.get(K_SCENARIO)
         if cur and cur["id"] == sid:

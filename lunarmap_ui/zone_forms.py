@@ -11,10 +11,10 @@ from typing import Any
 
 import streamlit as st
 
-from lunarmap.errors import LunarmapError
+from lunarmap.errors import LunarmapError, ZoneError
 from lunarmap.scenarios import scenario_from_gpkg_bytes
-from lunarmap.sizing_rules import all_rules, merged_rules, rule_text, rules_from_geojson
 from lunarmap.sites import SiteCatalog
+from lunarmap.sizing_rules import all_rules, merged_rules, rule_text, rules_from_geojson
 from lunarmap.zone_swap import SwappedCoordinatesError, check_not_swapped
 from lunarmap.zones import (
     SIZING_RULES,
@@ -32,6 +32,7 @@ from .zone_state import (
     new_owner,
     next_name,
     notice,
+    notice_error,
     offer_swap,
     own_rules,
     refuse_polygon,
@@ -121,7 +122,7 @@ def circle_form(catalog: SiteCatalog) -> None:
         offer_swap(err, name, owner, {"rule": rule, **meta}, radius_km=float(radius))
         st.rerun()
     except LunarmapError as err:
-        notice(f"The circle zone was not added: {err}")
+        notice_error(err, "The circle zone was not added")
         st.rerun()
     set_zones(zones + [zone], f"Added {zone.name} ({zone.area_km2:,.3f} km²).")
     st.rerun()
@@ -143,7 +144,7 @@ def parse_vertices(text: str) -> list[tuple[float, float]]:
             continue
         m = _VERTEX.match(line)
         if not m:
-            raise ValueError(f"line {n} ({line.strip()[:40]!r}) is not 'longitude, latitude' in degrees; "
+            raise ZoneError(f"line {n} ({line.strip()[:40]!r}) is not 'longitude, latitude' in degrees; "
                              "write one vertex per line, e.g. '15.5, -89.2'.")
         out.append((float(m.group(1)), float(m.group(2))))
     return out
@@ -164,8 +165,8 @@ def polygon_form() -> None:
     owner = meta.pop("owner")
     try:
         verts = parse_vertices(text)
-    except ValueError as err:
-        notice(f"The polygon zone was not added: {err}")
+    except ZoneError as err:
+        notice_error(err, "The polygon zone was not added")
         st.rerun()
     try:
         check_not_swapped(name, verts)
@@ -177,7 +178,7 @@ def polygon_form() -> None:
         refuse_polygon(err, name, owner, {"rule": rule, **meta})
         st.rerun()
     except LunarmapError as err:
-        notice(f"The polygon zone was not added: {err}")
+        notice_error(err, "The polygon zone was not added")
         st.rerun()
     set_zones(zones + [zone], f"Added {zone.name} ({zone.area_km2:,.3f} km²).")
     st.rerun()
@@ -206,10 +207,10 @@ def import_form() -> None:
             rules = rules_from_geojson(data)
     except SelfIntersectionError as err:
         refuse_polygon(err, "Imported zone", owner or DEFAULT_OWNER, {"rule": f"imported from {label}"})
-        notice(f"Nothing was imported from {label}: {err}")
+        notice_error(err, f"Nothing was imported from {label}")
         st.rerun()
     except LunarmapError as err:
-        notice(f"Nothing was imported from {label}: {err}")
+        notice_error(err, f"Nothing was imported from {label}")
         st.rerun()
     zones = current_zones()
     fresh = with_fresh_ids(imported, (z.id for z in zones))

@@ -13,7 +13,7 @@ from lunarmap.errors import LunarmapError
 from lunarmap.zones import circle_zone, polygon_zone, repair_summary, repaired_zones
 
 from .page import md_text
-from .zone_state import K_ZONE_NOTICE, K_ZONE_REPAIR, K_ZONE_SWAP, current_zones, notice, set_zones
+from .zone_state import K_ZONE_NOTICE, K_ZONE_REPAIR, K_ZONE_SWAP, current_zones, notice_error, set_zones
 
 __all__ = ["repair_offer", "swap_offer"]
 
@@ -25,7 +25,7 @@ def _accept_repair() -> None:
     try:
         added = repaired_zones(pending["repaired"], pending["name"], pending["owner"], pending["meta"])
     except LunarmapError as err:
-        notice(f"The repaired shape could not be used either: {err}")
+        notice_error(err, "The repaired shape could not be used either")
         return
     st.session_state[K_ZONE_REPAIR] = None
     set_zones(current_zones() + added, f"Added the repaired shape as {len(added)} zone(s).")
@@ -59,7 +59,7 @@ def _add_reading(which: str) -> None:
         else:
             zone = polygon_zone(pending["name"], pending["owner"], list(reading.vertices_lonlat), **meta)
     except LunarmapError as err:
-        notice(f"That reading could not be added either: {err}")
+        notice_error(err, "That reading could not be added either")
         return
     st.session_state[K_ZONE_SWAP] = None
     how = "with latitude and longitude swapped" if which == "swapped" else "as typed"

@@ -17,7 +17,11 @@ from lunarmap.scenarios import ScenarioStore
 from lunarmap.zone_swap import SwappedCoordinatesError
 from lunarmap.zones import SelfIntersectionError, Zone, ZoneReport
 
+from .errors import display_for, error_words, show_error
+from .page import md_text
+
 __all__ = [
+    "notice_error", "notice_text", "show_notice",
     "K_ZONES", "K_ZONES_UNDO", "K_ZONE_NOTICE", "K_ZONE_REPAIR", "K_ZONE_SWAP", "K_RULES", "offer_swap",
     "own_rules", "K_SCENARIO", "K_QUERY_OPENED", "K_NEW_OWNER",
     "K_NEW_PURPOSE", "K_SCENARIO_NAME", "K_ANALYSIS", "K_ACK", "QUERY_KEY", "DEFAULT_OWNER", "store", "init_zone_state",
@@ -131,6 +135,32 @@ def notice(text: str, level: str = "warning") -> None:
     st.session_state[K_ZONE_NOTICE] = {"level": level, "text": text}
 
 
+def notice_error(err: BaseException, what: str) -> None:
+    """Show ``err`` (through the error table, :func:`lunarmap_ui.errors.show_error`) after ``what`` on the next rerun.
+
+    The error object is kept, not its text: the table decides how it is shown and logged.
+    """
+    st.session_state[K_ZONE_NOTICE] = {"level": display_for(err).how, "text": what, "error": err}
+
+
+def notice_text(note: dict | None) -> str:
+    """A notice's plain words: its text, and the error's words when it holds one ("" for no notice)."""
+    if not note:
+        return ""
+    err = note.get("error")
+    return note["text"] if err is None else f"{note['text']}: {error_words(err)}"
+
+
+def show_notice(note: dict | None) -> None:
+    """Show a notice kept by :func:`notice` or :func:`notice_error` (text as text, never Markdown)."""
+    if not note:
+        return
+    if note.get("error") is not None:
+        show_error(note["error"], note["text"])
+    else:
+        getattr(st, note["level"])(md_text(note["text"]))
+
+
 def next_name(zones: list[Zone]) -> str:
     """"Zone N": the first number not taken."""
     used = {z.name for z in zones}
@@ -153,8 +183,8 @@ def new_owner() -> str:
 def refuse_polygon(err: SelfIntersectionError, name: str, owner: str, meta: dict[str, Any]) -> None:
     """Keep a refused self-intersecting polygon's repair on offer, and say why it was refused."""
     st.session_state[K_ZONE_REPAIR] = {"name": name, "owner": owner, "meta": meta, "repaired": err.repaired,
-                                       "message": str(err)}
-    notice(str(err))
+                                       "message": error_words(err)}
+    notice_error(err, "The polygon was not added")
 
 
 
@@ -165,4 +195,4 @@ def offer_swap(err: SwappedCoordinatesError, name: str, owner: str, meta: dict[s
     st.session_state[K_ZONE_SWAP] = {"name": name, "owner": owner, "meta": meta, "radius_km": radius_km,
                                      "as_typed": err.as_typed, "swapped": err.swapped,
                                      "can_add_as_typed": err.can_add_as_typed}
-    notice(str(err))
+    notice_error(err, "Check the coordinates")

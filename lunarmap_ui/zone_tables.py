@@ -16,8 +16,9 @@ from lunarmap.geodesy import centroid_lonlat
 from lunarmap.sites import SiteCatalog
 from lunarmap.zones import circle_zone, pair_reason, with_attributes
 
+from .errors import error_words
 from .page import fly_to, md_text
-from .zone_state import K_SHOW_ZONE, K_TABLE_VERSION, ZonesView, current_zones, notice, set_zones
+from .zone_state import K_SHOW_ZONE, K_TABLE_VERSION, ZonesView, current_zones, notice, notice_error, set_zones
 
 __all__ = ["MAX_PAIR_ROWS", "conflict_tables", "apply_table_edits", "table_key"]
 
@@ -36,7 +37,7 @@ def _show_zone() -> None:
     try:
         fly_to(lon, lat, max(width_km, 2.0))
     except LunarmapError as err:
-        notice(f"The map cannot show {zone.name}: {err}")
+        notice_error(err, f"The map cannot show {zone.name}")
 
 
 def _pct(x: float) -> float | None:
@@ -88,7 +89,7 @@ def apply_table_edits() -> None:
             zones[i] = z
             applied += 1
         except LunarmapError as err:
-            refused.append(str(err))
+            refused.append(error_words(err))
     deleted = {int(r) for r in (state.get("deleted_rows") or [])}
     zones = [z for i, z in enumerate(zones) if i not in deleted]
     if applied or deleted:

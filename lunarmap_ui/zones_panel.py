@@ -25,8 +25,8 @@ import streamlit as st
 
 from lunarmap.errors import LunarmapError
 from lunarmap.sites import SiteCatalog
-from lunarmap.zonecheck import psr_measure
 from lunarmap.zone_layers import map_pieces, repair_layers
+from lunarmap.zonecheck import psr_measure
 from lunarmap.zones import (
     MAX_ZONE_PAIRS,
     SelfIntersectionError,
@@ -38,6 +38,7 @@ from lunarmap.zones import (
 )
 
 from . import notification_panel, rules_panel, scenario_panel, zone_forms, zone_offers, zone_tables
+from .errors import error_words, log_error
 from .map_component import trigger_value
 from .page import K_MAP, md_text
 from .zone_state import (
@@ -58,8 +59,10 @@ from .zone_state import (
     new_owner,
     next_name,
     notice,
+    notice_error,
     refuse_polygon,
     set_zones,
+    show_notice,
     undo,
 )
 
@@ -82,7 +85,7 @@ def on_draw() -> None:
         refuse_polygon(err, name, owner, {"rule": "drawn on the map", **meta})
         return
     except (LunarmapError, KeyError, TypeError, ValueError) as err:
-        notice(f"The drawn zone was not added: {err}")
+        notice_error(err, "The drawn zone was not added")
         return
     st.session_state[K_ZONE_REPAIR] = None
     set_zones(zones + [zone], f"Added {zone.name} ({zone.area_km2:,.2f} km²).")
@@ -102,7 +105,7 @@ def on_edit() -> None:
     try:
         new = zone_after_edit(zones[idx], value)
     except (LunarmapError, KeyError, TypeError, ValueError) as err:
-        notice(f"The edit of {zones[idx].name} was not applied (the zone is unchanged): {err}")
+        notice_error(err, f"The edit of {zones[idx].name} was not applied (the zone is unchanged)")
         return
     zones[idx] = new
     set_zones(zones, f"Updated {new.name} ({new.area_km2:,.2f} km²).")
@@ -135,7 +138,8 @@ def _analysis(zones: list[Zone], catalog: SiteCatalog, data_dir: Path) -> tuple:
             report = analyse_zones(zones, list(catalog), psr_km2=measure, psr_total_km2=total,
                                    max_pairs=MAX_ZONE_PAIRS)
         except LunarmapError as err:
-            report, status = None, f"the analysis failed: {err}"
+            log_error(err, "zone analysis")
+            report, status = None, "the analysis failed: " + error_words(err)
     result = (report, status, map_pieces(zones, report))
     st.session_state[K_ANALYSIS] = (key, result)
     return result
@@ -188,18 +192,14 @@ def zones_summary(view: ZonesView) -> None:
 
 def _summary_notice() -> None:
     """The last zone action's message beside the map too (a refusal is not missed), with Undo at hand."""
-    note = st.session_state.get(K_ZONE_NOTICE)
-    if note:
-        getattr(st, note["level"])(md_text(note["text"]))
+    show_notice(st.session_state.get(K_ZONE_NOTICE))
     st.button("Undo the last zone change", key="zones_undo_summary", on_click=_undo,
               disabled=not st.session_state.get(K_ZONES_UNDO))
 
 
 # ----------------------------------------------------------------- the section
 def _show_notice() -> None:
-    notice = st.session_state.get(K_ZONE_NOTICE)
-    if notice:
-        getattr(st, notice["level"])(md_text(notice["text"]))
+    show_notice(st.session_state.get(K_ZONE_NOTICE))
 
 
 def _undo() -> None:

@@ -208,26 +208,19 @@ def error_path_violations(path: Path) -> list[str]:
 
 ROUTED = ["dashboard.py", "lunarmap_ui/compare_panel.py", "lunarmap_ui/sunlit_panel.py",
           "lunarmap_ui/visibility_panel.py", "lunarmap_ui/notification_panel.py", "lunarmap_ui/page.py",
-          "lunarmap_ui/map_component.py", "lunarmap_ui/static_files.py"]
-#: Not yet routed through show_error (being restructured); the strict xfail fails once they are: then move them up.
-PENDING = ["lunarmap_ui/zones_panel.py", "lunarmap_ui/zone_state.py", "lunarmap_ui/scenario_panel.py",
-           "lunarmap_ui/zone_forms.py"]
+          "lunarmap_ui/map_component.py", "lunarmap_ui/static_files.py", "lunarmap_ui/zones_panel.py",
+          "lunarmap_ui/zone_state.py", "lunarmap_ui/scenario_panel.py", "lunarmap_ui/zone_forms.py",
+          "lunarmap_ui/zone_tables.py", "lunarmap_ui/zone_offers.py", "lunarmap_ui/rules_panel.py"]
 
 
 def test_every_ui_module_is_checked():
-    listed = set(ROUTED) | set(PENDING) | {"lunarmap_ui/errors.py", "lunarmap_ui/__init__.py"}
+    listed = set(ROUTED) | {"lunarmap_ui/errors.py", "lunarmap_ui/__init__.py"}
     present = {"dashboard.py"} | {f"lunarmap_ui/{p.name}" for p in (ROOT / "lunarmap_ui").glob("*.py")}
     assert present == listed
 
 
 @pytest.mark.parametrize("module", ROUTED)
 def test_module_shows_errors_only_through_the_table(module):
-    assert error_path_violations(ROOT / module) == []
-
-
-@pytest.mark.parametrize("module", [pytest.param(m, marks=pytest.mark.xfail(strict=True, reason="routed after the "
-                                                                             "zones restructuring")) for m in PENDING])
-def test_pending_module_shows_errors_only_through_the_table(module):
     assert error_path_violations(ROOT / module) == []
 
 

@@ -284,7 +284,7 @@ def test_table_edits_apply_the_valid_rows_name_the_refused_and_start_a_fresh_edi
     assert [(z.owner, z.start, z.purpose) for z in zones] == [("NASA", None, ""), ("CNSA", None, "base")]
     assert (zones[1].id, zones[1].radius_km, zones[1].centre_lonlat) == (b.id, 2.0, b.centre_lonlat)
     assert zones[1].area_km2 == pytest.approx(cap_area_km2(2.0), rel=1e-3)
-    assert "start date 'soon' is not a date" in session[zs.K_ZONE_NOTICE]["text"]
+    assert "start date 'soon' is not a date" in zs.notice_text(session[zs.K_ZONE_NOTICE])
     assert zone_tables.table_key() != key            # the refused edit is not replayed by the next edit
     session[zone_tables.table_key()] = {"edited_rows": {}, "deleted_rows": [0]}
     zone_tables.apply_table_edits()
@@ -317,7 +317,7 @@ def test_a_refused_drawing_is_acknowledged_and_explained(session):
     session[K_MAP_KEY] = {"draw": {"kind": "polygon", "vertices": [_xy(0, -88), _xy(90, -88)], "seq": 7}}
     zp.on_draw()
     assert session[zs.K_ZONES] == [] and session[zs.K_ACK] == 7
-    assert "at least 3 distinct vertices" in session[zs.K_ZONE_NOTICE]["text"]
+    assert "at least 3 distinct vertices" in zs.notice_text(session[zs.K_ZONE_NOTICE])
 
 
 def test_show_on_the_map_flies_to_the_zone_and_selects_it(monkeypatch, tmp_path):
