@@ -146,7 +146,7 @@ def test_ci_runs_exactly_the_readme_install_command():
     ci = (PROJECT_ROOT / ".ci" / "run").read_text()
     section = ci.split("# --- README: install ---\n", 1)[1].split("# --- README: test ---", 1)[0]
     assert [line.strip() for line in section.splitlines() if line.strip()] == install
-    assert install == ["pip install -r requirements.txt -e ."]
+    assert install == ["pip install -r requirements-dev.txt -e ."]
 
 
 # --- one module per command; the library never imports the command line ------------------------------
