@@ -30,7 +30,11 @@ from .zones import PsrFunction, ZoneReport, analyse_zones
 if TYPE_CHECKING:
     from .psr import PsrStats
 
-__all__ = ["psr_measure", "check_zones", "report_rows", "report_document", "csv_text"]
+__all__ = ["psr_measure", "check_zones", "analyse_with_psr", "analyse_apart", "OFFLOAD_MIN_ZONES", "report_rows",
+           "report_document", "csv_text"]
+
+#: From this many zones the page analyses them in a worker process (:func:`analyse_apart`).
+OFFLOAD_MIN_ZONES = 40
 
 _NO_DATA_NOTE = "no PSR data: the 60 m PSR grid covers only the polar cap poleward of about 85 S"
 _NO_OFFICIAL_DATA_NOTE = ("no PSR data: the official LOLA PSR outlines cover only the polar cap poleward of about "
@@ -134,10 +138,56 @@ def psr_measure(data_dir: str | Path | None = None) -> tuple[PsrFunction | None,
 
 def check_zones(zones, data_dir: str | Path | None = None) -> ZoneReport:
     """Conflict analysis of zones against the site catalogue and the prepared PSR grid."""
-    measure, total, _ = psr_measure(data_dir)
+    return analyse_with_psr(zones, load_sites(), data_dir)[0]
+
+
+def analyse_with_psr(zones, sites, data_dir: str | Path | None = None,
+                     max_pairs: int | None = None) -> tuple[ZoneReport, str]:
+    """Conflict analysis of ``zones`` against ``sites`` and the PSR data of ``data_dir``, with the PSR status note."""
+    measure, total, status = psr_measure(data_dir)
     if measure is not None and zones:      # all zones not measured before, in one batch
         _psr_cached([z.geometry_polar for z in zones], str(_data_dir(data_dir)))
-    return analyse_zones(zones, load_sites(), psr_km2=measure, psr_total_km2=total)
+    return analyse_zones(zones, list(sites), psr_km2=measure, psr_total_km2=total, max_pairs=max_pairs), status
+
+
+_POOL = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool():
+    """One worker process for large analyses, started on first use and kept (its PSR caches stay warm)."""
+    global _POOL
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        return _POOL
+
+
+def analyse_apart(zones, sites, data_dir: str | Path | None = None,
+                  max_pairs: int | None = None) -> tuple[ZoneReport, str]:
+    """:func:`analyse_with_psr` in a worker process when there are :data:`OFFLOAD_MIN_ZONES` zones or more.
+
+    The calling thread only waits (it holds no interpreter lock meanwhile), so in a shared server other
+    sessions' page runs go on at full speed while one session analyses hundreds of zones. Fewer zones are
+    analysed here (a worker's round trip would cost more than the work). A worker that died is replaced
+    and the analysis runs here instead; library errors from the worker propagate unchanged.
+    """
+    global _POOL
+    zones = list(zones)
+    if len(zones) < OFFLOAD_MIN_ZONES:
+        return analyse_with_psr(zones, sites, data_dir, max_pairs)
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return _pool().submit(analyse_with_psr, zones, list(sites), None if data_dir is None else str(data_dir),
+                              max_pairs).result()
+    except BrokenProcessPool:
+        with _POOL_LOCK:
+            _POOL = None
+        return analyse_with_psr(zones, sites, data_dir, max_pairs)
 
 
 def _num(value: float, digits: int = 3) -> float | None:

@@ -26,12 +26,11 @@ import streamlit as st
 from lunarmap.errors import LunarmapError
 from lunarmap.sites import SiteCatalog
 from lunarmap.zone_layers import map_pieces, repair_layers
-from lunarmap.zonecheck import psr_measure
+from lunarmap.zonecheck import analyse_apart
 from lunarmap.zones import (
     MAX_ZONE_PAIRS,
     SelfIntersectionError,
     Zone,
-    analyse_zones,
     union_area_km2,
     zone_after_edit,
     zone_from_drawing,
@@ -133,10 +132,8 @@ def _analysis(zones: list[Zone], catalog: SiteCatalog, data_dir: Path) -> tuple:
         return cached[1]
     report, status = None, ""
     if zones:
-        try:
-            measure, total, status = psr_measure(data_dir)
-            report = analyse_zones(zones, list(catalog), psr_km2=measure, psr_total_km2=total,
-                                   max_pairs=MAX_ZONE_PAIRS)
+        try:   # hundreds of zones: in a worker process, so other sessions' page runs are not held up
+            report, status = analyse_apart(zones, list(catalog), data_dir, max_pairs=MAX_ZONE_PAIRS)
         except LunarmapError as err:
             log_error(err, "zone analysis")
             report, status = None, "the analysis failed: " + error_words(err)

@@ -68,3 +68,33 @@ def test_zone_psr_note_names_the_sources(prepared_data_dir):
     assert " and the 60 m PSR grid on " in straddle.psr_note and "% of the zone" in straddle.psr_note
     assert ring.psr_km2 > 0
     assert ring.psr_note.endswith("; PSRs under 5 km2 are not mapped here (only poleward of about 85 S)")
+
+
+def test_analyse_apart__a_large_scenario_is_analysed_in_a_worker_with_the_same_result(tmp_path):
+    """From OFFLOAD_MIN_ZONES zones the page's analysis runs in a worker process; the report is the same."""
+    import os
+
+    from lunarmap.zonecheck import OFFLOAD_MIN_ZONES, analyse_apart, analyse_with_psr
+    from lunarmap.zones import circle_zone
+
+    zones = [circle_zone(f"z{i}", f"owner {i % 3}", 3.0 * i, -86.0, 40.0) for i in range(OFFLOAD_MIN_ZONES + 5)]
+    here, here_status = analyse_with_psr(zones, [], tmp_path)
+    apart, apart_status = analyse_apart(zones, [], tmp_path)
+    assert apart_status == here_status and "not prepared" in here_status
+    assert [(p.a, p.b, round(p.overlap_km2, 6)) for p in apart.pairs] == [
+        (p.a, p.b, round(p.overlap_km2, 6)) for p in here.pairs]
+    assert len(apart.conflicts) == len(here.conflicts) > 0
+    import lunarmap.zonecheck as zc
+
+    worker_pids = {p.pid for p in zc._pool()._processes.values()}
+    assert worker_pids and os.getpid() not in worker_pids        # it ran in another process
+
+
+def test_analyse_apart__a_library_error_in_the_worker_reaches_the_caller(tmp_path):
+    from lunarmap.errors import ZoneError
+    from lunarmap.zonecheck import OFFLOAD_MIN_ZONES, analyse_apart
+    from lunarmap.zones import circle_zone
+
+    zones = [circle_zone(f"z{i}", "A" if i % 2 else "B", 0.0, -86.0, 40.0) for i in range(OFFLOAD_MIN_ZONES)]
+    with pytest.raises(ZoneError, match="pairs"):
+        analyse_apart(zones, [], tmp_path, max_pairs=10)
