@@ -17,7 +17,7 @@ import streamlit as st
 from lunarmap.errors import LunarmapError
 from lunarmap.paths import data_dir, data_mirror
 from lunarmap.sites import load_sites
-from lunarmap_ui import compare_panel, page, sunlit_panel, zones_panel
+from lunarmap_ui import best_sites_panel, compare_panel, page, sunlit_panel, zones_panel
 from lunarmap_ui.errors import error_words, show_error
 from lunarmap_ui.visibility_panel import visibility_section
 
@@ -116,8 +116,9 @@ def main() -> None:
         data = page.build_map_data(catalog, state.layers, settings, st.session_state.get(page.K_SELECTED, []),
                                    st.session_state.get(page.K_VIEW),
                                    compare_panel.radius_circle_layers(catalog) + sunlit_panel.sunlit_overlays()
-                                   + zones.overlays,
-                                   legend_extra=zones.legend + sunlit_panel.sunlit_legend(),
+                                   + zones.overlays + best_sites_panel.best_site_overlays(),
+                                   legend_extra=zones.legend + sunlit_panel.sunlit_legend()
+                                   + best_sites_panel.best_sites_legend(),
                                    zones=zones.map_zones, ack=zones.ack, selected_zone=zones.selected,
                                    unsaved=zones.unsaved,
                                    tools={"draw": True, "region": True, "regionLabel": sunlit_panel.REGION_LABEL})
@@ -138,6 +139,7 @@ def main() -> None:
                        "(inner box). Beyond the outer box the map says nothing about shadow.")
     zones_panel.zones_section(catalog, root, zones)
     compare_panel.compare_section(catalog, root)
+    best_sites_panel.best_sites_section(catalog, root)
     visibility_section(catalog, root)
     page.about_data(state.layers)
 

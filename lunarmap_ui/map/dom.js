@@ -126,7 +126,7 @@ export function showTooltip(dom, info, busy) {
   }
   tip.replaceChildren();
   tip.appendChild(el("div", "lm-tip-name", obj.name));
-  if (info.layer && info.layer.id === "zones") {
+  if ((info.layer && info.layer.id === "zones") || (Array.isArray(obj.lines) && obj.lines.length)) {
     const lines = Array.isArray(obj.lines) ? obj.lines : [];
     if (!lines.length && obj.owner) tip.appendChild(el("div", "lm-tip-meta", obj.owner));
     for (const line of lines) tip.appendChild(el("div", "lm-tip-line", line));
