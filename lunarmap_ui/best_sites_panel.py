@@ -44,7 +44,7 @@ __all__ = ["K_BEST_JOB", "K_BEST_RESULT", "LAYER_ID", "BestSitesResult", "region
 K_BEST_JOB = "best_sites_job"
 K_BEST_RESULT = "best_sites_result"
 K_BEST_DRAWN = "best_sites_drawn"
-LAYER_ID = "best-sites"
+LAYER_ID = "marker-best-sites"    # "marker-": drawn above the sites and labels
 POLL_SECONDS = 1.0
 #: Grid points of the finder's default spacing (region-stats on the command line can go finer).
 FINDER_POINTS = 1_500
@@ -140,7 +140,7 @@ def best_site_overlays() -> list[dict]:
                      get_line_color=[0, 0, 0, 255], line_width_min_pixels=1.5, stroked=True, pickable=True,
                      coordinate_system=pdk.types.String("cartesian"))
     labels = pdk.Layer("TextLayer", id=f"{LAYER_ID}-labels", data=rows, get_position="position", get_text="label",
-                       get_size=13, get_color=[0, 0, 0, 255], font_weight=700, character_set="auto",
+                       get_size=13, get_color=[0, 0, 0, 255], font_weight=700, character_set=pdk.types.String("auto"),
                        coordinate_system=pdk.types.String("cartesian"))
     return L.layer_dicts([dots, labels])
 
@@ -222,12 +222,15 @@ def _status(polling: bool) -> None:
         c2.download_button("Best sites as GeoJSON", json.dumps(ranking_geojson(r), ensure_ascii=False).encode(),
                            "lunarmap-best-sites.geojson", "application/geo+json", key="best_sites_geojson")
         first = r.candidates[0]
-        c3.button("Show #1 on the map", key="best_sites_fly", on_click=fly_to,
-                  args=(first.lon_deg, first.lat_deg, 30.0))
+        # this runs in a fragment: the map lives outside it, so these rerun the whole page
+        if c3.button("Show #1 on the map", key="best_sites_fly"):
+            fly_to(first.lon_deg, first.lat_deg, 30.0)
+            st.rerun(scope="app")
         pick = c4.selectbox("Candidate", [c.rank for c in r.candidates], format_func=lambda k: f"#{k}",
                             key="best_sites_pick")
-        c4.button("New keep-out zone (5 km) here", key="best_sites_zone", on_click=_zone_here,
-                  args=(pick or 1,))
+        if c4.button("New keep-out zone (5 km) here", key="best_sites_zone"):
+            _zone_here(pick or 1)
+            st.rerun(scope="app")
 
 
 def best_sites_section(catalog: SiteCatalog, data_dir: Path, workers: int | None = None) -> None:

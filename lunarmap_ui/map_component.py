@@ -52,7 +52,8 @@ Message protocol (version :data:`PROTOCOL`)
   ``ack`` is the ``seq`` of the last draw/edit/delete Python has handled: a
   shape the browser sent stays drawn until ``ack`` reaches its ``seq`` (then
   the zones in this data include it, or Python refused it). Layers whose id
-  starts with ``zone-overlaps`` are drawn above the zones. With ``unsaved``
+  starts with ``zone-overlaps`` are drawn above the zones, those whose id starts with ``marker-`` above
+  everything (sites and labels too). With ``unsaved``
   true the browser asks before the page is left or reloaded (unsaved zones
   would be lost).
 

@@ -112,7 +112,7 @@ def test_section__finds_ranked_places_in_the_background_and_puts_numbered_marker
                for c in at.caption)
     shown = _shown(at)
     dots, labels = shown["overlays"]
-    assert dots["id"] == "best-sites" and dots["@@type"] == "ScatterplotLayer" and len(dots["data"]) == 3
+    assert dots["id"] == "marker-best-sites" and dots["@@type"] == "ScatterplotLayer" and len(dots["data"]) == 3
     assert [r["label"] for r in labels["data"]] == ["1", "2", "3"]
     assert shown["legend"][0]["title"] == "Best sites"
     # a candidate becomes the centre of a new keep-out zone

@@ -87,8 +87,8 @@ export function zoomFiltered(entries, zoom) {
 
 /**
  * All layers in their order: rasters and overlays, the zones (above the region fills, which would wash
- * them out), the zone overlaps ("zone-overlaps..." ids), region labels and sites, then `guides` (the
- * shape being drawn). `withHandles`: the selected zone's edit handles are drawn too.
+ * them out), the zone overlaps ("zone-overlaps..." ids), region labels and sites, markers ("marker-..."
+ * ids: ranked places, above everything they mark), then `guides` (the shape being drawn). `withHandles`: the selected zone's edit handles are drawn too.
  */
 export function composeLayers(st, guides, withHandles = false) {
   const base = st.baseLayers || [];
@@ -98,8 +98,9 @@ export function composeLayers(st, guides, withHandles = false) {
     st.zoneLayerCache = { version: st.zoneVersion, layers: zoneLayers(st, withHandles) };
   }
   const isOverlap = (l) => l && typeof l.id === "string" && l.id.startsWith("zone-overlaps");
-  const below = base.slice(0, at).filter((l) => !isOverlap(l));
+  const isMarker = (l) => l && typeof l.id === "string" && l.id.startsWith("marker-");
+  const below = base.slice(0, at).filter((l) => !isOverlap(l) && !isMarker(l));
   const overlaps = base.filter(isOverlap);
-  const above = base.slice(at).filter((l) => !isOverlap(l));
-  return [...below, ...st.zoneLayerCache.layers, ...overlaps, ...above, ...guides];
+  const above = base.slice(at).filter((l) => !isOverlap(l) && !isMarker(l));
+  return [...below, ...st.zoneLayerCache.layers, ...overlaps, ...above, ...base.filter(isMarker), ...guides];
 }

@@ -23,9 +23,10 @@ const layer = (id) => new FakeLayer({ id });
 test("zones go above rasters and region fills, overlaps above the zones, sites and labels above, guides last", () => {
   const st = fakeState({ deckgl: D, selected: "a" });
   st.zones = cleanZones([{ id: "a", kind: "polygon", ring: [[0, 0], [1, 0], [0, 1]] }]);
-  st.baseLayers = ["raster-elevation", "regions", "zone-overlaps-fill", "region-labels", "sites"].map(layer);
+  st.baseLayers = ["raster-elevation", "marker-best", "regions", "zone-overlaps-fill", "region-labels", "sites"].map(layer);
   const ids = composeLayers(st, [layer("draw-shape")], true).map((l) => l.id);
-  assert.deepEqual(ids, ["raster-elevation", "regions", "zones", "zone-handles", "zone-overlaps-fill", "region-labels", "sites", "draw-shape"]);
+  assert.deepEqual(ids, ["raster-elevation", "regions", "zones", "zone-handles", "zone-overlaps-fill", "region-labels", "sites",
+    "marker-best", "draw-shape"]);   // markers above the sites they may cover
   st.zoneVersion += 1;
   assert.ok(!composeLayers(st, [], false).some((l) => l.id === "zone-handles")); // handles only in a mode editing zones
 });
