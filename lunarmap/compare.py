@@ -16,7 +16,7 @@ Moon sphere: geodesic distances, true areas, geometry in IAU_2015:30135 metres.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 

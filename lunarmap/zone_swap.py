@@ -83,7 +83,7 @@ class SwappedCoordinatesError(ZoneError):
 
 
 def _reading(pairs: np.ndarray, radius_km: float | None) -> Reading:
-    from .zones import circle_zone, polygon_zone   # zones imports nothing from here: no cycle at import time
+    from .zones import circle_zone, polygon_zone  # zones imports nothing from here: no cycle at import time
 
     verts = tuple((float(a), float(b)) for a, b in pairs)
     lon, lat = pairs[:, 0], pairs[:, 1]

@@ -155,7 +155,7 @@ def show_error(err: BaseException, what: str | None = None, *, where: Any = None
     (``st.sidebar``, a column) to show it in, else the current one. Every part is escaped: the page shows
     the words as they are, never as Markdown or HTML.
     """
-    from .page import md_text   # page imports this module: imported here, when first needed
+    from .page import md_text  # page imports this module: imported here, when first needed
 
     log_error(err, what, _stacklevel=3)
     row = display_for(err)

@@ -17,9 +17,6 @@ from lunarmap.zonecheck import csv_text, report_rows
 from lunarmap.zones import Zone, ZoneReport, zones_to_geojson
 
 from .page import md_text
-
-#: Session key of the "number a taken name" choice (refuse by default).
-K_NUMBER_NAMES = "scenario_number_names"
 from .zone_state import (
     K_QUERY_OPENED,
     K_SCENARIO,
@@ -32,6 +29,9 @@ from .zone_state import (
     set_zones,
     store,
 )
+
+#: Session key of the "number a taken name" choice (refuse by default).
+K_NUMBER_NAMES = "scenario_number_names"
 
 __all__ = ["open_scenario", "open_from_query", "scenarios_part", "downloads"]
 

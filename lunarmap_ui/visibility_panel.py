@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from lunarmap.compare_visibility import COMPARE_REGION_POINTS
 from lunarmap.ephemeris import moon_frame_vectors
 from lunarmap.errors import LunarmapError
-from lunarmap.sites import SiteCatalog
-from lunarmap.compare_visibility import COMPARE_REGION_POINTS
 from lunarmap.region_stats import RegionStats, region_stats
 from lunarmap.regions import distribution
+from lunarmap.sites import SiteCatalog
 from lunarmap.visibility import SiteVisibility, site_visibility, time_window
 
 from .errors import show_error

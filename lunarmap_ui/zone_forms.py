@@ -13,8 +13,8 @@ import streamlit as st
 
 from lunarmap.errors import LunarmapError
 from lunarmap.scenarios import scenario_from_gpkg_bytes
-from lunarmap.sizing_rules import all_rules, merged_rules, rule_text, rules_from_geojson
 from lunarmap.sites import SiteCatalog
+from lunarmap.sizing_rules import all_rules, merged_rules, rule_text, rules_from_geojson
 from lunarmap.zone_swap import SwappedCoordinatesError, check_not_swapped
 from lunarmap.zones import (
     SIZING_RULES,

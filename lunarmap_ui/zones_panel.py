@@ -25,8 +25,8 @@ import streamlit as st
 
 from lunarmap.errors import LunarmapError
 from lunarmap.sites import SiteCatalog
-from lunarmap.zonecheck import psr_measure
 from lunarmap.zone_layers import map_pieces, repair_layers
+from lunarmap.zonecheck import psr_measure
 from lunarmap.zones import (
     MAX_ZONE_PAIRS,
     SelfIntersectionError,
