@@ -54,9 +54,9 @@ def page_rerun(zones: list) -> None:
 
     from streamlit.testing.v1 import AppTest
 
+    from lunarmap import zone_layers
     from lunarmap.crs import lonlat_to_polar
     from lunarmap.paths import data_dir
-    from lunarmap import zone_layers
     from lunarmap.zones import zone_from_drawing
     from lunarmap_ui.zone_state import K_ZONES
 

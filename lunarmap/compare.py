@@ -16,13 +16,14 @@ Moon sphere: geodesic distances, true areas, geometry in IAU_2015:30135 metres.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from . import __version__, geodesy
@@ -121,7 +122,7 @@ def sites_lonlat(sites: Sequence[Site]) -> tuple[np.ndarray, np.ndarray]:
         xy = shapely.get_coordinates([s.geometry_polar for s, p in zip(sites, pts, strict=True) if p])
         lon[pts], lat[pts] = polar_to_lonlat(xy[:, 0], xy[:, 1])
     for i in np.flatnonzero(~pts):
-        lon[i], lat[i] = sites[i].lonlat
+        lon[i], lat[i] = sites[int(i)].lonlat
     lon[np.abs(lat + 90.0) < 1e-9] = 0.0   # at the pole longitude is arbitrary: report 0
     return lon, lat
 
@@ -197,6 +198,7 @@ def _terrain_points(sites: Sequence[Site]) -> tuple[np.ndarray, np.ndarray, np.n
                 rp = g.representative_point()
                 px, py = np.array([rp.x]), np.array([rp.y])
         else:
+            assert isinstance(g, Point)  # a site is a Point or a (Multi)Polygon region
             px, py = np.array([g.x]), np.array([g.y])
         xs.append(px)
         ys.append(py)

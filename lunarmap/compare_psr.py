@@ -17,12 +17,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from .catalog import load_catalog
@@ -92,7 +93,7 @@ class PsrLayers:
     catalog_radius_m: np.ndarray = field(repr=False)
     catalog_ids: np.ndarray = field(repr=False)
     provenance: Mapping[str, str] = field(default_factory=dict)
-    outline_sources: np.ndarray = field(default=None, repr=False)
+    outline_sources: np.ndarray | None = field(default=None, repr=False)
     edge_method: str = PSR_EDGE_METHOD
     radius_method: str = PSR_RADIUS_METHOD
 
@@ -186,10 +187,11 @@ class PsrEdges:
 
 def _segments(geom: BaseGeometry) -> np.ndarray:
     """The straight segments of a polygon's rings, as an array of two-point LineStrings."""
-    parts = []
+    parts: list[np.ndarray] = []
     for ring in shapely.get_rings(shapely.get_parts(geom)):
         xy = shapely.get_coordinates(ring)
-        parts.append(shapely.linestrings(np.stack([xy[:-1], xy[1:]], axis=1)))
+        # (n, 2, 2) coordinates: always an array of n LineStrings (the stub cannot tell it from one LineString)
+        parts.append(cast(np.ndarray, shapely.linestrings(np.stack([xy[:-1], xy[1:]], axis=1))))
     return np.concatenate(parts)
 
 
@@ -203,7 +205,7 @@ def _catalog_distance_m(geoms: Sequence[BaseGeometry], layers: PsrLayers) -> tup
     cx, cy = lonlat_to_polar(clon, clat)
     centres = shapely.points(cx, cy)
     for i, g in enumerate(geoms):
-        if g.geom_type == "Point":
+        if isinstance(g, Point):
             lon, lat = polar_to_lonlat(g.x, g.y)
             gap = distance_m(lon, lat, clon, clat) - layers.catalog_radius_m
         else:

@@ -113,14 +113,14 @@ def with_visibility(comp: Comparison, results: Sequence[SiteVisibility | RegionS
         return replace(comp, table=table, columns=MappingProxyType({**comp.columns, **VISIBILITY_COLUMNS}))
     points = [r for r in results if isinstance(r, SiteVisibility)]
     regions = [r for r in results if isinstance(r, RegionStats)]
-    v0 = regions[0].visibility if regions else None
     if points:
         r0 = points[0]
         window = (f"{r0.start_utc} to {r0.end_utc} UTC, every {r0.step_hours:g} h ({r0.n_samples} samples), "
                   f"sensor {r0.horizon.mast_m:g} m above the ground")
         horizon = f"Horizon: {r0.horizon.method}; data {r0.horizon.data}."
         horizon_data = r0.horizon.data
-    else:
+    else:  # results is not empty: without points, all are regions
+        v0 = regions[0].visibility
         window = f"{v0.start_utc} to {v0.end_utc} UTC, every {v0.step_hours:g} h"
         horizon, horizon_data = f"Horizons: {v0.method}.", v0.method
     region_note = (" Regions are judged over their whole area: " + "; ".join(

@@ -186,13 +186,19 @@ def check_radius_km(radius_km: Any, max_km: float, unit: str = "", hint: str = "
     return r
 
 
-def geodesic_circle(lon_deg: float, lat_deg: float, radius_km: float, n_vertices: int = 360, max_km: float = 5_000.0) -> Polygon:
+def geodesic_circle(lon_deg: float, lat_deg: float, radius_km: float, n_vertices: int = 360,
+                    max_km: float = 5_000.0) -> BaseGeometry:
     """Polygon of all points within ``radius_km`` (geodesic) of a point, in IAU_2015:30135 metres.
 
     Vertices are exact geodesic destinations at ``n_vertices`` equally spaced
     azimuths, so the circle is right around the pole and across the 180
     meridian. Its area on the sphere (:func:`area_km2`) matches the spherical
     cap 2 pi R^2 (1 - cos(r/R)) to about (2 pi / n)^2 / 6.
+
+    The polar map is stereographic, so the ring is a circle there and the result one Polygon. Only an
+    invalid ring (e.g. a vertex at the north pole, where the projection is unbounded) is repaired by
+    :func:`shapely.make_valid`, which may give a MultiPolygon or a GeometryCollection: hence the
+    return type ``BaseGeometry``; callers that need a Polygon check with ``isinstance``.
     """
     validate_lonlat(lon_deg, lat_deg, "circle centre")
     r_m = check_radius_km(radius_km, max_km) * 1_000.0
@@ -200,7 +206,7 @@ def geodesic_circle(lon_deg: float, lat_deg: float, radius_km: float, n_vertices
     lons, lats, _ = MOON_GEOD.fwd(np.full_like(az, float(lon_deg)), np.full_like(az, float(lat_deg)), az, np.full_like(az, r_m))
     x, y = lonlat_to_polar(lons, lats)
     ring = np.column_stack([x, y])
-    poly = Polygon(ring)
+    poly: BaseGeometry = Polygon(ring)
     if not poly.is_valid:  # Orientation is irrelevant; a bad ring here is a bug, not input.
         poly = shapely.make_valid(poly)
     return shapely.normalize(poly) if isinstance(poly, Polygon) else poly

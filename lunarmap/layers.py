@@ -33,6 +33,7 @@ import numpy as np
 import pydeck as pdk
 import shapely
 from pydeck.bindings.json_tools import default_serialize
+from shapely.geometry import Point
 
 from .crs import MOON_RADIUS_M, lonlat_to_polar, polar_to_lonlat
 from .errors import GeometryError, RasterError
@@ -266,6 +267,7 @@ def site_rows(sites: Iterable[Site], selected: Sequence[str] = ()) -> tuple[list
                 regions.append(reg)
         else:
             pt = s.geometry_polar
+            assert isinstance(pt, Point)  # a site is a Point or a (Multi)Polygon region
             row["position"] = [round(pt.x, 1), round(pt.y, 1)]
             points.append(row)
     return points, regions

@@ -122,9 +122,9 @@ def notification(zones: Sequence[Zone], report: ZoneReport | None, owner: str, *
     summaries = {s.id: s for s in report.zones}
     by_id = {z.id: z for z in zones}
     mine_ids = {z.id for z in mine}
-    conflicts = []
+    conflicts: list[dict[str, Any]] = []
     for number, z in enumerate(mine, start=1):
-        rows = []
+        rows: list[dict[str, Any]] = []
         for p in report.conflicts:
             if z.id not in (p.a, p.b):
                 continue
@@ -143,13 +143,14 @@ def notification(zones: Sequence[Zone], report: ZoneReport | None, owner: str, *
         s = summaries.get(z.id)
         psr = _num(s.psr_km2, 6) if s else None
         reason = (s.psr_note if s else "") or ("PSR area not measured" if psr is None else "")
-        polygon = z.shape != "circle" or z.centre_lonlat is None
+        centre = z.centre_lonlat if z.shape == "circle" else None
+        polygon = centre is None
         ring = np.asarray(z.geometry_polar.exterior.coords)
         records.append({
             "number": number, "id": z.id, "name": z.name, "operator": z.owner, "purpose": z.purpose,
             "period": {"start": z.start, "end": z.end}, "shape": "polygon" if polygon else "circle",
-            "centre_lon_deg": None if polygon else _num(z.centre_lonlat[0], 9),
-            "centre_lat_deg": None if polygon else _num(z.centre_lonlat[1], 9),
+            "centre_lon_deg": None if centre is None else _num(centre[0], 9),
+            "centre_lat_deg": None if centre is None else _num(centre[1], 9),
             "radius_km": None if polygon else _num(z.radius_km, 9),
             "vertices_lonlat_deg": [[_num(a, 9), _num(b, 9)] for a, b in ring_to_lonlat(ring, False)[:-1]]
             if polygon else None,

@@ -12,6 +12,7 @@ user data folder (platformdirs); ``LUNARMAP_SCENARIO_DB`` overrides it.
 
 from __future__ import annotations
 
+import builtins
 import json
 import logging
 import os
@@ -30,6 +31,8 @@ import geopandas as gpd
 import platformdirs
 import shapely
 from pyproj import CRS
+from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
 
 from .crs import SOUTH_POLAR_CODE
 from .errors import ScenarioError, ZoneError
@@ -75,7 +78,7 @@ def _gpkg_blob(geom: shapely.Geometry) -> bytes:
     return b"GP" + bytes([0, 0b0000_0001]) + struct.pack("<i", _SRS_ID) + shapely.to_wkb(geom, byte_order=1)
 
 
-def _from_gpkg_blob(blob: bytes) -> shapely.Geometry:
+def _from_gpkg_blob(blob: bytes) -> BaseGeometry:
     flags = blob[3]
     envelope = (0, 32, 48, 48, 64)[(flags >> 1) & 0b111]
     return shapely.from_wkb(blob[8 + envelope:])
@@ -257,7 +260,7 @@ class ScenarioStore:
         except ZoneError as err:
             raise ScenarioError(f"{err} Fix or remove the rule in the scenario database.") from None
 
-    def load(self, scenario_id: str) -> list[Zone]:
+    def load(self, scenario_id: str) -> builtins.list[Zone]:  # builtins: ScenarioStore.list is a method
         """The zones of a saved scenario, in saved order; :class:`ScenarioError` if any row is damaged.
 
         (:meth:`load_checked` loads the good rows and names the damaged ones.)
@@ -267,7 +270,7 @@ class ScenarioStore:
             raise ScenarioError(f"the scenario has {len(problems)} damaged zone row(s): {problems[0]}")
         return zones
 
-    def load_checked(self, scenario_id: str) -> tuple[list[Zone], list[str]]:
+    def load_checked(self, scenario_id: str) -> tuple[builtins.list[Zone], builtins.list[str]]:
         """The zones of a saved scenario that pass the import checks, and a message per damaged row.
 
         The store is a GeoPackage a user may edit in QGIS: each row is checked as an imported zone is (a
@@ -424,7 +427,7 @@ def _imported_zone(row: tuple, scenario: str, label: str) -> Zone:
         if row[-1] is None:
             raise ScenarioError(f"{where} has no geometry; draw it again or remove it in the source.")
         geom = _from_gpkg_blob(bytes(row[-1]))
-        if geom is None or geom.is_empty or geom.geom_type != "Polygon":
+        if geom is None or geom.is_empty or not isinstance(geom, Polygon):
             kind = "empty" if geom is None or geom.is_empty else f"a {geom.geom_type}"
             raise ScenarioError(f"{where} is {kind}, not one polygon; lunarmap zones are single polygons: split "
                                 "multipart zones into separate zones.")

@@ -35,7 +35,8 @@ __all__ = ["make_rule", "rule_text", "all_rules", "merged_rules", "rules_to_reco
 _LINK = re.compile(r"^https?://[^\s<>\"']+$")
 
 
-def make_rule(label: str, radius_km: Any, formula: str, source: str, link: str = "", key: str | None = None) -> SizingRule:
+def make_rule(label: object, radius_km: Any, formula: object, source: object, link: object = "",
+              key: str | None = None) -> SizingRule:
     """A planner's own rule, checked: a label, a radius (10 m to 500 km), the formula, a source, an http(s) link.
 
     No rule without a source: a radius nobody can trace is not a rule other parties can weigh.

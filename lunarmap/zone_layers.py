@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pydeck as pdk
 import shapely
+from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from .crs import lonlat_to_polar
@@ -71,7 +72,7 @@ def owner_colours(zones: Sequence[Zone]) -> dict[str, tuple[int, int, int]]:
     return owners
 
 
-def _ring(geom: BaseGeometry) -> list[list[float]]:
+def _ring(geom: Polygon) -> list[list[float]]:
     return np.round(np.asarray(geom.exterior.coords)[:-1, :2], 1).tolist()
 
 
@@ -96,16 +97,19 @@ def zone_rows(zones: Sequence[Zone], report: ZoneReport | None) -> list[dict[str
             lines.append(f"purpose: {z.purpose}")
         if z.start or z.end:
             lines.append(f"{z.start or '…'} to {z.end or '…'}")
-        centre = None
+        centre: list[float] | None = None
+        radius_m: float | None = None
         if z.shape == "circle" and z.centre_lonlat:
+            assert z.radius_km is not None  # a circle zone carries its radius (circle_zone, circle_attributes)
             cx, cy = lonlat_to_polar(*z.centre_lonlat)
             centre = [round(float(cx), 2), round(float(cy), 2)]
+            radius_m = z.radius_km * 1000.0
         # circles: no ring (the browser draws the geodesic circle of centre and radius: 5 kB less per zone);
         # polygons: vertices to 0.1 m, as they come back from an edit
         ring = None if centre is not None else _ring(z.geometry_polar)
         out.append({"id": z.id, "name": z.name, "owner": z.owner, "lines": lines,
                     "kind": "circle" if centre is not None else "polygon", "ring": ring, "center": centre,
-                    "radius_m": z.radius_km * 1000.0 if centre is not None else None,
+                    "radius_m": radius_m,
                     "vertices": None if centre is not None else ring,
                     "color": list(colours[owner_key(z.owner)]), "conflict": z.id in in_conflict})
     return out

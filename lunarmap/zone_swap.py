@@ -83,7 +83,7 @@ class SwappedCoordinatesError(ZoneError):
 
 
 def _reading(pairs: np.ndarray, radius_km: float | None) -> Reading:
-    from .zones import circle_zone, polygon_zone   # zones imports nothing from here: no cycle at import time
+    from .zones import circle_zone, polygon_zone  # zones imports nothing from here: no cycle at import time
 
     verts = tuple((float(a), float(b)) for a, b in pairs)
     lon, lat = pairs[:, 0], pairs[:, 1]
@@ -102,7 +102,7 @@ def _reading(pairs: np.ndarray, radius_km: float | None) -> Reading:
     return Reading(verts, zone.area_km2, centre, bool(np.all(lat <= MAP_EDGE_LAT_DEG)))
 
 
-def readings(vertices: Sequence[Sequence[float]], radius_km: float | None = None) -> tuple[Reading, Reading]:
+def readings(vertices: Sequence[Sequence[float]] | np.ndarray, radius_km: float | None = None) -> tuple[Reading, Reading]:
     """The zone as typed ((lon, lat) pairs) and with each pair swapped; a circle when ``radius_km`` is given."""
     pairs = np.asarray(vertices, dtype=float).reshape(-1, 2)
     return _reading(pairs, radius_km), _reading(pairs[:, ::-1], radius_km)

@@ -18,9 +18,6 @@ from lunarmap.zones import Zone, ZoneReport, zones_to_geojson
 
 from .errors import show_error
 from .page import md_text
-
-#: Session key of the "number a taken name" choice (refuse by default).
-K_NUMBER_NAMES = "scenario_number_names"
 from .zone_state import (
     K_QUERY_OPENED,
     K_SCENARIO,
@@ -34,6 +31,9 @@ from .zone_state import (
     set_zones,
     store,
 )
+
+#: Session key of the "number a taken name" choice (refuse by default).
+K_NUMBER_NAMES = "scenario_number_names"
 
 __all__ = ["open_scenario", "open_from_query", "scenarios_part", "downloads"]
 

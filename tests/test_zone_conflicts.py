@@ -113,7 +113,7 @@ def test_pair_reason__names_why_each_overlap_is_or_is_not_a_conflict():
     assert reasons[(a.id, same.id)] == "no: same owner"
     assert reasons[(a.id, other.id)] == "yes: different owners"
     assert reasons[(a.id, later.id)] == "no: never at the same time"
-    assert all(r.startswith("yes") == p.conflict for p, r in zip(report.pairs, reasons.values()))
+    assert all(r.startswith("yes") == p.conflict for p, r in zip(report.pairs, reasons.values(), strict=True))
 
 
 def test_union_area_km2__counts_overlaps_once_against_the_analytic_lens():

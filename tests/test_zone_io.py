@@ -10,7 +10,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq
-from shapely.geometry import Point, Polygon
+from shapely.geometry import Point
 
 from lunarmap.crs import SOUTH_POLAR_CODE
 from lunarmap.errors import ZoneError

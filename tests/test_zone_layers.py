@@ -57,7 +57,7 @@ def test_map_pieces__hundreds_of_overlaps_are_drawn_as_their_union_and_the_map_d
     rng = np.random.default_rng(5)
     n = 120                                                    # 7,140 overlapping pairs
     lon, lat = forward_lonlat(np.full(n, 30.0), np.full(n, -85.0), rng.uniform(0, 360, n), rng.uniform(0, 20_000, n))
-    zones = [circle_zone(f"z{i}", f"owner {i % 5}", float(a), float(b), 50.0) for i, (a, b) in enumerate(zip(lon, lat))]
+    zones = [circle_zone(f"z{i}", f"owner {i % 5}", float(a), float(b), 50.0) for i, (a, b) in enumerate(zip(lon, lat, strict=True))]
     report = analyse_zones(zones)
     assert len(report.pairs) > MAX_PAIRS_DRAWN
     pieces, overlays, legend = map_pieces(zones, report)

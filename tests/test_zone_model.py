@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from shapely.geometry import Point, Polygon
+from shapely.geometry import Point
 
 from lunarmap.crs import SOUTH_POLAR_CODE
 from lunarmap.errors import GeometryError, InvalidRadiusError, ZoneError, ZoneRadiusError

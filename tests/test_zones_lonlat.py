@@ -18,7 +18,7 @@ from shapely.geometry import Point, Polygon
 
 from lunarmap.cli import main
 from lunarmap.crs import MOON_RADIUS_M
-from lunarmap.errors import GeometryError, ZoneError
+from lunarmap.errors import GeometryError
 from lunarmap.geodesy import cap_area_km2, lonlat_ring_to_polar, ring_crosses_180, to_polar
 from lunarmap.zone_swap import SwappedCoordinatesError, check_not_swapped, readings
 from lunarmap.zones import SelfIntersectionError, zones_from_geojson, zones_to_geojson

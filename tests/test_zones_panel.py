@@ -17,8 +17,8 @@ from lunarmap.crs import lonlat_to_polar
 from lunarmap.geodesy import cap_area_km2, distance_m, lens_area_km2
 from lunarmap.scenarios import ScenarioStore
 from lunarmap.sites import load_sites
-from lunarmap.zones import circle_zone
 from lunarmap.zone_layers import repair_layers
+from lunarmap.zones import circle_zone
 from lunarmap_ui import zone_forms, zone_tables
 from lunarmap_ui import zone_state as zs
 from lunarmap_ui import zones_panel as zp

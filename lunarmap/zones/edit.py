@@ -108,7 +108,7 @@ def moved_zone(zone: Zone, from_xy: Sequence[float], to_xy: Sequence[float]) -> 
                         "is undefined; move the zone in two steps.")
     rot = _rotation(p0, p1)
 
-    def rotate(lon_deg: np.ndarray, lat_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def rotate(lon_deg: float | np.ndarray, lat_deg: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         v = _unit(np.asarray(lon_deg, dtype=float), np.asarray(lat_deg, dtype=float)) @ rot.T
         return np.degrees(np.arctan2(v[..., 1], v[..., 0])), np.degrees(np.arcsin(np.clip(v[..., 2], -1.0, 1.0)))
 

@@ -193,7 +193,10 @@ def circle_attributes(props: dict[str, Any], polar: Polygon) -> dict[str, Any]:
         return {}
     try:
         radius = check_zone_radius_km(props.get("radius_km"), "circle")
-        lon, lat = float(props.get("centre_lon_deg")), float(props.get("centre_lat_deg"))
+        lon_value, lat_value = props.get("centre_lon_deg"), props.get("centre_lat_deg")
+        if lon_value is None or lat_value is None:
+            return {}
+        lon, lat = float(lon_value), float(lat_value)
     except (TypeError, ValueError):     # ZoneRadiusError is a ValueError
         return {}
     if not (np.isfinite([lon, lat]).all() and -180.0 <= lon < 360.0 and -90.0 <= lat <= 0.0):
@@ -351,7 +354,7 @@ def _feature_zones(feat: dict[str, Any], props: dict[str, Any], name: str, label
         raise ZoneError(f"{label}: feature #{i} ({name!r}) has an unreadable geometry ({err}).") from err
     polys = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type == "Polygon" and not g.is_empty]
     polar_file = code == SOUTH_POLAR_CODE
-    parts: list[tuple[str, BaseGeometry]] = []
+    parts: list[tuple[str, Polygon]] = []
     for j, poly in enumerate(polys):
         part = name if len(polys) == 1 else f"{name} ({j + 1})"
         coords = shapely.get_coordinates(poly)
@@ -376,13 +379,13 @@ def _feature_zones(feat: dict[str, Any], props: dict[str, Any], name: str, label
             if not exact and not poly.is_valid:
                 polygon_zone(part, "x", list(poly.exterior.coords))  # raises SelfIntersectionError with repair
             polar = _lonlat_ring_to_polar(poly, exact, f"zone {part!r}")
-        if polar.geom_type != "Polygon":
+        if not isinstance(polar, Polygon):
             raise ZoneError(f"{label}: zone {part!r} does not form one polygon on the polar map; split it into separate features.")
         parts.append((part, polar))
     if len(parts) > 1 and not polar_file and _split_at_antimeridian(polys):
         # RFC 7946 splits a polygon crossing the 180 meridian into parts that touch along it: one zone again
         merged = shapely.union_all([shapely.set_precision(g, 1e-3) for _, g in parts])
-        if merged.geom_type == "Polygon" and not merged.interiors:
+        if isinstance(merged, Polygon) and not merged.interiors:
             parts = [(name, merged)]
     out = []
     for part, polar in parts:

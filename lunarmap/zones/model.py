@@ -226,7 +226,7 @@ def _safe_repr(name: Any) -> str:
 
 
 def _check_dates(start: Any, end: Any, name: str) -> tuple[str | None, str | None]:
-    parsed = []
+    parsed: list[date | None] = []
     for label, value in (("start", start), ("end", end)):
         if value in (None, ""):
             parsed.append(None)
@@ -237,7 +237,8 @@ def _check_dates(start: Any, end: Any, name: str) -> tuple[str | None, str | Non
             raise ZoneError(f"zone {name!r}: {label} date {value!r} is not a date; use YYYY-MM-DD.") from None
     if parsed[0] and parsed[1] and parsed[1] < parsed[0]:
         raise ZoneError(f"zone {name!r}: end {parsed[1]} is before start {parsed[0]}; swap or correct the dates.")
-    return tuple(d.isoformat() if d else None for d in parsed)  # type: ignore[return-value]
+    first, last = (d.isoformat() if d else None for d in parsed)
+    return first, last
 
 
 def _make(name: str, owner: str, geom: Polygon, meta: dict[str, Any]) -> Zone:
@@ -296,11 +297,14 @@ def circle_zone(name: str, owner: str, lon_deg: float, lat_deg: float, radius_km
             "south or make the radius smaller."
         )
     geom = geodesic_circle(lon_deg, lat_deg, radius_km, max_km=MAX_RADIUS_KM)
+    if not isinstance(geom, Polygon):  # a southern circle is a circle on the polar map: one Polygon
+        raise ZoneError(f"zone {name!r}: the circle is a {geom.geom_type} on the polar map, not one polygon.")
     meta.update(shape="circle", centre_lonlat=(float(lon_deg), float(lat_deg)), radius_km=float(radius_km))
     return _make(name, owner, geom, meta)
 
 
-def polygon_zone(name: str, owner: str, vertices: Sequence[Sequence[float]], crs: str = LONLAT_CODE, **meta: Any) -> Zone:
+def polygon_zone(name: str, owner: str, vertices: Sequence[Sequence[float]] | np.ndarray, crs: str = LONLAT_CODE,
+                 **meta: Any) -> Zone:
     """A polygon zone from vertices in lon/lat degrees (``crs=IAU_2015:30100``) or polar metres (30135).
 
     Edges are straight on the south polar map. Refuses fewer than 3 distinct

@@ -75,6 +75,7 @@ def zone_after_edit(zone: Zone, value: Mapping[str, Any]) -> Zone:
     if value.get("kind") == "circle" and zone.shape == "circle":
         centre = _xy(value["center"])
         radius = zone.radius_km if value.get("edge") is None else radius_between_km(centre, value["edge"])
+        assert radius is not None  # a circle zone carries its radius (circle_zone, circle_attributes)
         return _circle_from(zone.name, zone.owner, centre, float(radius), **meta)
     move = value.get("move")
     if isinstance(move, Mapping) and "from" in move and "to" in move:   # moved whole: a rotation of the sphere

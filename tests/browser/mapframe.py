@@ -62,17 +62,17 @@ def open_map_page(opener, url: str, timeout_ms: int = 40_000, requests: bool = F
 _SCRIPT_STATE = "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
 
 #: Installs (once per page) an observer that notes every script run start, and clears the note.
-_ARM = f"""() => {{
+_ARM = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
-  if (!window.__lmRunObserver) {{
-    window.__lmRunObserver = new MutationObserver(() => {{
+  if (!window.__lmRunObserver) {
+    window.__lmRunObserver = new MutationObserver(() => {
       const s = app.getAttribute('data-test-script-state');
       if (s === 'running' || s === 'rerunRequested') window.__lmRunStarted = true;
-    }});
-    window.__lmRunObserver.observe(app, {{attributes: true, attributeFilter: ['data-test-script-state']}});
-  }}
+    });
+    window.__lmRunObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  }
   window.__lmRunStarted = false;
-}}"""
+}"""
 _RUN_DONE = f"() => window.__lmRunStarted === true && {_SCRIPT_STATE} === 'notRunning'"
 _IDLE = f"() => {_SCRIPT_STATE} === 'notRunning' && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 

@@ -7,8 +7,8 @@ import re
 
 import numpy as np
 import pytest
-from playwright.sync_api import expect
 from PIL import Image
+from playwright.sync_api import expect
 
 from lunarmap.catalog import load_catalog
 from lunarmap.rasters import SOURCE_WAC

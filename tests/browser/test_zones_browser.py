@@ -16,8 +16,17 @@ from playwright.sync_api import expect
 
 from lunarmap.zones import zones_from_geojson
 
-from .mapframe import (MapFrame, after_rerun, import_zone_file, next_frames, open_entry_tab, open_map_page, wait_idle,
-                       wait_root, wait_view_settled)
+from .mapframe import (
+    MapFrame,
+    after_rerun,
+    import_zone_file,
+    next_frames,
+    open_entry_tab,
+    open_map_page,
+    wait_idle,
+    wait_root,
+    wait_view_settled,
+)
 
 pytestmark = pytest.mark.browser
 
