@@ -1,5 +1,7 @@
 """Distances, azimuths, circles and areas on the IAU 2015 Moon sphere.
 
+Size: about 400 lines of small functions of one family (as shapely's measurement module).
+
 Everything here is geodesic on the sphere of radius :data:`MOON_RADIUS_M`:
 never Earth's radius, never planar distance in the stereographic map plane.
 Degrees in, metres out. Geometry (circles, zones, regions) lives in

@@ -1,5 +1,8 @@
 """The terrain horizon around a site: how high the skyline stands in every direction.
 
+Size: about 470 lines, one concept (rays marched over the elevation data, with the in-memory cache of
+results for the page); the cache is the seam to move out if it grows.
+
 For each azimuth a ray is marched outward along the geodesic (points from
 :func:`lunarmap.geodesy.forward_lonlat`), the terrain height is sampled at each point
 and the elevation angle of that point is computed exactly on the sphere, seen

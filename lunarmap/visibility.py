@@ -1,7 +1,7 @@
 """Sun and Earth visibility at a site, and sunlit fractions over a region.
 
-Size: about 400 lines: site visibility and region grids (the command is :mod:`lunarmap.cli.visibility`);
-the region part is the seam to move out when regions are evaluated as areas (issue 18).
+Size: about 440 lines: site visibility and the engine of region grids (``points_visibility``, used by the
+sunlit-% layer and :mod:`lunarmap.region_stats`); the region grid part is the seam to move out next.
 
 The Sun and Earth come from :mod:`lunarmap.ephemeris` (topocentric, for the
 sensor's height), the skyline from :mod:`lunarmap.horizon`. Times are sampled at

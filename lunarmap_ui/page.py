@@ -1,5 +1,7 @@
 """Sections of the map page: layer controls, the map, the selection panel, the click readout, search, about.
 
+Size: about 410 lines; search (``search_box`` and its helpers) is the next seam to move out.
+
 Streamlit-specific code only; every number comes from the lunarmap library.
 Text from data files (site names, sources, layer notes) is shown through
 :func:`md_text`, which escapes Markdown and HTML, or as plain table cells.

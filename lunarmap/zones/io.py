@@ -1,5 +1,8 @@
 """Zones as GeoJSON: written in lunar lon/lat (polar caps as GIS software reads them) and read back exactly.
 
+Size: about 410 lines: reading other tools' GeoJSON (lon/lat rings, the 180 meridian, polar caps, every
+refusal) is most of it; writing is the seam to move out if it grows.
+
 lunarmap's own files carry ``lunarmap_edges`` and come back vertex for vertex;
 other tools' files are read as RFC 7946 lon/lat (edges crossing the 180
 meridian the short way), and every refusal is a :class:`lunarmap.errors.ZoneError`
