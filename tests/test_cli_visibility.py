@@ -22,6 +22,8 @@ def test_cli_visibility__json_smooth(capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["visibility", "nowhere", "--start", "2025-01-01", "--days", "3"], r"unknown site id 'nowhere'; known ids: chang-e-4"),
+    (["visibility", "im-2", "ilrs", "--start", "2025-01-01", "--days", "3"],
+     r"ilrs: a region is judged over its whole area, not at one point; use 'lunarmap region-stats ilrs"),
     (["visibility", "im-2", "--start", "01/02/2025", "--days", "3"], r"start '01/02/2025' is not a date; give YYYY-MM-DD"),
     (["visibility", "im-2", "--start", "2025-01-01", "--days", "-2"], r"days must be a number of days greater than 0"),
     (["visibility", "im-2", "--start", "2025-01-05", "--end", "2025-01-01"], r"end 2025-01-01T00:00:00 is not after start"),

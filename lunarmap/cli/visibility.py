@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..ephemeris import moon_frame_vectors
+from ..errors import GeometryError
 from ..horizon import horizon_profiles, smooth_horizon
 from ..sites import load_sites
 from ..visibility import site_visibility, time_window
@@ -16,6 +17,10 @@ __all__ = ["register", "run"]
 def run(args: argparse.Namespace) -> int:
     """One row per site: sunlit and Earth-visible shares, longest darkness, whether it needs a relay."""
     chosen = load_sites(args.sites).select(args.ids)
+    regions = [s.id for s in chosen if s.is_region]
+    if regions:
+        raise GeometryError(f"{', '.join(regions)}: a region is judged over its whole area, not at one point; use "
+                            f"'lunarmap region-stats {' '.join(regions)} --start ...' (same window options).")
     times = time_window(args.start, days=args.days, end=args.end, step_hours=args.step_hours)
     vectors = moon_frame_vectors(times)
     rows = []
@@ -32,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
             "sunlit_pct": round(100 * v.sunlit_fraction, 2), "sun_full_pct": round(100 * v.sun_full_fraction, 2),
             "sun_partial_pct": round(100 * v.sun_partial_fraction, 2), "earth_pct": round(100 * v.earth_fraction, 2),
             "longest_dark_h": round(v.longest_dark_h, 2), "longest_no_earth_h": round(v.longest_no_earth_h, 2),
-            "needs_relay": v.needs_relay, "from_centroid": site.is_region, "horizon_data": horizon.data,
+            "needs_relay": v.needs_relay, "horizon_data": horizon.data,
         })
     window = {"start_utc": str(times[0]), "end_utc": str(v.end_utc), "step_hours": args.step_hours,
               "samples": int(times.size), "mast_m": args.mast_m, "terrain": not args.smooth}
@@ -54,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``visibility`` command."""
     p = subparsers.add_parser("visibility", help="Sun and Earth visibility at sites over a time window")
-    p.add_argument("ids", nargs="+", metavar="ID", help="site ids (see 'sites'); a region uses its centroid")
+    p.add_argument("ids", nargs="+", metavar="ID", help="point site ids (see 'sites'); regions: use region-stats")
     p.add_argument("--start", required=True, help="start date, YYYY-MM-DD (UTC)")
     window = p.add_mutually_exclusive_group(required=True)
     window.add_argument("--days", type=float, help="window length in days")
