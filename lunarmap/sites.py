@@ -24,12 +24,12 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
-from .crs import LONLAT_CODE, SOUTH_POLAR_CODE
+from .crs import LONLAT_CODE, SOUTH_POLAR_CODE, lonlat_to_polar
 from .errors import CRSError, GeometryError, SiteCatalogError, UnknownSiteError
-from .geodesy import area_km2, centroid_lonlat, to_polar
+from .geodesy import area_km2, centroid_lonlat, to_polar, validate_lonlat
 
 __all__ = [
     "DEFAULT_SITES_PATH",
@@ -38,6 +38,7 @@ __all__ = [
     "Site",
     "SiteCatalog",
     "load_sites",
+    "point_site",
     "sites_frame",
 ]
 
@@ -119,6 +120,15 @@ class SiteCatalog(Sequence[Site]):
             raise UnknownSiteError(
                 f"unknown site id {site_id!r}; known ids: {', '.join(self.ids)}"
             ) from None
+
+    def with_sites(self, extra: Iterable[Site]) -> SiteCatalog:
+        """This catalogue followed by ``extra`` sites (same path); an id already taken is refused."""
+        extra = list(extra)
+        taken = [s.id for s in extra if s.id in self._by_id] + [
+            s.id for i, s in enumerate(extra) if s.id in {e.id for e in extra[:i]}]
+        if taken:
+            raise SiteCatalogError(f"site id {taken[0]!r} is already in the catalogue; give the added site another id.")
+        return SiteCatalog((*self._sites, *extra), self.path)
 
     def select(self, site_ids: Iterable[str]) -> list[Site]:
         """Sites for these ids, in the order given; all unknown ids are named in one error."""
@@ -206,6 +216,26 @@ def _parse_feature(feature: Any, index: int) -> Site:
         geometry_polar=polar,
         properties=extra,
     )
+
+
+def point_site(site_id: str, name: str, lon_deg: float, lat_deg: float, source: str, kind: str = "planned",
+               agency: str = "lunarmap") -> Site:
+    """A point site made here (e.g. a best-site candidate), checked like a catalogue entry.
+
+    >>> s = point_site("best-1", "Best site #1", 31.7, -85.4, "lunarmap best-site finder")
+    >>> s.is_region, round(s.lonlat[1], 6)
+    (False, -85.4)
+    """
+    where = f"site {site_id!r}"
+    if not isinstance(site_id, str) or not _ID_RE.match(site_id):
+        raise _fail(where, "id", site_id, "use lowercase letters, digits and hyphens.")
+    if kind not in KINDS:
+        raise _fail(where, "kind", kind, f"use one of {', '.join(KINDS)}.")
+    validate_lonlat(lon_deg, lat_deg, where)
+    x, y = lonlat_to_polar(float(lon_deg), float(lat_deg))
+    return Site(id=site_id, name=str(name).strip()[:200], kind=kind, agency=agency, date=None, source=str(source),
+                uncertainty_m=None, geometry_lonlat=Point(float(lon_deg), float(lat_deg)),
+                geometry_polar=Point(float(x), float(y)))
 
 
 def load_sites(path: str | Path | None = None) -> SiteCatalog:

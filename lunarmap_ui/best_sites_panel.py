@@ -29,9 +29,10 @@ from lunarmap import layers as L
 from lunarmap.best_sites import Criteria, Ranking, best_sites, ranking_csv, ranking_geojson
 from lunarmap.errors import LunarmapError
 from lunarmap.region_stats import RegionStats, region_stats
-from lunarmap.sites import SiteCatalog
+from lunarmap.sites import SiteCatalog, point_site
 from lunarmap.zones import circle_zone, owner_key
 
+from .compare_panel import add_compare_site
 from .errors import show_error
 from .jobs import BackgroundJob, format_seconds
 from .page import fly_to, md_text
@@ -44,6 +45,7 @@ __all__ = ["K_BEST_JOB", "K_BEST_RESULT", "LAYER_ID", "BestSitesResult", "region
 K_BEST_JOB = "best_sites_job"
 K_BEST_RESULT = "best_sites_result"
 K_BEST_DRAWN = "best_sites_drawn"
+K_BEST_RERUN_APP = "best_sites_rerun_app"
 LAYER_ID = "marker-best-sites"    # "marker-": drawn above the sites and labels
 POLL_SECONDS = 1.0
 #: Grid points of the finder's default spacing (region-stats on the command line can go finer).
@@ -180,7 +182,26 @@ def _zone_here(rank: int) -> None:
     set_zones(zones + [zone], f"Added {zone.name}: 5 km around best site #{rank} ({zone.area_km2:,.1f} km²).")
 
 
+def _to_compare(rank: int) -> None:
+    """Callback: candidate ``rank`` becomes a site of the comparison (the page reruns whole to show it)."""
+    result: BestSitesResult | None = st.session_state.get(K_BEST_RESULT)
+    if result is None:
+        return
+    c = next(c for c in result.ranking.candidates if c.rank == rank)
+    slug = "".join(ch if ch.isalnum() else "-" for ch in result.region.lower()).strip("-")[:40].strip("-") or "region"
+    try:
+        site = point_site(f"best-{slug}-{rank}", f"Best site #{rank} in {result.region}", c.lon_deg, c.lat_deg,
+                          f"lunarmap best-site finder: {result.ranking.basis}")
+    except LunarmapError as err:
+        notice_error(err, "The candidate was not added to the comparison")
+        return
+    add_compare_site(site)
+    st.session_state[K_BEST_RERUN_APP] = True
+
+
 def _status(polling: bool) -> None:
+    if st.session_state.pop(K_BEST_RERUN_APP, False):
+        st.rerun(scope="app")
     job: BackgroundJob | None = st.session_state.get(K_BEST_JOB)
     snap = job.snapshot() if job is not None else None
     if snap is not None and snap["state"] == "running":
@@ -216,7 +237,7 @@ def _status(polling: bool) -> None:
                                     "slope (°)": st.column_config.NumberColumn(format="%.1f"),
                                     "elevation (m)": st.column_config.NumberColumn(format="%.0f"),
                                     "PSR edge (km)": st.column_config.NumberColumn(format="%.1f")})
-        c1, c2, c3, c4 = st.columns([1, 1, 1, 2], vertical_alignment="bottom")
+        c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1, 1], vertical_alignment="bottom")
         c1.download_button("Best sites as CSV", ranking_csv(r).encode("utf-8"), "lunarmap-best-sites.csv",
                            "text/csv", key="best_sites_csv")
         c2.download_button("Best sites as GeoJSON", json.dumps(ranking_geojson(r), ensure_ascii=False).encode(),
@@ -228,7 +249,9 @@ def _status(polling: bool) -> None:
             st.rerun(scope="app")
         pick = c4.selectbox("Candidate", [c.rank for c in r.candidates], format_func=lambda k: f"#{k}",
                             key="best_sites_pick")
-        if c4.button("New keep-out zone (5 km) here", key="best_sites_zone"):
+        c4.button("Add to the comparison", key="best_sites_compare", on_click=_to_compare, args=(pick or 1,),
+                  help="The chosen candidate becomes a site of Compare sites (this session only)")
+        if c5.button("New keep-out zone (5 km) here", key="best_sites_zone"):
             _zone_here(pick or 1)
             st.rerun(scope="app")
 

@@ -30,7 +30,7 @@ from lunarmap.compare_visibility import sites_visibility, with_visibility
 from lunarmap.errors import LunarmapError
 from lunarmap.export import FORMATS, export_bytes, timestamp_text
 from lunarmap.geodesy import geodesic_circle
-from lunarmap.sites import SiteCatalog
+from lunarmap.sites import Site, SiteCatalog
 
 from .errors import show_error
 from .page import K_SELECTED, md_text
@@ -39,11 +39,13 @@ from .visibility_panel import chosen_window
 __all__ = [
     "K_COMPARE_IDS", "K_COMPARE_RADIUS", "DEFAULT_COMPARE_IDS", "MIN_RADIUS_KM", "DOWNLOADS",
     "CompareResult", "column_label", "init_compare_state", "compare_ids", "compare_radius_km",
-    "radius_circle_layers", "compare_section",
+    "radius_circle_layers", "compare_section", "K_COMPARE_EXTRA", "with_session_sites", "add_compare_site",
 ]
 
 K_COMPARE_IDS = "compare_ids"
 K_COMPARE_RADIUS = "compare_radius_km"
+#: Sites added in this session (e.g. best-site candidates): tuple of lunarmap.sites.Site, after the catalogue's.
+K_COMPARE_EXTRA = "compare_extra_sites"
 DEFAULT_COMPARE_IDS = ("chang-e-4", "chang-e-6", "chandrayaan-3", "ilrs")
 MIN_RADIUS_KM = 0.1
 #: Displayed precision of the numeric columns: what the data supports (metres of height from a 1.6-10.7 km
@@ -123,6 +125,23 @@ def _compare(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str, ...], radi
                          overlaps.pairs, overlaps.definition, downloads, vis_problem)
 
 
+def with_session_sites(catalog: SiteCatalog) -> tuple[SiteCatalog, str]:
+    """The catalogue with this session's added sites, and a cache key naming both."""
+    extra = tuple(st.session_state.get(K_COMPARE_EXTRA, ()))
+    if not extra:
+        return catalog, str(catalog.path)
+    key = str(catalog.path) + "|" + ";".join(f"{s.id},{s.name},{s.lonlat[0]:.9f},{s.lonlat[1]:.9f}" for s in extra)
+    return catalog.with_sites(extra), key
+
+
+def add_compare_site(site: Site) -> None:
+    """Add a site made in this session to the comparison (replacing one with the same id); call from a callback."""
+    extra = [s for s in st.session_state.get(K_COMPARE_EXTRA, ()) if s.id != site.id]
+    st.session_state[K_COMPARE_EXTRA] = (*extra, site)
+    ids = [i for i in st.session_state.get(K_COMPARE_IDS, []) if i != site.id]
+    st.session_state[K_COMPARE_IDS] = [*ids, site.id]
+
+
 def init_compare_state(catalog: SiteCatalog) -> None:
     """Session-state defaults: the map selection (or the default sites) and the default radius."""
     if K_COMPARE_IDS not in st.session_state:
@@ -161,11 +180,12 @@ def _circle_layer_dicts(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str,
 
 def radius_circle_layers(catalog: SiteCatalog) -> list[dict]:
     """The map layer (as JSON dicts) of the radius-r geodesic circles around the compared sites, or none."""
+    catalog, key = with_session_sites(catalog)
     init_compare_state(catalog)
     ids, radius = compare_ids(catalog), compare_radius_km()
     if not ids or radius is None:
         return []
-    return _circle_layer_dicts(catalog, str(catalog.path), ids, radius)
+    return _circle_layer_dicts(catalog, key, ids, radius)
 
 
 def _display_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -241,6 +261,7 @@ def _downloads(res: CompareResult) -> None:
 
 def compare_section(catalog: SiteCatalog, data_dir: Path | str) -> None:
     """Pick sites and a radius; show the comparison, its definitions and notes, the matrices and downloads."""
+    catalog, catalog_key = with_session_sites(catalog)
     init_compare_state(catalog)
     st.header("Compare sites")
     pick, rad = st.columns([4, 1], gap="medium")
@@ -261,7 +282,7 @@ def compare_section(catalog: SiteCatalog, data_dir: Path | str) -> None:
         show_error(err, "The sites cannot be compared")
         return
     window = chosen_window()
-    res = _compare(catalog, str(catalog.path), ids, radius, str(data_dir), window)
+    res = _compare(catalog, catalog_key, ids, radius, str(data_dir), window)
     if res.problem is not None:
         show_error(res.problem, "Site table not available")
     else:

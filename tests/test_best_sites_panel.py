@@ -115,6 +115,12 @@ def test_section__finds_ranked_places_in_the_background_and_puts_numbered_marker
     assert dots["id"] == "marker-best-sites" and dots["@@type"] == "ScatterplotLayer" and len(dots["data"]) == 3
     assert [r["label"] for r in labels["data"]] == ["1", "2", "3"]
     assert shown["legend"][0]["title"] == "Best sites"
+    # a candidate becomes a site of the comparison (this session only)
+    at.button(key="best_sites_compare").click().run()
+    assert not at.exception, at.exception
+    (added,) = at.session_state["compare_extra_sites"]
+    assert added.name.startswith("Best site #1 in Artemis III candidate: Mons Mouton") and not added.is_region
+    assert added.id in at.session_state["compare_ids"]
     # a candidate becomes the centre of a new keep-out zone
     at.button(key="best_sites_zone").click().run()
     zones = at.session_state["zones"]

@@ -54,6 +54,17 @@ def test_finder__ranks_places_in_an_artemis_region_and_marks_them_on_the_map(bro
         tip = page.locator(".lm-tooltip")
         tip.wait_for(state="visible", timeout=10_000)
         assert "Best site #1" in tip.inner_text() and "sunlit" in tip.inner_text()
+        # the first candidate joins the comparison, as a site of its own
+        page.get_by_role("button", name="Add to the comparison").click()
+        cell = page.get_by_text("Best site #1 in Artemis III candidate: Mons Mouton").first
+        page.get_by_role("heading", name="Compare sites").scroll_into_view_if_needed()
+        expect(page.locator("[data-testid='stMultiSelect']").get_by_text("Best site #1 in Artemis III candidate: "
+                                                                         "Mons Mouton")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Comparing sites")).to_have_count(0, timeout=180_000)   # the table with it is in
+        page.get_by_role("heading", name="Compare sites").scroll_into_view_if_needed()
+        next_frames(page)
+        page.screenshot(path=str(screenshots_dir / "best-sites-compared.png"))
+        assert cell.count() >= 1
         assert not page.errors, page.errors
     finally:
         page.close()
