@@ -153,7 +153,7 @@ def test_import_refuses_a_bad_file_with_the_reason_then_takes_a_good_one(browser
     bad = tmp_path / "notes.geojson"
     bad.write_text("<script>alert(1)</script> not json")
     import_zone_file(pg, bad)
-    _text(pg, r"Nothing was imported from 'notes.geojson': the file is not GeoJSON: it does not parse as JSON")
+    _text(pg, r"Nothing was imported from 'notes.geojson'\. Zone refused: the file is not GeoJSON: it does not parse as JSON")
     _zone_count(pg, 0)
     good = tmp_path / "zones.geojson"
     good.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
