@@ -30,7 +30,8 @@ from .zones import PsrFunction, ZoneReport, analyse_zones
 if TYPE_CHECKING:
     from .psr import PsrStats
 
-__all__ = ["psr_measure", "check_zones", "analyse_with_psr", "analyse_apart", "OFFLOAD_MIN_ZONES", "report_rows",
+__all__ = ["psr_measure", "check_zones", "analyse_with_psr", "analyse_for_page", "analyse_apart", "OFFLOAD_MIN_ZONES",
+           "PAGE_PAIR_TOLERANCE_M", "report_rows",
            "report_document", "csv_text"]
 
 #: From this many zones the page analyses them in a worker process (:func:`analyse_apart`).
@@ -166,28 +167,56 @@ def _pool():
         return _POOL
 
 
+#: Pair outlines the page keeps are simplified to this many metres (drawing only: areas are computed before).
+PAGE_PAIR_TOLERANCE_M = 10.0
+
+
+def analyse_for_page(zones, sites, data_dir: str | Path | None = None,
+                     max_pairs: int | None = None) -> tuple[ZoneReport, str, tuple]:
+    """:func:`analyse_with_psr` plus the map's pieces (:func:`lunarmap.zone_layers.map_pieces`), as the page needs.
+
+    The overlap outlines in the returned report are simplified to :data:`PAGE_PAIR_TOLERANCE_M` after the map
+    pieces and every area were computed from the exact ones: the page only draws them (the notification map),
+    and hundreds of overlapping zones would otherwise keep tens of thousands of detailed outlines per session.
+    """
+    from dataclasses import replace
+
+    from .zone_layers import map_pieces
+
+    zones = list(zones)
+    report, status = analyse_with_psr(zones, sites, data_dir, max_pairs)
+    pieces = map_pieces(zones, report)
+    if report.pairs:
+        geoms = shapely.simplify(shapely.from_wkb(shapely.to_wkb([p.geometry_polar for p in report.pairs])),
+                                 PAGE_PAIR_TOLERANCE_M, preserve_topology=True)
+        report = replace(report, pairs=tuple(replace(p, geometry_polar=g)
+                                             for p, g in zip(report.pairs, geoms, strict=True)))
+    return report, status, pieces
+
+
 def analyse_apart(zones, sites, data_dir: str | Path | None = None,
-                  max_pairs: int | None = None) -> tuple[ZoneReport, str]:
-    """:func:`analyse_with_psr` in a worker process when there are :data:`OFFLOAD_MIN_ZONES` zones or more.
+                  max_pairs: int | None = None) -> tuple[ZoneReport, str, tuple]:
+    """:func:`analyse_for_page` in a worker process when there are :data:`OFFLOAD_MIN_ZONES` zones or more.
 
     The calling thread only waits (it holds no interpreter lock meanwhile), so in a shared server other
-    sessions' page runs go on at full speed while one session analyses hundreds of zones. Fewer zones are
-    analysed here (a worker's round trip would cost more than the work). A worker that died is replaced
-    and the analysis runs here instead; library errors from the worker propagate unchanged.
+    sessions' page runs go on at full speed while one session analyses hundreds of zones and builds their
+    map pieces. Fewer zones are analysed here (a worker's round trip would cost more than the work). A
+    worker that died is replaced and the analysis runs here instead; library errors from the worker
+    propagate unchanged.
     """
     global _POOL
     zones = list(zones)
     if len(zones) < OFFLOAD_MIN_ZONES:
-        return analyse_with_psr(zones, sites, data_dir, max_pairs)
+        return analyse_for_page(zones, sites, data_dir, max_pairs)
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        return _pool().submit(analyse_with_psr, zones, list(sites), None if data_dir is None else str(data_dir),
+        return _pool().submit(analyse_for_page, zones, list(sites), None if data_dir is None else str(data_dir),
                               max_pairs).result()
     except BrokenProcessPool:
         with _POOL_LOCK:
             _POOL = None
-        return analyse_with_psr(zones, sites, data_dir, max_pairs)
+        return analyse_for_page(zones, sites, data_dir, max_pairs)
 
 
 def _num(value: float, digits: int = 3) -> float | None:

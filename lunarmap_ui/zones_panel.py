@@ -130,14 +130,14 @@ def _analysis(zones: list[Zone], catalog: SiteCatalog, data_dir: Path) -> tuple:
     cached = st.session_state.get(K_ANALYSIS)
     if cached and cached[0] == key:
         return cached[1]
-    report, status = None, ""
+    report, status, pieces = None, "", None
     if zones:
         try:   # hundreds of zones: in a worker process, so other sessions' page runs are not held up
-            report, status = analyse_apart(zones, list(catalog), data_dir, max_pairs=MAX_ZONE_PAIRS)
+            report, status, pieces = analyse_apart(zones, list(catalog), data_dir, max_pairs=MAX_ZONE_PAIRS)
         except LunarmapError as err:
             log_error(err, "zone analysis")
             report, status = None, "the analysis failed: " + error_words(err)
-    result = (report, status, map_pieces(zones, report))
+    result = (report, status, pieces if pieces is not None else map_pieces(zones, report))
     st.session_state[K_ANALYSIS] = (key, result)
     return result
 

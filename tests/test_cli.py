@@ -245,3 +245,20 @@ def test_no_import_cycles_in_the_package():
             walk(m)
     assert cycles == []
     assert "lunarmap.compare" in graph["lunarmap.cli.compare"] and "lunarmap.export" not in graph["lunarmap.compare"]
+
+
+def test_the_library_never_imports_streamlit():
+    """lunarmap/ is importable and testable without Streamlit: no module imports it, lazily or not."""
+
+    def streamlit_imports(path: Path) -> list[int]:
+        lines = []
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            if any(n == "streamlit" or n.startswith("streamlit.") for n in names):
+                lines.append(node.lineno)
+        return lines
+
+    found = {name: streamlit_imports(path) for name, path in _modules().items()}
+    assert len(found) > 30
+    assert {m: lines for m, lines in found.items() if lines} == {}

@@ -79,11 +79,20 @@ def test_analyse_apart__a_large_scenario_is_analysed_in_a_worker_with_the_same_r
 
     zones = [circle_zone(f"z{i}", f"owner {i % 3}", 3.0 * i, -86.0, 40.0) for i in range(OFFLOAD_MIN_ZONES + 5)]
     here, here_status = analyse_with_psr(zones, [], tmp_path)
-    apart, apart_status = analyse_apart(zones, [], tmp_path)
+    apart, apart_status, pieces = analyse_apart(zones, [], tmp_path)
     assert apart_status == here_status and "not prepared" in here_status
     assert [(p.a, p.b, round(p.overlap_km2, 6)) for p in apart.pairs] == [
         (p.a, p.b, round(p.overlap_km2, 6)) for p in here.pairs]
     assert len(apart.conflicts) == len(here.conflicts) > 0
+    from lunarmap.zone_layers import map_pieces
+
+    assert pieces == map_pieces(zones, here)                       # the map's pieces from the exact outlines
+    # the outlines kept for drawing are simplified by about 10 m (Douglas-Peucker's tolerance; the discrete
+    # Hausdorff distance between the vertex sets may exceed it a little) and keep their area to 0.5 % (the areas reported are the exact ones)
+    for p, q in zip(apart.pairs, here.pairs, strict=True):
+        assert p.geometry_polar.hausdorff_distance(q.geometry_polar) <= 20.0
+        assert p.geometry_polar.area == pytest.approx(q.geometry_polar.area, rel=5e-3)
+        assert p.overlap_km2 == q.overlap_km2
     import lunarmap.zonecheck as zc
 
     worker_pids = {p.pid for p in zc._pool()._processes.values()}
