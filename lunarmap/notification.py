@@ -357,7 +357,11 @@ def zones_map_png(zones: Sequence[Zone], owner: str, report: ZoneReport | None, 
         raise ZoneError(f"size_px must be between 100 and 4000 (got {size_px!r}).")
     report = _checked_report(zones, report)
     ids = {z.id for z in mine}
-    overlaps = [p.geometry_polar for p in report.conflicts if p.a in ids or p.b in ids]
+    by_id = {z.id: z for z in zones}
+    # a report may come without overlap outlines (the page keeps only numbers): intersect the two zones again
+    overlaps = [p.geometry_polar if not p.geometry_polar.is_empty
+                else by_id[p.a].geometry_polar.intersection(by_id[p.b].geometry_polar)
+                for p in report.conflicts if (p.a in ids or p.b in ids) and p.a in by_id and p.b in by_id]
     near = [z for z in zones if z.id not in ids and any(z.geometry_polar.intersects(m.geometry_polar) for m in mine)]
     x0, y0, x1, y1 = shapely.total_bounds([z.geometry_polar for z in mine + near])
     ss, n = 2, int(size_px)                      # draw at twice the size, then downsample (smooth edges)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from .psr import PsrStats
 
 __all__ = ["psr_measure", "check_zones", "analyse_with_psr", "analyse_for_page", "analyse_apart", "OFFLOAD_MIN_ZONES",
-           "PAGE_PAIR_TOLERANCE_M", "report_rows",
+           "report_rows",
            "report_document", "csv_text"]
 
 #: From this many zones the page analyses them in a worker process (:func:`analyse_apart`).
@@ -163,44 +164,49 @@ def _pool():
 
     with _POOL_LOCK:
         if _POOL is None:
-            _POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            _POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_lower_priority)
         return _POOL
-
-
-#: Pair outlines the page keeps are simplified to this many metres (drawing only: areas are computed before).
-PAGE_PAIR_TOLERANCE_M = 10.0
 
 
 def analyse_for_page(zones, sites, data_dir: str | Path | None = None,
                      max_pairs: int | None = None) -> tuple[ZoneReport, str, tuple]:
     """:func:`analyse_with_psr` plus the map's pieces (:func:`lunarmap.zone_layers.map_pieces`), as the page needs.
 
-    The overlap outlines in the returned report are simplified to :data:`PAGE_PAIR_TOLERANCE_M` after the map
-    pieces and every area were computed from the exact ones: the page only draws them (the notification map),
-    and hundreds of overlapping zones would otherwise keep tens of thousands of detailed outlines per session.
+    The returned report keeps every pair's numbers but not its overlap outline (an empty polygon): the map's
+    pieces are built here from the exact outlines, and what else draws an overlap (the notification's map)
+    intersects the two zones again. Hundreds of overlapping zones would otherwise keep, and send between
+    processes, tens of thousands of detailed outlines per session.
     """
     from dataclasses import replace
+
+    from shapely.geometry import Polygon
 
     from .zone_layers import map_pieces
 
     zones = list(zones)
     report, status = analyse_with_psr(zones, sites, data_dir, max_pairs)
     pieces = map_pieces(zones, report)
-    if report.pairs:
-        geoms = shapely.simplify(shapely.from_wkb(shapely.to_wkb([p.geometry_polar for p in report.pairs])),
-                                 PAGE_PAIR_TOLERANCE_M, preserve_topology=True)
-        report = replace(report, pairs=tuple(replace(p, geometry_polar=g)
-                                             for p, g in zip(report.pairs, geoms, strict=True)))
+    empty = Polygon()
+    report = replace(report, pairs=tuple(replace(p, geometry_polar=empty) for p in report.pairs))
     return report, status, pieces
+
+
+def _lower_priority() -> None:
+    """Worker initializer: yield the CPU to the server's page runs (a lower scheduling priority, where allowed)."""
+    try:
+        os.nice(10)
+    except (AttributeError, OSError):   # no nice() here, or not allowed: run at normal priority
+        pass
 
 
 def analyse_apart(zones, sites, data_dir: str | Path | None = None,
                   max_pairs: int | None = None) -> tuple[ZoneReport, str, tuple]:
     """:func:`analyse_for_page` in a worker process when there are :data:`OFFLOAD_MIN_ZONES` zones or more.
 
-    The calling thread only waits (it holds no interpreter lock meanwhile), so in a shared server other
-    sessions' page runs go on at full speed while one session analyses hundreds of zones and builds their
-    map pieces. Fewer zones are analysed here (a worker's round trip would cost more than the work). A
+    The calling thread only waits (it holds no interpreter lock meanwhile) and the worker runs at a lower
+    priority, so in a shared server other sessions' page runs go on while one session analyses hundreds of
+    zones and builds their map pieces. Fewer zones are analysed here (a worker's round trip would cost more than the work). A
     worker that died is replaced and the analysis runs here instead; library errors from the worker
     propagate unchanged.
     """

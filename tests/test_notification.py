@@ -209,3 +209,17 @@ def test_doc_numbers_are_finite_or_none(zones, report):
             for x in v:
                 walk(x)
     walk(_doc(zones, report))
+
+
+def test_map_png__draws_the_same_overlaps_from_a_report_that_kept_only_the_numbers(zones, report):
+    """The page's report keeps no overlap outlines (zonecheck.analyse_for_page): the map intersects the zones again."""
+    from dataclasses import replace
+
+    from shapely.geometry import Polygon
+
+    from lunarmap.notification import zones_map_png
+
+    bare = replace(report, pairs=tuple(replace(p, geometry_polar=Polygon()) for p in report.pairs))
+    owner = zones[0].owner
+    assert report.conflicts
+    assert zones_map_png(zones, owner, bare, size_px=300) == zones_map_png(zones, owner, report, size_px=300)

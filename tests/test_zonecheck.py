@@ -87,11 +87,9 @@ def test_analyse_apart__a_large_scenario_is_analysed_in_a_worker_with_the_same_r
     from lunarmap.zone_layers import map_pieces
 
     assert pieces == map_pieces(zones, here)                       # the map's pieces from the exact outlines
-    # the outlines kept for drawing are simplified by about 10 m (Douglas-Peucker's tolerance; the discrete
-    # Hausdorff distance between the vertex sets may exceed it a little) and keep their area to 0.5 % (the areas reported are the exact ones)
+    # the page's report keeps the numbers, not the outlines (the map pieces were built from them)
     for p, q in zip(apart.pairs, here.pairs, strict=True):
-        assert p.geometry_polar.hausdorff_distance(q.geometry_polar) <= 20.0
-        assert p.geometry_polar.area == pytest.approx(q.geometry_polar.area, rel=5e-3)
+        assert p.geometry_polar.is_empty and not q.geometry_polar.is_empty
         assert p.overlap_km2 == q.overlap_km2
     import lunarmap.zonecheck as zc
 
