@@ -65,11 +65,15 @@ _SCRIPT_STATE = "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute
 _ARM = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!window.__lmRunObserver) {
-    window.__lmRunObserver = new MutationObserver(() => {
-      const s = app.getAttribute('data-test-script-state');
-      if (s === 'running' || s === 'rerunRequested') window.__lmRunStarted = true;
+    // every record counts, old values included: a quick run may start and end between two callbacks
+    const busy = (s) => s === 'running' || s === 'rerunRequested';
+    window.__lmRunObserver = new MutationObserver((records) => {
+      if (busy(app.getAttribute('data-test-script-state')) || records.some((r) => busy(r.oldValue))) {
+        window.__lmRunStarted = true;
+      }
     });
-    window.__lmRunObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    window.__lmRunObserver.observe(app, {attributes: true, attributeOldValue: true,
+                                         attributeFilter: ['data-test-script-state']});
   }
   window.__lmRunStarted = false;
 }"""
