@@ -12,6 +12,8 @@ export function send(st, name, value) {
   st.seq += 1;
   const message = { ...value, seq: st.seq };
   st.setTriggerValue(name, message);
+  // published for tests and tools: the seq of the last trigger sent ("data-sent" on the root)
+  if (st.dom && st.dom.root) st.dom.root.dataset.sent = String(st.seq);
   return message;
 }
 

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from lunarmap.crs import lonlat_to_polar
 
 from ..display_data import INJECTION_NAME
-from .mapframe import MapFrame, after_rerun, next_frames, open_map_page, wait_root, wait_view_settled
+from .mapframe import MapFrame, after_rerun, click_map, next_frames, open_map_page, wait_root, wait_view_settled
 
 pytestmark = pytest.mark.browser
 
@@ -77,7 +77,7 @@ def test_click_returns_map_metres_within_one_pixel(page):
     frame = MapFrame(page)
     sx, sy = frame.cx + 137, frame.cy - 61
     expect_x, expect_y = frame.to_map(sx, sy)
-    page.mouse.click(sx, sy)
+    click_map(page, sx, sy)
     readout = page.get_by_text(re.compile(r"click-x-m=")).first
     readout.wait_for(timeout=30_000)
     text = readout.inner_text()
@@ -118,7 +118,8 @@ def test_injection_name_shows_as_text(page, screenshots_dir):
     tip = page.locator(".lm-tooltip")
     tip.wait_for(state="visible", timeout=5_000)
     assert INJECTION_NAME in tip.inner_text()
-    _rerun(page, lambda: page.mouse.click(sx, sy))
+    click_map(page, sx, sy)
+    wait_root(page, "r.dataset.loaded === '1'", timeout_ms=30_000)
     panel = page.get_by_text(INJECTION_NAME, exact=True)
     panel.first.wait_for(timeout=10_000)
     _shot(page, screenshots_dir, "map-injection-selected.png")
