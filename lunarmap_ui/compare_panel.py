@@ -101,15 +101,29 @@ class CompareResult:
     visibility_problem: LunarmapError | None = None
 
 
-@st.cache_data(show_spinner="Comparing sites…", max_entries=32)
-def _compare(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str, ...], radius_km: float,
-             data_dir: str, window: tuple[str, float, float, float]) -> CompareResult:
+@st.cache_resource(show_spinner="Comparing sites…", max_entries=32)
+def _compare_base(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str, ...], radius_km: float,
+                  data_dir: str) -> tuple:
+    """What does not depend on the visibility window (terrain, PSR, matrices): kept when only the window changes.
+
+    A resource cache (shared, not copied): the comparison is a frozen dataclass that callers never change
+    (``with_visibility`` returns a new one), and its column mapping cannot be pickled.
+    """
     sites = _catalog.select(list(ids))
     distances = distance_matrix_km(sites)
     overlaps = overlap_matrix(sites, radius_km)
     try:
-        comp = compare_sites(sites, radius_km, data_dir)
+        return compare_sites(sites, radius_km, data_dir), None, distances, overlaps
     except LunarmapError as err:
+        return None, err, distances, overlaps
+
+
+@st.cache_data(show_spinner="Computing sunlight and Earth visibility…", max_entries=32)
+def _compare(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str, ...], radius_km: float,
+             data_dir: str, window: tuple[str, float, float, float]) -> CompareResult:
+    sites = _catalog.select(list(ids))
+    comp, err, distances, overlaps = _compare_base(_catalog, catalog_key, ids, radius_km, data_dir)
+    if comp is None:
         return CompareResult(None, {}, (), err, distances, overlaps.area_km2, overlaps.pairs,
                              overlaps.definition, {})
     start, days, step_hours, mast_m = window

@@ -162,3 +162,26 @@ def test_section__sun_and_earth_columns_for_the_default_selection_follow_the_vis
     t5 = _frame_with_column(at, "sunlit (%)").set_index("id")
     assert (t5["longest darkness (h)"] <= 5 * 24).all()
     assert any("2027-01-01 + 5 d every 2 h" in c.value.replace("\\", "") for c in at.caption)
+
+
+def test_section__a_new_visibility_window_keeps_the_terrain_and_psr_part_of_the_comparison(monkeypatch,
+                                                                                            prepared_data_dir):
+    """Only the Sun/Earth columns depend on the window: changing it must not measure terrain and PSR again."""
+    calls = []
+    real = cp.compare_sites
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cp, "compare_sites", counting)
+    at = _run(monkeypatch, prepared_data_dir)
+    before = _frame_with_column(at, "sunlit (%)").set_index("id")
+    assert len(calls) == 1
+    at.number_input(key="vis_days").set_value(5)
+    at.run()
+    assert not at.exception, at.exception
+    after = _frame_with_column(at, "sunlit (%)").set_index("id")
+    assert len(calls) == 1, "terrain and PSR were measured again for a new window"
+    assert not np.allclose(before["sunlit (%)"], after["sunlit (%)"]), "the Sun/Earth columns follow the window"
+    assert np.allclose(before["elevation (m)"], after["elevation (m)"])
