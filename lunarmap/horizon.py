@@ -1,7 +1,6 @@
 """The terrain horizon around a site: how high the skyline stands in every direction.
 
-Size: about 470 lines, one concept (rays marched over the elevation data, with the in-memory cache of
-results for the page); the cache is the seam to move out if it grows.
+The memory of computed horizons is :mod:`lunarmap.horizon_cache`.
 
 For each azimuth a ray is marched outward along the geodesic (points from
 :func:`lunarmap.geodesy.forward_lonlat`), the terrain height is sampled at each point
@@ -42,12 +41,9 @@ the default: the finest product covering each point).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -55,6 +51,7 @@ import numpy as np
 from .crs import MOON_RADIUS_M
 from .errors import HorizonError, LunarmapError, OutsideRasterError
 from .geodesy import forward_lonlat, validate_lonlat
+from .horizon_cache import CACHE_MAX_SITES, HORIZONS, clear_horizon_cache, data_stamp
 
 __all__ = [
     "MOON_RELIEF_M",
@@ -116,35 +113,6 @@ def default_sampler(data_dir: Any = None) -> Sampler:
     from .rasters import sample_elevation_m
 
     return partial(sample_elevation_m, data_dir=data_dir)
-
-
-#: Horizons from the default sampler, remembered per process (see :func:`horizon_profiles`).
-_CACHE_MAX_SITES = 16     # calls with at most this many sites are remembered (the page's per-site horizons)
-_CACHE_ENTRIES = 256      # about 17 kB per site at 0.5 deg of azimuth: at most ~4 MB
-_cache: OrderedDict[tuple, tuple[Horizon, ...]] = OrderedDict()
-_cache_lock = threading.Lock()
-
-
-def clear_horizon_cache() -> None:
-    """Forget the horizons :func:`horizon_profiles` remembered (they are also dropped when the data files change)."""
-    with _cache_lock:
-        _cache.clear()
-
-
-def _data_stamp(data_dir: Any) -> tuple[tuple[str, int, int], ...]:
-    """The elevation products the default sampler reads, each as (path, mtime_ns, size): part of the cache key."""
-    from .rasters import elevation_sources
-
-    out = []
-    for p in elevation_sources(data_dir):
-        st = Path(p).stat()
-        out.append((str(Path(p).resolve()), st.st_mtime_ns, st.st_size))
-    return tuple(out)
-
-
-def _copied(h: Horizon) -> Horizon:
-    return replace(h, azimuth_deg=h.azimuth_deg.copy(), elevation_deg=h.elevation_deg.copy(),
-                   distance_m=h.distance_m.copy())
 
 
 def _check_float(name: str, value: Any, lo: float, hi: float, allowed: str) -> float:
@@ -275,34 +243,28 @@ def horizon_profiles(
     again; :func:`clear_horizon_cache` forgets them.
     """
     key = None
-    if sampler is None and np.size(lon_deg) <= _CACHE_MAX_SITES:
+    if sampler is None and np.size(lon_deg) <= CACHE_MAX_SITES:
         try:
             key = (
                 np.asarray(lon_deg, dtype=float).tobytes(), np.asarray(lat_deg, dtype=float).tobytes(),
                 float(mast_m), float(azimuth_step_deg), tuple(float(v) for v in relief_range_m),
                 None if resolution_m is None else tuple(float(v) for v in resolution_m), float(growth),
-                None if cap_deg is None else np.asarray(cap_deg, dtype=float).tobytes(), _data_stamp(data_dir),
+                None if cap_deg is None else np.asarray(cap_deg, dtype=float).tobytes(), data_stamp(data_dir),
             )
         except (LunarmapError, TypeError, ValueError, OSError):
             key = None   # bad input or missing data: the uncached path raises the usual error
     if key is not None:
-        with _cache_lock:
-            hit = _cache.get(key)
-            if hit is not None:
-                _cache.move_to_end(key)
+        hit = HORIZONS.get(key)
         if hit is not None:
             if progress is not None:
                 progress(len(hit), len(hit))
-            return [_copied(h) for h in hit]
+            return hit
     out = _horizon_profiles(lon_deg, lat_deg, mast_m, sampler=sampler, data_dir=data_dir,
                             azimuth_step_deg=azimuth_step_deg, relief_range_m=relief_range_m,
                             resolution_m=resolution_m, growth=growth, cap_deg=cap_deg, progress=progress,
                             batch_rays=batch_rays)
     if key is not None:
-        with _cache_lock:
-            _cache[key] = tuple(_copied(h) for h in out)
-            while len(_cache) > _CACHE_ENTRIES:
-                _cache.popitem(last=False)
+        HORIZONS.put(key, out)
     return out
 
 

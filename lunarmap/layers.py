@@ -1,7 +1,6 @@
 """pydeck layers, views and the map spec of the south-polar map, in IAU_2015:30135 metres.
 
-Size: about 460 lines: views, graticule, sites and rasters. Sites and rasters are the seams to split
-out when the map component is made modular (issue 14).
+Views (where the map looks, zoom for a width) are in :mod:`lunarmap.views` and re-exported here.
 Keep-out zone layers (zone rows, overlaps, the repair outline, the zones legend) are in
 :mod:`lunarmap.zone_layers`, built the same way (``pydeck.Layer`` -> :func:`layer_dicts`).
 
@@ -35,9 +34,20 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 from shapely.geometry import Point
 
-from .crs import MOON_RADIUS_M, lonlat_to_polar, polar_to_lonlat
+from .crs import lonlat_to_polar, polar_to_lonlat
 from .errors import GeometryError, RasterError
 from .sites import KINDS, Site
+from .views import (
+    MAP_EDGE_LAT_DEG,
+    ViewTarget,
+    lat_of_radius_deg,
+    map_view,
+    polar_radius_m,
+    scale_factor,
+    view_for_point,
+    view_for_sites,
+    zoom_for_width_m,
+)
 
 __all__ = [
     "MAP_EDGE_LAT_DEG",
@@ -73,8 +83,6 @@ __all__ = [
     "short_label",
 ]
 
-#: The map reaches this latitude (Chang'e 6 at 41.6 S and Chang'e 4 at 45.4 S included).
-MAP_EDGE_LAT_DEG = -40.0
 #: Site and region colours by kind (RGB), one per :data:`lunarmap.sites.KINDS`.
 KIND_COLORS: dict[str, tuple[int, int, int]] = {
     "landed": (255, 214, 10),
@@ -90,77 +98,6 @@ REGION_LABEL_MIN_ZOOM = -10.0
 RASTER_ORDER = ("mosaic", "wac", "hillshade", "elevation", "slope", "psr")
 _CARTESIAN = pdk.types.String("cartesian")
 _LABEL_FONT = "Helvetica, Arial, sans-serif"
-
-
-@dataclass(frozen=True)
-class ViewTarget:
-    """Where the map looks: centre in IAU_2015:30135 metres and deck.gl zoom (2**zoom pixels per map metre)."""
-
-    x_m: float
-    y_m: float
-    zoom: float
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"target": [round(self.x_m, 1), round(self.y_m, 1), 0], "zoom": round(self.zoom, 4)}
-
-
-def scale_factor(lat_deg: Any) -> Any:
-    """Stereographic scale factor k = 2 / (1 + sin|lat|): map metres per true metre at a latitude."""
-    lat = np.radians(np.abs(np.asarray(lat_deg, dtype=float)))
-    k = 2.0 / (1.0 + np.sin(lat))
-    return float(k) if np.ndim(k) == 0 else k
-
-
-def polar_radius_m(lat_deg: Any) -> Any:
-    """Distance on the map from the pole to a southern latitude: 2 R tan((90 - |lat|) / 2), in metres."""
-    lat = np.asarray(lat_deg, dtype=float)
-    r = 2.0 * MOON_RADIUS_M * np.tan(np.radians(90.0 - np.abs(lat)) / 2.0)
-    return float(r) if np.ndim(r) == 0 else r
-
-
-def lat_of_radius_deg(radius_m: Any) -> Any:
-    """Southern latitude (negative degrees) at a map distance from the pole: inverse of :func:`polar_radius_m`."""
-    rho = np.asarray(radius_m, dtype=float)
-    lat = np.degrees(2.0 * np.arctan(rho / (2.0 * MOON_RADIUS_M))) - 90.0
-    return float(lat) if np.ndim(lat) == 0 else lat
-
-
-def zoom_for_width_m(width_m: float, pixels: float) -> float:
-    """deck.gl orthographic zoom showing ``width_m`` map metres across ``pixels`` screen pixels."""
-    if not (math.isfinite(width_m) and width_m > 0 and math.isfinite(pixels) and pixels > 0):
-        raise GeometryError(
-            f"width_m and pixels must be positive and finite (got width_m={width_m!r}, pixels={pixels!r}); "
-            "give the map width to show in metres and the map's size in pixels."
-        )
-    return math.log2(pixels / width_m)
-
-
-def view_for_sites(sites: Iterable[Site], pixels: float, margin: float = 1.15) -> ViewTarget:
-    """A view centred on the pole that frames every site and region (and the pole) in ``pixels``."""
-    reach = 0.0
-    for s in sites:
-        coords = shapely.get_coordinates(s.geometry_polar)
-        if coords.size:
-            reach = max(reach, float(np.abs(coords).max()))
-    reach = max(reach, 50_000.0)
-    return ViewTarget(0.0, 0.0, zoom_for_width_m(2.0 * reach * margin, pixels))
-
-
-def view_for_point(lon_deg: float, lat_deg: float, width_km: float, pixels: float) -> ViewTarget:
-    """A view centred on a lon/lat point showing about ``width_km`` true kilometres across ``pixels``."""
-    if not -90.0 <= float(lat_deg) <= MAP_EDGE_LAT_DEG:
-        raise GeometryError(
-            f"latitude {lat_deg!r} is outside the map, which covers the south pole to "
-            f"{abs(MAP_EDGE_LAT_DEG):g} S (latitudes -90..{MAP_EDGE_LAT_DEG:g}); choose a place south of 40 S."
-        )
-    x, y = lonlat_to_polar(float(lon_deg), float(lat_deg))
-    width_m = max(float(width_km), 1.0) * 1000.0 * scale_factor(lat_deg)
-    return ViewTarget(float(x), float(y), zoom_for_width_m(width_m, pixels))
-
-
-def map_view() -> pdk.View:
-    """The one view: orthographic over cartesian metres, y up (``flipY=False``), pan/zoom by mouse and touch."""
-    return pdk.View(type="OrthographicView", controller=True, flipY=False)
 
 
 # ----------------------------------------------------------------- graticule

@@ -1,7 +1,6 @@
 """Saved scenarios: named sets of keep-out zones in an embedded GeoPackage (SQLite) database.
 
-Size: about 445 lines: the store and the single-scenario GeoPackage files. The files
-(:func:`scenario_gpkg_bytes`, :func:`scenario_from_gpkg_bytes`, about 90 lines) are the seam to move out.
+Single-scenario GeoPackage files (export and import) are in :mod:`lunarmap.scenario_files`.
 
 The database is a real GeoPackage that GDAL and QGIS open: a feature table
 ``zones`` (polygons in IAU_2015:30135 metres) and an attribute table
@@ -23,7 +22,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -37,10 +36,9 @@ from shapely.geometry.base import BaseGeometry
 from .crs import SOUTH_POLAR_CODE
 from .errors import ScenarioError, ZoneError
 from .sizing_rules import rules_from_records, rules_to_records
-from .zones import MAX_IMPORT_BYTES, SizingRule, Zone, check_text, circle_attributes, polygon_zone
+from .zones import SizingRule, Zone, check_text, circle_attributes, polygon_zone
 
-__all__ = ["ScenarioInfo", "ScenarioStore", "default_store_path", "format_saved", "scenario_gpkg_bytes",
-           "scenario_from_gpkg_bytes"]
+__all__ = ["ScenarioInfo", "ScenarioStore", "default_store_path", "format_saved"]
 
 logger = logging.getLogger(__name__)
 
@@ -358,64 +356,6 @@ def _after_row_hook() -> None:
     delay = os.environ.get("LUNARMAP_TEST_SLOW_SAVE")
     if delay:
         time.sleep(float(delay))
-
-
-def scenario_gpkg_bytes(name: str, zones: Iterable[Zone], rules: Iterable[SizingRule] = ()) -> bytes:
-    """One scenario as the bytes of a GeoPackage (the same layout as the store; GDAL/QGIS read it)."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="lunarmap-export-") as tmp:
-        path = Path(tmp) / "scenario.gpkg"
-        ScenarioStore(path).save(name, zones, rules=rules)
-        return path.read_bytes()
-
-
-def scenario_from_gpkg_bytes(data: bytes, label: str = "the file") -> tuple[str, list[Zone]]:
-    """The scenario in a lunarmap GeoPackage (its name and zones); refuses other files clearly.
-
-    A file holding several scenarios gives all their zones, named after the file's first scenario.
-    """
-    import tempfile
-
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ScenarioError(f"{label} is {len(data) / 1e6:.1f} MB; scenario files are limited to 10 MB.")
-    if not data.startswith(b"SQLite format 3\x00"):
-        raise ScenarioError(f"{label} is not a GeoPackage (it is not an SQLite database); export the scenario "
-                            "from lunarmap as GeoPackage, or import GeoJSON instead.")
-    with tempfile.TemporaryDirectory(prefix="lunarmap-import-") as tmp:
-        path = Path(tmp) / "import.gpkg"
-        path.write_bytes(data)
-        try:
-            con = sqlite3.connect(path)
-            try:
-                tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            finally:
-                con.close()
-        except sqlite3.DatabaseError as err:
-            raise ScenarioError(f"{label} is not a readable GeoPackage ({err}).") from err
-        if not {"scenarios", "zones", "gpkg_contents"} <= tables:
-            raise ScenarioError(f"{label} is a GeoPackage without lunarmap scenario tables ('scenarios' and "
-                                "'zones'); import zones from other tools as GeoJSON.")
-        store = ScenarioStore(path)
-        infos = store.list()
-        if not infos:
-            raise ScenarioError(f"{label} holds no saved scenario.")
-        cols = ", ".join(f'"{c}"' for c in _ZONE_COLUMNS) + ", geom"
-        zones: list[Zone] = []
-        seen: set[str] = set()
-        for info in reversed(infos):
-            with store._connect() as con:
-                rows = con.execute(f"SELECT {cols} FROM zones WHERE scenario_id=? ORDER BY position",
-                                   (info.id,)).fetchall()
-            for row in rows:
-                z = _imported_zone(row, info.name, label)
-                if z.id in seen:  # e.g. "Save as new" copies of one scenario in the same file
-                    z = replace(z, id=uuid.uuid4().hex[:12])
-                seen.add(z.id)
-                zones.append(z)
-        if not zones:
-            raise ScenarioError(f"{label}: the scenario {infos[-1].name!r} has no zones.")
-        return infos[-1].name, zones
 
 
 def _imported_zone(row: tuple, scenario: str, label: str) -> Zone:

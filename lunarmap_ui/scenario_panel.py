@@ -12,7 +12,8 @@ import re
 import streamlit as st
 
 from lunarmap.errors import LunarmapError
-from lunarmap.scenarios import format_saved, scenario_gpkg_bytes
+from lunarmap.scenario_files import scenario_gpkg_bytes
+from lunarmap.scenarios import format_saved
 from lunarmap.zonecheck import csv_text, report_rows
 from lunarmap.zones import Zone, ZoneReport, zones_to_geojson
 

@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from lunarmap.errors import LunarmapError, ZoneError
-from lunarmap.scenarios import scenario_from_gpkg_bytes
+from lunarmap.scenario_files import scenario_from_gpkg_bytes
 from lunarmap.sites import SiteCatalog
 from lunarmap.sizing_rules import all_rules, merged_rules, rule_text, rules_from_geojson
 from lunarmap.zone_swap import SwappedCoordinatesError, check_not_swapped

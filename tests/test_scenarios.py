@@ -18,13 +18,8 @@ import pytest
 
 from lunarmap.crs import lunar_crs_code
 from lunarmap.errors import ScenarioError
-from lunarmap.scenarios import (
-    ScenarioStore,
-    default_store_path,
-    format_saved,
-    scenario_from_gpkg_bytes,
-    scenario_gpkg_bytes,
-)
+from lunarmap.scenario_files import scenario_from_gpkg_bytes, scenario_gpkg_bytes
+from lunarmap.scenarios import ScenarioStore, default_store_path, format_saved
 from lunarmap.zones import circle_zone, polygon_zone, with_attributes
 
 from .conftest import PROJECT_ROOT

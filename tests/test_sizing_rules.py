@@ -9,7 +9,8 @@ import pytest
 
 from lunarmap.errors import ZoneError
 from lunarmap.geodesy import cap_area_km2
-from lunarmap.scenarios import ScenarioStore, scenario_gpkg_bytes
+from lunarmap.scenario_files import scenario_gpkg_bytes
+from lunarmap.scenarios import ScenarioStore
 from lunarmap.sizing_rules import (
     all_rules,
     make_rule,

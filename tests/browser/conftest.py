@@ -69,9 +69,13 @@ def _streamlit_app(root: Path, script: Path = PROJECT_ROOT / "dashboard.py", **e
                     urllib.request.urlopen(url + "_stcore/health", timeout=1)
                     break
                 except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
+                    if time.monotonic() > deadline:
                         pytest.fail(f"streamlit did not start: {log_path.read_text()[-2000:]}")
-                    time.sleep(0.1)
+                    try:   # the pause between polls is a wait on the process: an early exit ends it at once
+                        proc.wait(timeout=0.1)
+                    except subprocess.TimeoutExpired:
+                        continue
+                    pytest.fail(f"streamlit exited before it served: {log_path.read_text()[-2000:]}")
             yield url
         finally:
             proc.terminate()

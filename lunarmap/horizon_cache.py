@@ -1,0 +1,78 @@
+"""Horizons remembered per process: :func:`lunarmap.horizon.horizon_profiles` asks here before marching rays.
+
+Keyed by every input that changes a horizon, the elevation files included (resolved path, modification
+time, size), so changed data is never answered from memory. Copies go in and come out: a caller that
+changes a returned array cannot change what is remembered. Least recently used entries are dropped first.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .horizon import Horizon
+
+__all__ = ["CACHE_MAX_SITES", "CACHE_ENTRIES", "HorizonCache", "HORIZONS", "data_stamp", "clear_horizon_cache"]
+
+#: Calls with at most this many sites are remembered (the page's per-site horizons).
+CACHE_MAX_SITES = 16
+#: Entries kept: about 17 kB per site at 0.5 deg of azimuth, so at most ~4 MB.
+CACHE_ENTRIES = 256
+
+
+def _copied(h: Horizon) -> Horizon:
+    return replace(h, azimuth_deg=h.azimuth_deg.copy(), elevation_deg=h.elevation_deg.copy(),
+                   distance_m=h.distance_m.copy())
+
+
+class HorizonCache:
+    """A thread-safe least-recently-used memory of horizon lists."""
+
+    def __init__(self, entries: int = CACHE_ENTRIES):
+        self.entries = entries
+        self._data: OrderedDict[tuple, tuple[Horizon, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> list[Horizon] | None:
+        """Copies of the horizons remembered for ``key``, or None."""
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is not None:
+                self._data.move_to_end(key)
+        return None if hit is None else [_copied(h) for h in hit]
+
+    def put(self, key: tuple, horizons: list[Horizon]) -> None:
+        """Remember copies of ``horizons`` for ``key``."""
+        with self._lock:
+            self._data[key] = tuple(_copied(h) for h in horizons)
+            while len(self._data) > self.entries:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._data.clear()
+
+
+#: The process's memory of horizons computed with the default elevation data.
+HORIZONS = HorizonCache()
+
+
+def clear_horizon_cache() -> None:
+    """Forget the horizons remembered (they are also dropped when the data files change)."""
+    HORIZONS.clear()
+
+
+def data_stamp(data_dir: Any) -> tuple[tuple[str, int, int], ...]:
+    """The elevation products the default sampler reads, each as (path, mtime_ns, size): part of the key."""
+    from .rasters import elevation_sources
+
+    out = []
+    for p in elevation_sources(data_dir):
+        st = Path(p).stat()
+        out.append((str(Path(p).resolve()), st.st_mtime_ns, st.st_size))
+    return tuple(out)
