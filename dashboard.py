@@ -19,6 +19,7 @@ from lunarmap.paths import data_dir, data_mirror
 from lunarmap.sites import load_sites
 from lunarmap_ui import best_sites_panel, compare_panel, page, sunlit_panel, zones_panel
 from lunarmap_ui.errors import error_words, show_error
+from lunarmap_ui.timing import timed
 from lunarmap_ui.visibility_panel import visibility_section
 
 st.set_page_config(page_title="lunarmap: lunar south pole", layout="wide")
@@ -92,56 +93,70 @@ def offer_data_setup(state: page.DataState, root: Path) -> None:
 
 def main() -> None:
     configure_logging()
-    page.init_state()
-    try:
-        catalog = _catalog(os.environ.get("LUNARMAP_SITES_FILE") or None)
-    except LunarmapError as err:
-        show_error(err)
-        return
-    root = data_dir()
-    state = page.load_data_state(root)
-
-    st.title("lunarmap: the lunar south pole")
-    st.caption(
-        "South polar stereographic map of the IAU 2015 Moon sphere (R = 1,737,400 m) from the pole to 40° S; "
-        "0° longitude up, the far side down. Distances in the panels are geodesic on that sphere."
-    )
-    notice = st.container()
-    settings = page.layer_controls(state.layers)
-    left, right = st.columns([3, 1], gap="medium")
-    with left:
-        with st.container():
-            page.search_box(catalog, root)
+    with timed("app"):
+        page.init_state()
+        page.page_style()
+        try:
+            catalog = _catalog(os.environ.get("LUNARMAP_SITES_FILE") or None)
+        except LunarmapError as err:
+            show_error(err)
+            return
+        root = data_dir()
+        state = page.load_data_state(root)
+        notice = st.container()
+        map_area(catalog, root, state)
+        with notice:
+            if not state.layers:
+                offer_data_setup(state, root)
         zones = zones_panel.prepare_zones(catalog, root)
-        data = page.build_map_data(catalog, state.layers, settings, st.session_state.get(page.K_SELECTED, []),
-                                   st.session_state.get(page.K_VIEW),
-                                   compare_panel.radius_circle_layers(catalog) + sunlit_panel.sunlit_overlays()
-                                   + zones.overlays + best_sites_panel.best_site_overlays(),
-                                   legend_extra=zones.legend + sunlit_panel.sunlit_legend()
-                                   + best_sites_panel.best_sites_legend(),
-                                   zones=zones.map_zones, ack=zones.ack, selected_zone=zones.selected,
-                                   unsaved=zones.unsaved,
-                                   tools={"draw": True, "region": True, "regionLabel": sunlit_panel.REGION_LABEL})
-        page.render_map(data, on_draw=zones_panel.on_draw, on_edit=zones_panel.on_edit, on_delete=zones_panel.on_delete,
-                        on_region=sunlit_panel.on_region_request)
-        sunlit_panel.sunlit_status()
-    with right:
-        zones_panel.owner_field()
-        page.selection_panel(catalog, root)
-        page.click_readout(root)
-        zones_panel.zones_summary(zones)
-    with notice:
-        if not state.layers:
-            offer_data_setup(state, root)
-        elif any(d.name == "psr" for d in state.layers):
-            st.caption("Permanent shadow (blue): the official LOLA outlines of every PSR of 5 km² or more from 75° S "
-                       "to the pole (outer blue box), and the 60 m PSR grid, with the smaller ones too, from 85° S "
-                       "(inner box). Beyond the outer box the map says nothing about shadow.")
-    zones_panel.zones_section(catalog, root, zones)
-    compare_panel.compare_section(catalog, root)
-    best_sites_panel.best_sites_section(catalog, root)
-    visibility_section(catalog, root)
-    page.about_data(state.layers)
+        zones_panel.zones_section(catalog, root, zones)
+        compare_panel.compare_section(catalog, root)
+        best_sites_panel.best_sites_section(catalog, root)
+        visibility_section(catalog, root)
+        page.about_data(state.layers)
+
+
+@st.fragment
+def map_area(catalog, root: Path, state: page.DataState) -> None:
+    """The title bar, the map with its layer list, and the panel beside it: one fragment.
+
+    A layer toggle, an opacity change, a search or a readout click reruns this alone; a change other
+    sections read (the selection, a zone drawn, edited or deleted) reruns the whole page
+    (:func:`lunarmap_ui.page.whole_page`).
+    """
+    with timed("map" if page.in_fragment_run() else "map-in-app"):
+        page.rerun_page_if_asked()
+        bar_title, bar_search, bar_layers, bar_info = st.columns([2.2, 3, 0.9, 0.9], vertical_alignment="center")
+        with bar_title:
+            page.title_line()
+        with bar_search:
+            page.search_box(catalog, root)
+        with bar_layers, st.popover("Layers", icon=":material/layers:", width="stretch"):
+            settings = page.layer_controls(state.layers)
+        with bar_info:
+            page.about_popover(state.layers)
+        left, right = st.columns([3, 1], gap="medium")
+        with left:
+            zones = zones_panel.prepare_zones(catalog, root)
+            data = page.build_map_data(catalog, state.layers, settings, st.session_state.get(page.K_SELECTED, []),
+                                       st.session_state.get(page.K_VIEW),
+                                       compare_panel.radius_circle_layers(catalog) + sunlit_panel.sunlit_overlays()
+                                       + zones.overlays + best_sites_panel.best_site_overlays(),
+                                       legend_extra=zones.legend + sunlit_panel.sunlit_legend()
+                                       + best_sites_panel.best_sites_legend(),
+                                       zones=zones.map_zones, ack=zones.ack, selected_zone=zones.selected,
+                                       unsaved=zones.unsaved,
+                                       tools={"draw": True, "region": True, "regionLabel": sunlit_panel.REGION_LABEL})
+            page.render_map(data, on_draw=page.whole_page(zones_panel.on_draw),
+                            on_edit=page.whole_page(zones_panel.on_edit),
+                            on_delete=page.whole_page(zones_panel.on_delete),
+                            on_region=sunlit_panel.on_region_request)
+            sunlit_panel.sunlit_status()
+        with right:
+            zones_panel.owner_field()
+            page.selection_panel(catalog, root)
+            page.click_readout(root)
+            zones_panel.zones_summary(zones)
 
 
 # guarded: worker processes of the sunlit-% map (multiprocessing "spawn") import this file as __mp_main__

@@ -7,6 +7,7 @@ table cells or through :func:`lunarmap_ui.page.md_text`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from lunarmap.compare import (
     sites_lonlat,
 )
 from lunarmap.compare_visibility import sites_visibility, with_visibility
+from lunarmap.display_precision import round_table
 from lunarmap.errors import LunarmapError
 from lunarmap.export import FORMATS, export_bytes, timestamp_text
 from lunarmap.geodesy import geodesic_circle
@@ -37,13 +39,17 @@ from .page import K_SELECTED, md_text
 from .visibility_panel import chosen_window
 
 __all__ = [
-    "K_COMPARE_IDS", "K_COMPARE_RADIUS", "DEFAULT_COMPARE_IDS", "MIN_RADIUS_KM", "DOWNLOADS",
+    "K_COMPARE_IDS", "K_COMPARE_RADIUS", "K_COMPARE_COLUMNS", "DEFAULT_COLUMNS", "DEFAULT_COMPARE_IDS", "MIN_RADIUS_KM", "DOWNLOADS",
     "CompareResult", "column_label", "init_compare_state", "compare_ids", "compare_radius_km",
     "radius_circle_layers", "compare_section", "K_COMPARE_EXTRA", "with_session_sites", "add_compare_site",
 ]
 
 K_COMPARE_IDS = "compare_ids"
 K_COMPARE_RADIUS = "compare_radius_km"
+K_COMPARE_COLUMNS = "compare_columns"
+#: The columns a planner reads first, shown by default (the column chooser adds the rest).
+DEFAULT_COLUMNS = ("name", "side", "pole_distance_km", "elevation_m", "slope_deg", "psr_area_in_radius_km2",
+                   "sunlit_pct", "earth_visible_pct", "needs_relay")
 #: Sites added in this session (e.g. best-site candidates): tuple of lunarmap.sites.Site, after the catalogue's.
 K_COMPARE_EXTRA = "compare_extra_sites"
 DEFAULT_COMPARE_IDS = ("chang-e-4", "chang-e-6", "chandrayaan-3", "ilrs")
@@ -57,9 +63,8 @@ _NUMBER_FORMATS = (
     ("elevation_m", "%.0f"), ("elevation_min_m", "%.0f"), ("elevation_max_m", "%.0f"),
     ("elevation_resolution_m", "%.0f"), ("slope_deg", "%.1f"), ("slope_min_deg", "%.1f"), ("slope_max_deg", "%.1f"),
     ("slope_resolution_m", "%.0f"), ("psr_edge_distance_km", "%.1f"), ("psr_radius_km", "%.1f"),
-    ("psr_area_in_radius_km2", "%.2f"), ("psr_coverage_in_radius", "%.2f"), ("region_area_km2", "%.1f"),
-    ("region_psr_area_km2", "%.2f"), ("region_psr_share_pct", "%.1f"),
-)
+    ("psr_coverage_in_radius", "%.2f"), ("region_area_km2", "%.1f"), ("region_psr_share_pct", "%.1f"),
+)   # areas of PSR are rounded by lunarmap.display_precision (0.1 km², 0.01 km² under 1 km²), shown as they are
 #: Download buttons: (format, label, MIME type); file names are ``lunarmap-comparison<suffix>``.
 DOWNLOADS = (("csv", "CSV", "text/csv"), ("geojson", "GeoJSON", "application/geo+json"),
              ("gpkg", "GeoPackage", "application/geopackage+sqlite3"))
@@ -202,17 +207,34 @@ def radius_circle_layers(catalog: SiteCatalog) -> list[dict]:
     return _circle_layer_dicts(catalog, key, ids, radius)
 
 
-def _display_table(table: pd.DataFrame) -> pd.DataFrame:
-    out = table.copy()
+def _display_table(table: pd.DataFrame, shown: Sequence[str] | None = None) -> pd.DataFrame:
+    """The table as shown: numbers rounded to what their data resolves, ``shown`` columns (all when None) in
+    the planner's reading order (:data:`DEFAULT_COLUMNS`, the other Sun/Earth columns, then the rest), headers
+    with units."""
+    out = round_table(table)
     if "needs_relay" in out.columns:
         out["needs_relay"] = np.where(out["needs_relay"].astype(bool), "yes", "no")
-    shown = [c for c in _VISIBILITY_SHOWN if c in out.columns]
-    if shown and "name" in out.columns:   # right after the name: visible without scrolling the wide table
-        rest = [c for c in out.columns if c not in shown]
-        at = rest.index("name") + 1
-        out = out[rest[:at] + shown + rest[at:]]
+    first = [c for c in dict.fromkeys((*DEFAULT_COLUMNS, *_VISIBILITY_SHOWN)) if c in out.columns]
+    canonical = first + [c for c in out.columns if c not in first]     # the planner's columns lead
+    order = canonical if shown is None else [c for c in canonical if c in shown]
+    out = out[order]
     out.columns = [column_label(c) for c in out.columns]
     return out
+
+
+def _column_chooser(columns: Sequence[str]) -> list[str]:
+    """The columns to show (a multiselect in a popover; the planner's first columns by default)."""
+    st.session_state.setdefault(K_COMPARE_COLUMNS, [c for c in DEFAULT_COLUMNS if c in columns])
+    chosen = [c for c in st.session_state[K_COMPARE_COLUMNS] if c in columns]
+    with st.popover(f"Columns ({len(chosen)} of {len(columns)})", icon=":material/view_column:"):
+        st.multiselect("Columns shown", list(columns), key=K_COMPARE_COLUMNS, format_func=column_label,
+                       help="The downloads always hold every column at full precision.")
+        st.button("All columns", key="compare_all_columns",
+                  on_click=lambda: st.session_state.update({K_COMPARE_COLUMNS: list(columns)}))
+        st.button("The first columns", key="compare_default_columns",
+                  on_click=lambda: st.session_state.update(
+                      {K_COMPARE_COLUMNS: [c for c in DEFAULT_COLUMNS if c in columns]}))
+    return [c for c in st.session_state[K_COMPARE_COLUMNS] if c in columns] or ["name"]
 
 
 def _heat_map(matrix: pd.DataFrame, value: str, title: str) -> alt.LayerChart:
@@ -305,7 +327,10 @@ def compare_section(catalog: SiteCatalog, data_dir: Path | str) -> None:
                        for c, f in _NUMBER_FORMATS if c in res.columns})
         if "name" in res.columns:
             config[column_label("name")] = st.column_config.Column(help=res.columns["name"], pinned=True)
-        st.dataframe(_display_table(res.table), hide_index=True, width="stretch", column_config=config)
+        shown = _column_chooser(list(res.table.columns))
+        st.dataframe(_display_table(res.table, shown), hide_index=True, width="stretch", column_config=config)
+        st.caption("Numbers rounded to what their data resolves (elevation to 10 m from the 1.6 km DEM, 1 m from "
+                   "the 5 m one; distances to 0.1 km; areas to 0.1 km²); the downloads keep full precision.")
         start, days, step, mast = window
         if res.visibility_problem is not None:
             show_error(res.visibility_problem, "Sunlight and Earth columns not available")

@@ -59,7 +59,7 @@ Message protocol (version :data:`PROTOCOL`)
 
 * browser -> Python, trigger values (each carries an increasing ``seq``)::
 
-    click:  {"x", "y", "picked": {"layer": id, "id": object id} | None, "mode", "seq", "zoom"}
+    click:  {"x", "y", "picked": {"layer": id, "id": object id} | None, "shift": bool, "mode", "seq", "zoom"}
     draw:   {"kind": "circle", "center": [x, y], "edge": [x, y], "radius_m": float, "seq"}
             {"kind": "polygon", "vertices": [[x, y], ...], "seq"}
     edit:   {"id", "kind": "circle", "center": [x, y], "edge": [x, y] | None, "radius_m": float | None, "seq"}
@@ -67,7 +67,7 @@ Message protocol (version :data:`PROTOCOL`)
     delete: {"id", "seq"}
     region: {"x0", "y0", "x1", "y1", "zoom", "seq"}
 
-  All ``x, y`` are IAU_2015:30135 metres. ``click`` comes in pan mode only (a
+  All ``x, y`` are IAU_2015:30135 metres; ``shift`` says whether Shift was held. ``click`` comes in pan mode only (a
   zone gives ``picked = {"layer": "zones", "id": zone id}``). ``draw`` and
   ``edit`` ``radius_m`` is the great-circle distance from centre to edge on
   the sphere R = 1,737,400 m; an ``edit`` circle with ``edge`` None was moved

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lunarmap import layers as L
 from lunarmap.crs import polar_to_lonlat
@@ -33,7 +34,9 @@ from .static_files import publish
 __all__ = [
     "K_MAP", "K_SELECTED", "K_CLICK", "K_VIEW", "K_SEARCH", "K_SEARCH_RESULT", "MAP_HEIGHT_PX",
     "DataState", "md_text", "load_data_state", "layer_controls", "render_map", "selection_panel",
-    "click_readout", "search_box", "about_data", "init_state", "fly_to",
+    "click_readout", "search_box", "about_data", "init_state", "fly_to", "K_PAGE_RERUN", "SELECTING_LAYERS",
+    "page_style", "title_line", "about_popover", "in_fragment_run", "request_page_rerun", "rerun_page_if_asked",
+    "whole_page",
 ]
 
 K_MAP = "lunar_map"
@@ -97,21 +100,83 @@ def init_state() -> None:
     st.session_state.setdefault(K_SEARCH_RESULT, None)
 
 
-# ----------------------------------------------------------------- sidebar: layers
+# ----------------------------------------------------------------- page frame
+_PAGE_CSS = """
+<style>
+/* map first: the page's own padding shrinks so the map starts near the top at 1280 x 800 */
+[data-testid="stMainBlockContainer"] { padding-top: 3.6rem; padding-left: 1.25rem; padding-right: 1.25rem; }
+.lm-title p { margin: 0; font-size: 1.05rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+</style>
+"""
+
+
+def page_style() -> None:
+    """The page's own CSS (fixed text, no user input): tighter padding so the map comes first."""
+    st.html(_PAGE_CSS)
+
+
+def title_line() -> None:
+    """The page title, one line."""
+    st.markdown('<div class="lm-title"><p><b>lunarmap</b> · the lunar south pole</p></div>', unsafe_allow_html=True)
+
+
+def about_popover(display: Sequence[Any]) -> None:
+    """What the map is, in a popover beside the title (the captions that used to sit above the map)."""
+    with st.popover("About", icon=":material/info:", width="stretch"):
+        st.markdown(
+            "South polar stereographic map of the IAU 2015 Moon sphere (R = 1,737,400 m) from the pole to 40° S; "
+            "0° longitude up, the far side down. Distances in the panels are geodesic on that sphere."
+        )
+        if any(d.name == "psr" for d in display):
+            st.caption("Permanent shadow (blue): the official LOLA outlines of every PSR of 5 km² or more from 75° S "
+                       "to the pole (outer blue box), and the 60 m PSR grid, with the smaller ones too, from 85° S "
+                       "(inner box). Beyond the outer box the map says nothing about shadow.")
+        st.caption("Sources, resolutions and licences: 'About the data' at the bottom of the page.")
+
+
+K_PAGE_RERUN = "rerun_whole_page"
+
+
+def in_fragment_run() -> bool:
+    """True while Streamlit runs a fragment alone (not the whole page)."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
+def request_page_rerun() -> None:
+    """Ask for a whole-page run (a widget callback inside the map fragment changed what other sections read)."""
+    st.session_state[K_PAGE_RERUN] = True
+
+
+def rerun_page_if_asked() -> None:
+    """At the top of the map fragment: turn a fragment run into a whole-page run when a callback asked for one."""
+    if st.session_state.pop(K_PAGE_RERUN, False) and in_fragment_run():
+        st.rerun(scope="app")
+
+
+def whole_page(callback: Callable[[], None]) -> Callable[[], None]:
+    """``callback``, then a request for a whole-page run (for triggers of the map that change other sections)."""
+    def run() -> None:
+        callback()
+        request_page_rerun()
+    run.__name__ = getattr(callback, "__name__", "callback")
+    return run
+
+
+# ----------------------------------------------------------------- layer list
 def layer_controls(display: Sequence[Any]) -> dict[str, L.LayerSetting]:
-    """A toggle and an opacity slider per layer, in the sidebar; returns the settings."""
+    """A toggle and an opacity slider per layer, in the current container (the map's layer list); the settings."""
     settings: dict[str, L.LayerSetting] = {}
     names = [n for n in reversed(L.RASTER_ORDER) if any(d.name == n for d in display)]
-    sb = st.sidebar
-    sb.header("Layers")
     for name in ["sites", "regions", "graticule"] + names:
         default = L.VECTOR_DEFAULTS.get(name) or L.RASTER_DEFAULTS.get(name) or L.LayerSetting(True, 1.0)
-        shown = sb.toggle(_LABELS.get(name, name), value=default.visible, key=f"show_{name}")
-        opacity = sb.slider(f"{_LABELS.get(name, name)} opacity", 0, 100, int(round(default.opacity * 100)), step=5,
+        label = _LABELS.get(name, name)
+        shown = st.toggle(label, value=default.visible, key=f"show_{name}")
+        opacity = st.slider(f"{label} opacity", 0, 100, int(round(default.opacity * 100)), step=5,
                             key=f"opacity_{name}", disabled=not shown, label_visibility="collapsed", format="%d%%")
         settings[name] = L.LayerSetting(bool(shown), opacity / 100.0)
     if not names:
-        sb.caption("Elevation, hillshade, slope and PSR layers appear here once the data is prepared.")
+        st.caption("Elevation, hillshade, slope and PSR layers appear here once the data is prepared.")
     return settings
 
 
@@ -121,13 +186,15 @@ def _published_url(path: str, size: int) -> str:
     return publish(path)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+# cache_resource, not cache_data: the layer dicts are read, never changed (``_with_opacity`` copies shallowly), and
+# cache_data would unpickle a fresh copy of every site row on every run of the map
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _site_layer_dicts(_catalog: SiteCatalog, catalog_key: str, selected: tuple[str, ...],
                       show_sites: bool, show_regions: bool) -> list[dict]:
     return L.layer_dicts(L.site_layers(list(_catalog), selected, show_sites=show_sites, show_regions=show_regions))
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _graticule_dicts(visible: bool) -> list[dict]:
     return L.layer_dicts(L.graticule_layers(1.0, visible))
 
@@ -208,13 +275,29 @@ def _on_click() -> None:
     st.session_state[K_CLICK] = {"x": x, "y": y, "seq": value.get("seq")}
     picked = value.get("picked") or {}
     site_id = picked.get("id") if isinstance(picked, dict) else None
-    if site_id and str(picked.get("layer", "")) in ("sites", "regions"):
+    if site_id and _selects(str(picked.get("layer", "")), bool(value.get("shift"))):
         chosen = list(st.session_state.get(K_SELECTED, []))
         if site_id in chosen:
             chosen.remove(site_id)
         else:
             chosen.append(site_id)
         st.session_state[K_SELECTED] = chosen
+        request_page_rerun()     # the comparison and the visibility section read the selection
+
+
+#: Picked layers whose click selects (or unselects) the site or region: a site's marker or label, a region's label.
+SELECTING_LAYERS = ("sites", "site-labels", "region-labels")
+
+
+def _selects(layer: str, shift: bool) -> bool:
+    """Whether a click on ``layer`` changes the selection: a marker or label does; inside a region only with Shift.
+
+    A plain click inside a region reads the point and leaves the selection as it is.
+
+    >>> _selects("sites", False), _selects("regions", False), _selects("regions", True)
+    (True, False, True)
+    """
+    return layer in SELECTING_LAYERS or (layer == "regions" and shift)
 
 
 def render_map(data: dict, **callbacks: Any) -> None:
@@ -252,7 +335,8 @@ def selection_panel(catalog: SiteCatalog, data_dir: Path) -> None:
     """Details of the selected sites: source, distance to the pole and to each other, elevation and slope."""
     st.subheader("Selected sites")
     st.multiselect("Selected", catalog.ids, key=K_SELECTED, format_func=lambda i: catalog[i].name,
-                   label_visibility="collapsed", placeholder="Click a site or region on the map")
+                   label_visibility="collapsed", on_change=request_page_rerun,
+                   placeholder="Click a site marker or label (Shift+click inside a region)")
     chosen: list[Site] = [catalog[i] for i in st.session_state.get(K_SELECTED, []) if i in catalog.ids]
     for s in chosen:
         lon, lat = s.lonlat
@@ -317,7 +401,6 @@ def click_readout(data_dir: Path) -> None:
            else f"elevation: not available ({md_text(elev_src)})  \n")
         + f"PSR: {md_text(psr_txt)}"
     )
-    st.caption(f"click-x-m={click['x']:.3f} click-y-m={click['y']:.3f}")
 
 
 # ----------------------------------------------------------------- search

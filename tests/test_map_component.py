@@ -85,8 +85,8 @@ def test_map_data__validates_against_the_protocol_schema():
 
 
 @pytest.mark.parametrize(("name", "message"), [
-    ("click", {"x": 1.0, "y": 2.0, "picked": {"layer": "zones", "id": "z1"}, "mode": "pan", "seq": 1, "zoom": -9}),
-    ("click", {"x": 1.0, "y": 2.0, "picked": None, "mode": "pan", "seq": 2, "zoom": None}),
+    ("click", {"x": 1.0, "y": 2.0, "picked": {"layer": "zones", "id": "z1"}, "shift": False, "mode": "pan", "seq": 1, "zoom": -9}),
+    ("click", {"x": 1.0, "y": 2.0, "picked": None, "shift": True, "mode": "pan", "seq": 2, "zoom": None}),
     ("draw", {"kind": "circle", "center": [0, 0], "edge": [1, 0], "radius_m": 1.0, "seq": 3}),
     ("draw", {"kind": "polygon", "vertices": [[0, 0], [1, 0], [0, 1]], "seq": 4}),
     ("edit", {"id": "a", "kind": "circle", "center": [0, 0], "edge": None, "radius_m": None, "seq": 5}),

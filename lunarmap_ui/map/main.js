@@ -293,9 +293,9 @@ function createDeck(st, data, deckgl) {
       showTooltip(st.dom, info, Boolean(st.gesture || st.draw));
       updateCursor(st.dom, info);
     },
-    onClick: (info) => {
+    onClick: (info, event) => {
       if (!info || !info.coordinate) return;
-      modeOf(st.mode).onMapClick(st, info);
+      modeOf(st.mode).onMapClick(st, info, event);
       publishState(st);
     },
     onAfterRender: () => {

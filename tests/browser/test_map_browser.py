@@ -78,11 +78,11 @@ def test_click_returns_map_metres_within_one_pixel(page):
     sx, sy = frame.cx + 137, frame.cy - 61
     expect_x, expect_y = frame.to_map(sx, sy)
     click_map(page, sx, sy)
-    readout = page.get_by_text(re.compile(r"click-x-m=")).first
+    readout = page.get_by_text(re.compile(r"map x = -?[\d,]+ m, y = ")).first
     readout.wait_for(timeout=30_000)
     text = readout.inner_text()
-    got_x = float(re.search(r"click-x-m=(-?[\d.]+)", text).group(1))
-    got_y = float(re.search(r"click-y-m=(-?[\d.]+)", text).group(1))
+    got_x = float(re.search(r"map x = (-?[\d,]+) m", text).group(1).replace(",", ""))
+    got_y = float(re.search(r"y = (-?[\d,]+) m", text).group(1).replace(",", ""))
     assert abs(got_x - expect_x) <= frame.mpp and abs(got_y - expect_y) <= frame.mpp
     assert float(page.locator(".lm-root").get_attribute("data-zoom")) == frame.zoom, "the click kept the view"
 

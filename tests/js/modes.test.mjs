@@ -35,10 +35,10 @@ test("pan: presses go to deck.gl; a click is sent with the object picked", () =>
   const st = fakeState({ view: () => ({ target: [0, 0], zoom: -9 }) });
   assert.equal(pan.onPointerDown(st, at([0, 0])), PASS);
   pan.onMapClick(st, { coordinate: [5, 6], object: { id: 7 }, layer: { id: "zones" } });
-  pan.onMapClick(st, { coordinate: [1, 2], object: null, layer: null });
+  pan.onMapClick(st, { coordinate: [1, 2], object: null, layer: null }, { srcEvent: { shiftKey: true } });
   assert.deepEqual(messages(st).map((s) => s.value), [
-    { x: 5, y: 6, picked: { layer: "zones", id: "7" }, mode: "pan", zoom: -9, seq: 1 },
-    { x: 1, y: 2, picked: null, mode: "pan", zoom: -9, seq: 2 },
+    { x: 5, y: 6, picked: { layer: "zones", id: "7" }, shift: false, mode: "pan", zoom: -9, seq: 1 },
+    { x: 1, y: 2, picked: null, shift: true, mode: "pan", zoom: -9, seq: 2 },
   ]);
   assert.equal(pan.hint(st), "");
   assert.equal(pan.cursor(st, { isDragging: true, isHovering: false }), "grabbing");

@@ -1,0 +1,40 @@
+"""Server time of the page's runs, for the page benchmark (``bench/bench_reruns.py``).
+
+With the environment variable ``LUNARMAP_TIMING`` set, every timed run of the page logs one line on the
+``lunarmap_ui.timing`` logger::
+
+    run app 84.2 ms
+    run map 12.7 ms
+
+``app`` is a whole-page run, ``map`` a run of the map fragment alone (a layer toggle, an opacity change,
+a readout click). Without the variable nothing is logged and the cost is one ``perf_counter`` pair.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["ENV_VAR", "enabled", "timed"]
+
+ENV_VAR = "LUNARMAP_TIMING"
+log = logging.getLogger(__name__)
+
+
+def enabled() -> bool:
+    """True when ``LUNARMAP_TIMING`` is set to something other than "", "0" or "false"."""
+    return os.environ.get(ENV_VAR, "").strip().lower() not in ("", "0", "false", "no")
+
+
+@contextmanager
+def timed(name: str) -> Iterator[None]:
+    """Log ``run <name> <ms> ms`` when the block ends (also when it ends by ``st.rerun`` or an error)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        if enabled():
+            log.info("run %s %.1f ms", name, (time.perf_counter() - start) * 1000.0)
