@@ -65,12 +65,17 @@ SLOPE_METHOD = ("central differences on the sample's DEM over one DEM resolution
 
 @dataclass(frozen=True)
 class PsrBand:
-    """A stretch of the path inside one PSR: distances along the path (m), its id and the PSR map's resolution (m)."""
+    """A stretch of the path inside one PSR: distances along the path (m), its id and the PSR map's resolution (m).
+
+    ``place``: the smallest named IAU feature (usually a crater) whose circle holds the PSR's centre (the official
+    outline's area-weighted centroid; for a PSR mapped only on the 60 m grid, the band's middle), "" if none.
+    """
 
     start_m: float
     end_m: float
     psr_id: str
     resolution_m: float
+    place: str = ""
 
 
 @dataclass(frozen=True)
@@ -265,6 +270,51 @@ def _psr(lon: np.ndarray, lat: np.ndarray, data_dir: str | Path | None) -> tuple
     return values, ids, res, got.product
 
 
+_FEATURES: dict[int, tuple[Any, np.ndarray, np.ndarray, np.ndarray, list[str]]] = {}
+
+
+def _place_names(lon: np.ndarray, lat: np.ndarray, data_dir: str | Path | None) -> list[str]:
+    """The smallest IAU feature whose circle (diameter / 2, geodesic) holds each point; "" where none or no gazetteer."""
+    from .errors import DataMissingError
+    from .gazetteer import load_gazetteer
+
+    try:
+        places = load_gazetteer(data_dir)
+    except DataMissingError:
+        return [""] * len(lon)
+    cached = _FEATURES.get(id(places))
+    if cached is None or cached[0] is not places:
+        keep = [q for q in places if q.lat_deg < -30.0 and np.isfinite(q.diameter_km) and q.diameter_km > 0]
+        cached = (places, np.array([q.lon_deg for q in keep]), np.array([q.lat_deg for q in keep]),
+                  np.array([q.diameter_km * 500.0 for q in keep]), [q.name for q in keep])
+        _FEATURES.clear()
+        _FEATURES[id(places)] = cached
+    _, flon, flat, radius_m, names = cached
+    out = []
+    for a, b in zip(lon, lat, strict=True):
+        inside = np.flatnonzero(np.asarray(distance_m(a, b, flon, flat)) <= radius_m)
+        out.append(names[int(inside[np.argmin(radius_m[inside])])] if inside.size else "")
+    return out
+
+
+def _band_places(bands: list[PsrBand], s: np.ndarray, lon: np.ndarray, lat: np.ndarray,
+                 data_dir: str | Path | None) -> tuple[PsrBand, ...]:
+    from .geodesy import centroid_lonlat
+    from .psr_official import load_official
+
+    official = load_official(data_dir)
+    index = {str(v): i for i, v in enumerate(official.psr_ids)} if official is not None else {}
+    where = []
+    for b in bands:
+        if official is not None and b.psr_id in index:
+            where.append(centroid_lonlat(official.geoms[index[b.psr_id]]))
+        else:
+            i = int(np.argmin(np.abs(s - 0.5 * (b.start_m + b.end_m))))
+            where.append((float(lon[i]), float(lat[i])))
+    names = _place_names(np.array([w[0] for w in where]), np.array([w[1] for w in where]), data_dir) if where else []
+    return tuple(PsrBand(b.start_m, b.end_m, b.psr_id, b.resolution_m, n) for b, n in zip(bands, names, strict=True))
+
+
 def elevation_profile(vertices: Any, crs: str = LONLAT_CODE, *, samples: int | None = None,
                       spacing_m: float | None = None, data_dir: str | Path | None = None,
                       dem_paths: list[str | Path] | None = None, with_psr: bool = True) -> Profile:
@@ -297,8 +347,8 @@ def elevation_profile(vertices: Any, crs: str = LONLAT_CODE, *, samples: int | N
     else:
         in_psr, psr_id = np.full(s.shape, np.nan), np.full(s.shape, "", dtype=object)
         psr_res, psr_product = np.full(s.shape, np.nan), ""
-    psr_bands = tuple(PsrBand(*_edges(s, a, b), str(psr_id[a]), float(np.nanmax(psr_res[a:b + 1])))
-                      for a, b in _runs(psr_id, in_psr == 1.0))
+    psr_bands = _band_places([PsrBand(*_edges(s, a, b), str(psr_id[a]), float(np.nanmax(psr_res[a:b + 1])))
+                              for a, b in _runs(psr_id, in_psr == 1.0)], s, lon, lat, data_dir)
     res_key = np.array([f"{q}|{r!r}" for q, r in zip(product, res_m, strict=True)], dtype=object)
     res_bands = tuple(ResolutionBand(*_edges(s, a, b), str(product[a]), float(res_m[a]))
                       for a, b in _runs(res_key, which >= 0))

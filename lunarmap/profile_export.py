@@ -2,7 +2,7 @@
 
 CSV (:func:`profile_csv`): a comment block first, every line starting with ``#`` (pandas reads it with
 ``comment="#"``), then one header line and one row per sample. The block says what the path is, the
-vertices, the CRSs, and for every column its unit and source (product name and resolution). Sources that
+vertices, the CRSs, the PSR bands, and for every column its unit and source (product name and resolution). Sources that
 change along the path are also columns of their own (``elevation_source``, ``elevation_resolution_m``,
 ``psr_resolution_m``), so every row says where its numbers come from. Numbers at full precision (Python's
 shortest round-trip form); an empty cell is "no value" (e.g. no PSR map there).
@@ -15,7 +15,7 @@ can tell (mm for metres, 1e-4 deg for slopes, 1e-8 deg for lon/lat)::
       "distance_m": [...n], "elevation_m": [...n or None], "slope_along_deg": [...n or None],
       "slope_across_deg": [...n or None], "in_psr": [1 | 0 | None ...n], "resolution_m": [...n],
       "x_m": [...n], "y_m": [...n], "lon_deg": [...n], "lat_deg": [...n],   # to mark a hovered sample on the map
-      "psr_bands": [{"start_m", "end_m", "psr_id", "resolution_m"}, ...],
+      "psr_bands": [{"start_m", "end_m", "psr_id", "place", "resolution_m"}, ...],   # place: IAU name or ""
       "resolution_bands": [{"start_m", "end_m", "product", "resolution_m"}, ...],
       "vertices": {"lon_deg": [...], "lat_deg": [...], "x_m": [...], "y_m": [...], "distance_m": [...]},
       "units": {"distance_m": "m", ...},
@@ -97,6 +97,8 @@ def _header(profile: Profile) -> list[str]:
         "column psr_id: the official LOLA PSR_ID of the outline holding the sample, or 'psr_60m outline N' for a PSR "
         "mapped only on the 60 m grid (LPSR_85S_060M_201608); empty outside PSRs",
         "column psr_resolution_m: ground resolution in metres of that row's PSR map",
+        *(f"psr band: {b.start_m!r} to {b.end_m!r} m along the path, {b.psr_id}"
+          + (f" (in {b.place}, IAU Gazetteer of Planetary Nomenclature)" if b.place else "") for b in profile.psr_bands),
     ]
 
 
@@ -135,7 +137,7 @@ def profile_payload(profile: Profile) -> dict[str, Any]:
         "x_m": _list(profile.x_m, 3), "y_m": _list(profile.y_m, 3),
         "lon_deg": _list(profile.lon_deg, 8), "lat_deg": _list(profile.lat_deg, 8),
         "psr_bands": [{"start_m": round(b.start_m, 3), "end_m": round(b.end_m, 3), "psr_id": b.psr_id,
-                       "resolution_m": b.resolution_m} for b in profile.psr_bands],
+                       "place": b.place, "resolution_m": b.resolution_m} for b in profile.psr_bands],
         "resolution_bands": [{"start_m": round(b.start_m, 3), "end_m": round(b.end_m, 3), "product": b.product,
                               "resolution_m": b.resolution_m} for b in profile.resolution_bands],
         "vertices": {"lon_deg": _list(profile.vertex_lon_deg, 8), "lat_deg": _list(profile.vertex_lat_deg, 8),

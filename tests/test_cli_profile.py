@@ -27,7 +27,7 @@ def test_profile__across_shackleton_summary_lists_its_psr(prepared_data_dir, cap
                        "--data-dir", str(prepared_data_dir))
     length = GEOD.inv(100.0, -89.2, 160.0, -89.9)[2]
     assert code == 0 and out.startswith(f"Length {length / 1000:,.3f} km, 400 samples")
-    assert "SP_896450_1282030" in out and "ldem256_south_polar_1600m" in out
+    assert re.search(r"SP_896450_1282030 +Shackleton", out) and "ldem256_south_polar_1600m" in out
 
 
 @pytest.mark.realdata
@@ -45,6 +45,9 @@ def test_profile__via_points_csv_file_and_json(prepared_data_dir, capsys, tmp_pa
     text = target.read_text()
     rows = list(csv.DictReader(io.StringIO("\n".join(ln for ln in text.splitlines() if not ln.startswith("#")))))
     assert len(rows) == doc["n"] and float(rows[-1]["distance_m"]) == pytest.approx(doc["total_m"], abs=1e-3)
+    shadow = [r for r in rows if r["in_psr_flag"] == "1"]
+    assert shadow and all(r["psr_id"] for r in shadow) and all(r["psr_id"] == "" for r in rows if r["in_psr_flag"] == "0")
+    assert text.count("\n# psr band: ") == len(doc["psr_bands"]) > 0
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -214,7 +214,7 @@ def test_psr_bands_across_shackleton_match_the_outlines_crossings(prepared_data_
     cx, cy = TO_MAP.transform(*centre)
     holder = official.loc[official.geometry.contains(shapely.Point(cx, cy)), "PSR_ID"].tolist()
     longest = max(p.psr_bands, key=lambda b: b.end_m - b.start_m)
-    assert [longest.psr_id] == holder and longest.resolution_m == 60.0
+    assert [longest.psr_id] == holder and longest.resolution_m == 60.0 and longest.place == "Shackleton"
     assert np.all(p.in_psr[(p.distance_m > longest.start_m) & (p.distance_m < longest.end_m)] == 1.0)
 
 
@@ -231,7 +231,7 @@ def test_csv_has_units_and_sources_for_every_column_at_full_precision(crater_dem
     block = "\n".join(comments)
     for col in CSV_COLUMNS:
         assert col in block, f"column {col} is not described in the comment block"
-    assert "crater (20 m)" in block and "PSR" in block and "not computed" in block
+    assert "crater (20 m)" in block and "PSR" in block and "not computed" in block and "psr band" not in block
     assert [float(r["elevation_m"]) for r in rows] == p.elevation_m.tolist()          # exact round trip
     assert [float(r["distance_m"]) for r in rows] == p.distance_m.tolist()
     assert {r["elevation_source"] for r in rows} == {"crater"} and {r["in_psr_flag"] for r in rows} == {""}

@@ -25,11 +25,11 @@ def _summary(profile: Profile) -> str:
         "",
     ]
     psr = [{"from_km": b.start_m / 1000, "to_km": b.end_m / 1000, "length_km": (b.end_m - b.start_m) / 1000,
-            "psr": b.psr_id} for b in profile.psr_bands]
+            "psr": b.psr_id, "in": b.place} for b in profile.psr_bands]
     if psr:
         shadow_km = sum(b.end_m - b.start_m for b in profile.psr_bands) / 1000
         lines += [f"Permanent shadow ({shadow_km:,.3f} km in {len(psr)} stretches):",
-                  format_table(psr, ["from_km", "to_km", "length_km", "psr"]), ""]
+                  format_table(psr, ["from_km", "to_km", "length_km", "psr", "in"]), ""]
     else:
         lines += ["Permanent shadow: none along the line." if profile.psr_product else "Permanent shadow: not computed.",
                   ""]
