@@ -18,7 +18,7 @@ memory is its own:
    over synthetic display layers (``tests/display_data.write_display_data``,
    no real data needed) with its scenario store in a temporary folder, and two
    contexts of Debian's Chromium (headless, through playwright). Session B
-   first toggles the sidebar layer "Graticule" five times alone (its rerun
+   first toggles the layer "Graticule" (the map's layer list) five times alone (its rerun
    time without A, report only). Session A then imports the file (the "Import
    file" tab of "Add a zone exactly, or import zones", then "Import zones");
    from that click B keeps toggling, 0.5 s apart, until three of its reruns
@@ -366,7 +366,8 @@ def _two_sessions(browser, url: str, path: Path, n: int, pid: int, idle_wait_s: 
     print(f"3. a real server (streamlit run, synthetic display layers), two Chromium sessions "
           f"(both pages up in {time.perf_counter() - t0:.1f} s; server RSS {_proc_status(pid, 'VmRSS'):.0f} MB; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
-    toggle = b.locator("[data-testid='stSidebar']").get_by_text("Graticule", exact=True)
+    b.get_by_role("button", name="Layers").click(timeout=30_000)       # the map's layer list (a popover)
+    toggle = b.get_by_test_id("stPopoverBody").get_by_text("Graticule", exact=True)
     toggle.wait_for(state="visible", timeout=30_000)
     alone_runs = []
     for _ in range(5):
