@@ -17,7 +17,7 @@ import streamlit as st
 from lunarmap.errors import LunarmapError
 from lunarmap.paths import data_dir, data_mirror
 from lunarmap.sites import load_sites
-from lunarmap_ui import best_sites_panel, compare_panel, page, sunlit_panel, zones_panel
+from lunarmap_ui import address, best_sites_panel, compare_panel, page, sunlit_panel, zones_panel
 from lunarmap_ui.errors import error_words, show_error
 from lunarmap_ui.timing import timed
 from lunarmap_ui.visibility_panel import visibility_section
@@ -103,9 +103,11 @@ def main() -> None:
             return
         root = data_dir()
         state = page.load_data_state(root)
+        address.read_address_once(page.layer_names(state.layers))
         notice = st.container()
         map_area(catalog, root, state)
         with notice:
+            address.address_notice()
             if not state.layers:
                 offer_data_setup(state, root)
         zones = zones_panel.prepare_zones(catalog, root)
@@ -133,6 +135,7 @@ def map_area(catalog, root: Path, state: page.DataState) -> None:
             page.search_box(catalog, root)
         with bar_layers, st.popover("Layers", icon=":material/layers:", width="stretch"):
             settings = page.layer_controls(state.layers)
+        address.keep_layers(settings)
         with bar_info:
             page.about_popover(state.layers)
         left, right = st.columns([3, 1], gap="medium")

@@ -23,7 +23,7 @@ from .errors import GeometryError
 from .sites import Site
 
 __all__ = ["MAP_EDGE_LAT_DEG", "ViewTarget", "scale_factor", "polar_radius_m", "lat_of_radius_deg",
-           "zoom_for_width_m", "view_for_sites", "view_for_point", "map_view"]
+           "zoom_for_width_m", "view_for_sites", "view_for_point", "view_for_geometries", "map_view"]
 
 #: The map reaches this latitude (Chang'e 6 at 41.6 S and Chang'e 4 at 45.4 S included).
 MAP_EDGE_LAT_DEG = -40.0
@@ -93,6 +93,26 @@ def view_for_point(lon_deg: float, lat_deg: float, width_km: float, pixels: floa
     x, y = lonlat_to_polar(float(lon_deg), float(lat_deg))
     width_m = max(float(width_km), 1.0) * 1000.0 * scale_factor(lat_deg)
     return ViewTarget(float(x), float(y), zoom_for_width_m(width_m, pixels))
+
+
+def view_for_geometries(geometries: Iterable[Any], pixels: float, margin: float = 1.3,
+                        min_width_m: float = 20_000.0) -> ViewTarget:
+    """A view framing shapely geometries in IAU_2015:30135 metres (their bounding box, ``margin`` around it).
+
+    Tiny or single-point sets are shown at least ``min_width_m`` map metres across. GeometryError for none.
+
+    >>> from shapely.geometry import box
+    >>> v = view_for_geometries([box(0, 0, 100_000, 50_000)], 1000)
+    >>> (v.x_m, v.y_m, round(2 ** -v.zoom * 1000))
+    (50000.0, 25000.0, 130000)
+    """
+    coords = [shapely.get_coordinates(g) for g in geometries if g is not None and not g.is_empty]
+    xy = np.concatenate(coords) if coords else np.empty((0, 2))
+    if not xy.size:
+        raise GeometryError("there is nothing to frame: give at least one non-empty geometry.")
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    width = max(float(x1 - x0), float(y1 - y0), min_width_m / margin) * margin
+    return ViewTarget(float((x0 + x1) / 2.0), float((y0 + y1) / 2.0), zoom_for_width_m(width, pixels))
 
 
 def map_view() -> pdk.View:

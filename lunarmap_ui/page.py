@@ -36,7 +36,7 @@ __all__ = [
     "DataState", "md_text", "load_data_state", "layer_controls", "render_map", "selection_panel",
     "click_readout", "search_box", "about_data", "init_state", "fly_to", "K_PAGE_RERUN", "SELECTING_LAYERS",
     "page_style", "title_line", "about_popover", "in_fragment_run", "request_page_rerun", "rerun_page_if_asked",
-    "whole_page",
+    "whole_page", "layer_names",
 ]
 
 K_MAP = "lunar_map"
@@ -164,11 +164,17 @@ def whole_page(callback: Callable[[], None]) -> Callable[[], None]:
 
 
 # ----------------------------------------------------------------- layer list
+def layer_names(display: Sequence[Any]) -> list[str]:
+    """The page's layers, top first: sites, regions, the graticule, then the prepared rasters present."""
+    return ["sites", "regions", "graticule"] + [n for n in reversed(L.RASTER_ORDER) if any(d.name == n for d in display)]
+
+
 def layer_controls(display: Sequence[Any]) -> dict[str, L.LayerSetting]:
     """A toggle and an opacity slider per layer, in the current container (the map's layer list); the settings."""
     settings: dict[str, L.LayerSetting] = {}
-    names = [n for n in reversed(L.RASTER_ORDER) if any(d.name == n for d in display)]
-    for name in ["sites", "regions", "graticule"] + names:
+    all_names = layer_names(display)
+    names = all_names[3:]
+    for name in all_names:
         default = L.VECTOR_DEFAULTS.get(name) or L.RASTER_DEFAULTS.get(name) or L.LayerSetting(True, 1.0)
         label = _LABELS.get(name, name)
         shown = st.toggle(label, value=default.visible, key=f"show_{name}")
@@ -401,6 +407,8 @@ def click_readout(data_dir: Path) -> None:
            else f"elevation: not available ({md_text(elev_src)})  \n")
         + f"PSR: {md_text(psr_txt)}"
     )
+    st.code(f"{lat:.6f}, {lon:.6f}", language=None)     # Streamlit's copy button: lat, lon in degrees
+    st.caption("lat, lon (degrees, IAU_2015:30100): the copy button on the right copies them")
 
 
 # ----------------------------------------------------------------- search

@@ -14,11 +14,12 @@ import streamlit as st
 from lunarmap.errors import LunarmapError
 from lunarmap.scenario_files import scenario_gpkg_bytes
 from lunarmap.scenarios import format_saved
+from lunarmap.views import view_for_geometries
 from lunarmap.zonecheck import csv_text, report_rows
 from lunarmap.zones import Zone, ZoneReport, zones_to_geojson
 
 from .errors import show_error
-from .page import md_text
+from .page import K_VIEW, MAP_HEIGHT_PX, md_text
 from .zone_state import (
     K_QUERY_OPENED,
     K_SCENARIO,
@@ -64,13 +65,21 @@ def open_scenario(sid: str, replace_query: bool = True) -> None:
 
 
 def open_from_query() -> None:
-    """Open the scenario named in the page's ``?scenario=ID`` once per session."""
+    """Open the scenario named in the page's ``?scenario=ID`` once per session, framed on its zones.
+
+    An address that also holds a view (``?view=``, a copied address) keeps that view.
+    """
     sid = st.query_params.get(QUERY_KEY)
     if not sid or st.session_state.get(K_QUERY_OPENED) == sid:
         return
     st.session_state[K_QUERY_OPENED] = sid
     if (st.session_state.get(K_SCENARIO) or {}).get("id") != sid:
         open_scenario(sid, replace_query=False)
+    zones = current_zones()
+    if zones and not st.query_params.get("view"):
+        target = view_for_geometries([z.geometry_polar for z in zones], MAP_HEIGHT_PX - 40)
+        nonce = (st.session_state.get(K_VIEW) or {}).get("nonce", 0) + 1
+        st.session_state[K_VIEW] = {**target.as_dict(), "nonce": nonce}
 
 
 def _save(as_new: bool) -> None:

@@ -16,6 +16,7 @@ import protocol from "./protocol.json" with { type: "json" };
 import { loadDeck, makeConverter } from "./converter.js";
 import { buildDom, publishState as writeState, renderLegend, renderTools, showHint, showMeasure, showTooltip, updateCursor, updateScale } from "./dom.js";
 import { handleKey } from "./keys.js";
+import { ADDRESS_DELAY_MS, buildNavigation, navigate, navigationKey, writeAddress } from "./navigation.js";
 import { composeLayers, convertLayers, prefetchImages, zoomFiltered } from "./layers.js";
 import { deleteSelected } from "./modes/edit.js";
 import { modeOf } from "./modes/index.js";
@@ -159,7 +160,11 @@ function onHoverMove(st, ev) {
 function onKeyDown(st, ev) {
   const key = { key: ev.key, shiftKey: ev.shiftKey, ctrlKey: ev.ctrlKey, metaKey: ev.metaKey, altKey: ev.altKey,
     onButton: Boolean(ev.target && ev.target.tagName === "BUTTON") };
-  if (!handleKey(st, key, (mode) => setMode(st, mode))) return;
+  if (!handleKey(st, key, (mode) => setMode(st, mode))) {
+    const action = st.gesture || st.draw ? null : navigationKey(key);
+    if (!action) return;
+    navigate(st, action, st.home);
+  }
   ev.preventDefault();
   ev.stopPropagation();
   publishState(st);
@@ -287,6 +292,7 @@ function createDeck(st, data, deckgl) {
     onViewStateChange: ({ viewState }) => {
       STORE.views[st.mapId] = { target: viewState.target, zoom: viewState.zoom };
       updateScale(st.dom, st.view());
+      keepAddress(st);
       refreshZoomLayers(st);
     },
     onHover: (info) => {
@@ -310,7 +316,18 @@ function createDeck(st, data, deckgl) {
     onError: (error) => showError(st, "map error: " + (error && error.message ? error.message : String(error))),
   });
   st.dom.status.hidden = true;
+  const home = data.spec.initialViewState;
+  st.home = { target: [home.target[0], home.target[1]], zoom: home.zoom };
+  buildNavigation(document, st.dom.root, (action) => navigate(st, action, st.home));
+  keepAddress(st);
   mark("deck-created");
+}
+
+/** The page's address follows the view once it rests (?view=x,y,zoom; the main map only). */
+function keepAddress(st) {
+  if (st.mapId !== "main") return;
+  clearTimeout(st.addressTimer);
+  st.addressTimer = setTimeout(() => writeAddress(window, st.view()), ADDRESS_DELAY_MS);
 }
 
 function newState(data, parentElement) {
