@@ -19,6 +19,7 @@ from lunarmap.paths import data_dir, data_mirror
 from lunarmap.sites import load_sites
 from lunarmap_ui import best_sites_panel, compare_panel, page, sunlit_panel, zones_panel
 from lunarmap_ui.errors import error_words, show_error
+from lunarmap_ui.search_panel import search_box
 from lunarmap_ui.visibility_panel import visibility_section
 
 st.set_page_config(page_title="lunarmap: lunar south pole", layout="wide")
@@ -111,7 +112,7 @@ def main() -> None:
     left, right = st.columns([3, 1], gap="medium")
     with left:
         with st.container():
-            page.search_box(catalog, root)
+            search_box(catalog, root)
         zones = zones_panel.prepare_zones(catalog, root)
         data = page.build_map_data(catalog, state.layers, settings, st.session_state.get(page.K_SELECTED, []),
                                    st.session_state.get(page.K_VIEW),
