@@ -19,6 +19,7 @@ from lunarmap.search import FEATURE_DIAMETERS, MIN_WIDTH_KM, SearchIndex, search
 from lunarmap.sites import load_sites
 from lunarmap.views import scale_factor
 
+from .cases import AWKWARD_POINTS, CHANDRAYAAN_3, CHANG_E_4, SWAPPED_LATLON, SWAPPED_LATLON_IN_RANGE
 from .conftest import SHARED_DATA
 
 _CSV = """Feature_Name,Target,Diameter,Center_Latitude,Center_Longitude,Coordinate_System,Approval_Status,Approval_Date,Origin,
@@ -256,3 +257,37 @@ def test_real_gazetteer__what_a_planner_expects(catalog, tmp_path):
     assert next(r for r in artemis.results if r.kind == "feature").name == "Artemis"
     assert index.search("malapert").best.name == "Malapert"
     assert index.search("gerlache").results[0].lat_deg < -88.0     # the crater or the region on its rim
+
+
+# ----------------------------------------------------------------- the shared awkward points (tests/cases.py)
+def _typed_with_letters(lon: float, lat: float) -> str:
+    return f"{abs(lat)!r}{'S' if lat < 0 else 'N'} {abs(lon)!r}{'W' if lon < 0 else 'E'}"
+
+
+@pytest.mark.parametrize("lon, lat", AWKWARD_POINTS)
+def test_awkward_points_typed_with_letters_land_on_themselves_or_are_listed_off_the_map(index, lon, lat):
+    answer = index.search(_typed_with_letters(lon, lat))
+    (r,) = answer.results
+    expected_lon = lon - 360.0 if lon > 180.0 else lon          # 359.5 E is 0.5 W
+    assert (r.lat_deg, r.lon_deg) == pytest.approx((lat, expected_lon), abs=1e-12)
+    assert r.on_map is (lat <= -40.0) and answer.status == ("found" if lat <= -40.0 else "off_map")
+    if r.on_map:
+        view = r.fly.view(640)
+        x, y = lonlat_to_polar(expected_lon, lat)
+        assert (view.x_m, view.y_m) == pytest.approx((float(x), float(y)), abs=1e-6)
+
+
+@pytest.mark.parametrize("text, order", [(f"{SWAPPED_LATLON[0]}, {SWAPPED_LATLON[1]}", "lat, lon"),
+                                         (f"{CHANG_E_4[0]}, {CHANG_E_4[1]}", "lon, lat")])
+def test_a_number_beyond_90_is_the_longitude_whichever_order_it_is_typed_in(text, order):
+    """SWAPPED_LATLON (Chang'e 4's lon/lat swapped) typed as it is, and Chang'e 4 typed lon first: one place."""
+    answer = SearchIndex([]).search(text)
+    assert answer.status == "found" and (answer.best.lon_deg, answer.best.lat_deg) == CHANG_E_4
+    assert answer.best.matched == order and len(answer.results) == 1
+
+
+def test_swapped_lat_lon_in_range_takes_the_reading_on_the_map_and_names_the_other():
+    lon, lat = CHANDRAYAAN_3
+    answer = SearchIndex([]).search(f"{SWAPPED_LATLON_IN_RANGE[0]}, {SWAPPED_LATLON_IN_RANGE[1]}")
+    assert (answer.best.lon_deg, answer.best.lat_deg) == (lon, lat)
+    assert (answer.results[1].lat_deg, answer.results[1].on_map) == (lon, False)   # 32.3 N, listed

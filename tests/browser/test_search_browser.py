@@ -13,8 +13,11 @@ import re
 import pytest
 
 from lunarmap.crs import lonlat_to_polar
+from lunarmap.gazetteer import GAZETTEER_FILE
 from lunarmap.sites import load_sites
 
+from ..conftest import SHARED_DATA
+from .conftest import _streamlit_app
 from .mapframe import MapFrame, after_rerun, next_frames, open_map_page, wait_root, wait_view_settled
 
 pytestmark = pytest.mark.browser
@@ -116,6 +119,20 @@ def test_haworth_lands_on_the_crater_and_the_region_is_one_choice_away(page, scr
     page.screenshot(path=str(screenshots_dir / "search-haworth-region.png"))
 
 
+def test_also_matching_works_from_the_keyboard(page):
+    """Tab from the search field to "Also matching", type part of a name, Enter: the map goes there."""
+    _search(page, "malapert")
+    x, y = lonlat_to_polar(11.4, -85.0)
+    _wait_at(page, float(x), float(y))
+    page.get_by_placeholder(re.compile("Shackleton, Artemis")).focus()
+    page.keyboard.press("Tab")
+    page.keyboard.type("Malapert E ·")
+    page.get_by_role("option", name=re.compile(r"^Malapert E · IAU feature")).wait_for(state="visible")
+    _rerun(page, lambda: page.keyboard.press("Enter"))
+    x, y = lonlat_to_polar(19.83, -83.94)
+    _wait_at(page, float(x), float(y))
+
+
 def test_ambiguous_coordinates_are_asked_then_flown_to(page, screenshots_dir):
     before = MapFrame(page)
     _search(page, "-85, -60")
@@ -136,3 +153,29 @@ def test_a_name_with_markup_is_shown_as_text(page):
     assert page.locator("img[src='x']").count() == 0
     assert page.evaluate("() => window.__pwned === undefined")
     assert not page.errors
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_after_the_pages_first_start_fetch_a_new_session_finds_amundsen(browser, tmp_path_factory, screenshots_dir):
+    """Issue 16: start with no data and a mirror, let the page fetch and prepare, then search in a new session."""
+    if not (SHARED_DATA / GAZETTEER_FILE).exists():
+        pytest.skip("the shared lunar data mirror is not present")
+    root = tmp_path_factory.mktemp("first-start")
+    data = root / "data"
+    with _streamlit_app(root, LUNARMAP_DATA_DIR=str(data), LUNARMAP_DATA_MIRROR=str(SHARED_DATA)) as url:
+        first = browser.new_context(viewport={"width": 1400, "height": 1100})
+        pg = open_map_page(first, url, timeout_ms=240_000)       # the first run fetches and prepares, then reruns
+        pg.get_by_text(re.compile(r"^Permanent shadow \(blue\)")).wait_for(timeout=240_000)
+        assert (data / GAZETTEER_FILE).is_file()
+        first.close()
+        second = browser.new_context(viewport={"width": 1400, "height": 1100})   # a new session, same server
+        pg = open_map_page(second, url, timeout_ms=60_000)
+        assert pg.get_by_text("Only catalogue sites and coordinates can be searched").count() == 0
+        _search(pg, "Amundsen")
+        x, y = lonlat_to_polar(83.07, -84.44)
+        _wait_at(pg, float(x), float(y))
+        pg.get_by_text(re.compile(r"Showing Amundsen: IAU feature · 84\.4400° S, 83\.0700° E")).wait_for()
+        pg.screenshot(path=str(screenshots_dir / "search-amundsen-after-first-start.png"))
+        assert not pg.errors
+        second.close()
