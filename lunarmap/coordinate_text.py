@@ -41,7 +41,8 @@ FORMS = ('"-89.5, 45" (latitude, longitude), "89.5S 45E", "45E, 89.5S", "S89.5 E
 
 _MINUS = "-\u2212\u2013"                 # hyphen-minus, minus sign, en dash
 _DEGREE = re.compile(r"\s*(?:°|º|˚|deg(?:rees?)?)", re.IGNORECASE)
-_ONLY = re.compile(rf"^[{_MINUS}\d\s.,;+NSEWnsew]+$")
+_MINUTES = "'\u2032\"\u2033"           # ' ′ " ″: minutes and seconds, refused with a word on decimal degrees
+_ONLY = re.compile(rf"^[{_MINUS}\d\s.,;+NSEWnsew{_MINUTES}]+$")
 _ATOM = re.compile(rf"(?P<num>[{_MINUS}+]?\s*(?:\d+(?:\.\d*)?|\.\d+))|(?P<hemi>[NSEWnsew])|(?P<sep>[,;])|(?P<bad>\S)")
 
 
@@ -83,6 +84,8 @@ def _numbers(text: str) -> list[tuple[float, str | None]]:
     atoms: list[tuple[str, str]] = []
     for m in _ATOM.finditer(_DEGREE.sub(" ", text)):
         kind = m.lastgroup or "bad"
+        if kind == "bad" and m.group() in _MINUTES:
+            raise _fail(text, "minutes and seconds are not read: give decimal degrees (89°30' is 89.5)")
         if kind == "bad":
             raise _fail(text, f"{m.group()!r} is not part of a coordinate")
         atoms.append((kind, m.group()))

@@ -177,11 +177,13 @@ class SearchIndex:
         for s in sites:
             lon, lat = s.lonlat
             diameter = 2.0 * math.sqrt(s.area_km2 / math.pi) if s.is_region else math.nan
-            bounds = tuple(float(b) for b in s.geometry_polar.bounds)
-            entries.append(_Entry(s.name, s.kind, float(lon), float(lat), diameter, s.source, s.id, bounds))  # type: ignore[arg-type]
+            xmin, ymin, xmax, ymax = (float(b) for b in s.geometry_polar.bounds)
+            entries.append(_Entry(s.name, s.kind, float(lon), float(lat), diameter, s.source, s.id,
+                                  (xmin, ymin, xmax, ymax)))
         entries += [_Entry(p.name, p.kind, p.lon_deg, p.lat_deg, p.diameter_km, p.source, None, None)
                     for p in features]
         self.entries = entries
+        self._by_site = {e.site_id: e for e in entries if e.site_id is not None}
         keys: list[str] = []
         key_entry: list[int] = []
         key_inner: list[bool] = []
@@ -262,8 +264,7 @@ class SearchIndex:
         return SearchAnswer(text, "found" if results[0].on_map else "off_map", tuple(results), note)
 
     def _group_result(self, tied: list[SearchResult], group: int) -> SearchResult:
-        by_id = {e.site_id: e for e in self.entries if e.catalogue}
-        boxes = np.array([by_id[r.site_id].bounds for r in tied], dtype=float)
+        boxes = np.array([self._by_site[str(r.site_id)].bounds for r in tied], dtype=np.float64)
         fly = _frame((boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()), MIN_WIDTH_KM)
         words = [r.name.split() for r in tied]
         common = []

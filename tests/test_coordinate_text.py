@@ -70,6 +70,8 @@ def test_the_pole_as_bare_numbers_reads_both_ways():
     ("S89.5 45E", "is not next to a number"),
     ("89.5SE 45", "the letter 'E' is not next to a number"),
     ("89.5.5 45", "found 3 numbers"),
+    ("89°30'S 45°E", "minutes and seconds are not read: give decimal degrees (89°30' is 89.5)"),
+    ("89°30′00″S 45°E", "minutes and seconds are not read"),
     ("89.5S 45E 7", "found 3 numbers"),
 ])
 def test_bad_coordinates_say_what_was_wrong_and_the_forms(text, words):
@@ -82,7 +84,7 @@ def test_bad_coordinates_say_what_was_wrong_and_the_forms(text, words):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("-89.5, 45", True), ("89.5S 45E", True), ("S 89", True), ("45", True),
+    ("-89.5, 45", True), ("89.5S 45E", True), ("S 89", True), ("45", True), ("89°30'S 45°E", True),
     ("Shackleton", False), ("Chang'e 4", False), ("Nobile Rim 1", False), ("IM-2", False), ("", False), ("NSEW", False),
 ])
 def test_looks_like_coordinates(text, expected):
