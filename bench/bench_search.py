@@ -7,9 +7,9 @@ the site catalogue, :meth:`lunarmap.search.SearchIndex.search` answers a set of 
 names typed letter by letter ("s", "sh", ... "shackleton"; the same for "haworth", "artemis",
 "de gerlache", "amundsen", "malapert"), typos ("shakelton", "amundsem", "schrodnger", "artmis",
 "change 4"), accents and case, and coordinates in every accepted form. Each query is run
-``--repeat`` times and its fastest run kept (the others measure the machine's other load); the
-median and the maximum over the queries are reported against the budget (issue 15: under 50 ms per
-query). The index build (once per gazetteer file) is timed apart. Figures also go to
+``--repeat`` times and its fastest run kept (the others measure the machine's other load, reported
+as the slowest single run); the median and the maximum over the queries are reported against the
+budget (issue 15: under 50 ms per query). The index build (once per gazetteer file) is timed apart. Figures also go to
 bench/results/bench_search-<time>.json. Exit status 0 when within budget, 1 otherwise.
 """
 
@@ -43,10 +43,11 @@ def queries() -> list[tuple[str, str]]:
     return out + [("typo", q) for q in TYPOS] + [("coordinates", q) for q in COORDINATES]
 
 
-def _time_query(index, query: str, repeat: int) -> tuple[float, str]:
+def _time_query(index, query: str, repeat: int) -> tuple[float, float, str]:
+    """(fastest ms, slowest ms, outcome) of ``repeat`` runs of one query."""
     from lunarmap.errors import LunarmapError
 
-    best = float("inf")
+    times = []
     outcome = ""
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -55,8 +56,8 @@ def _time_query(index, query: str, repeat: int) -> tuple[float, str]:
             outcome = f"{answer.status}: {answer.results[0].name}" if answer.results else answer.status
         except LunarmapError as err:
             outcome = type(err).__name__
-        best = min(best, time.perf_counter() - t0)
-    return best * 1000.0, outcome
+        times.append(time.perf_counter() - t0)
+    return min(times) * 1000.0, max(times) * 1000.0, outcome
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
     rows = []
     for kind, q in queries():
-        ms, outcome = _time_query(index, q, args.repeat)
-        rows.append({"kind": kind, "query": q, "ms": round(ms, 3), "outcome": outcome})
+        ms, worst, outcome = _time_query(index, q, args.repeat)
+        rows.append({"kind": kind, "query": q, "ms": round(ms, 3), "worst_ms": round(worst, 3), "outcome": outcome})
     by_kind = {}
     for kind in ("typed", "typo", "coordinates"):
         times = [r["ms"] for r in rows if r["kind"] == kind]
@@ -90,11 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     slowest = max(rows, key=lambda r: r["ms"])
     figures = {"entries": len(index), "build_ms": round(build_s * 1000, 1), "queries": len(rows),
                "median_ms": statistics.median(all_ms), "max_ms": max(all_ms), "slowest": slowest,
+               "worst_run_ms": max(r["worst_ms"] for r in rows),
                "by_kind": by_kind, "budget_ms": BUDGET_QUERY_MS, "repeat": args.repeat, "cpus": os.cpu_count(),
                "rows": rows}
     ok = figures["max_ms"] <= BUDGET_QUERY_MS
     print(f"  all          {len(rows):3d} queries  median {figures['median_ms']:6.2f} ms  "
           f"max {figures['max_ms']:6.2f} ms ({slowest['query']!r})  budget {BUDGET_QUERY_MS:.0f} ms per query")
+    print(f"  slowest single run of any query (the machine's other load included): {figures['worst_run_ms']:.2f} ms")
     for q in ("shakelton", "Artemis", "artemis", "haworth", "-89.5, 45", "-85, -60"):
         hit = next((r for r in rows if r["query"] == q), None)
         if hit:
