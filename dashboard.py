@@ -19,6 +19,7 @@ from lunarmap.paths import data_dir, data_mirror
 from lunarmap.sites import load_sites
 from lunarmap_ui import address, best_sites_panel, compare_panel, page, sunlit_panel, zones_panel
 from lunarmap_ui.errors import error_words, show_error
+from lunarmap_ui.search_panel import search_box
 from lunarmap_ui.timing import timed
 from lunarmap_ui.visibility_panel import visibility_section
 
@@ -131,14 +132,14 @@ def map_area(catalog, root: Path, state: page.DataState) -> None:
         bar_title, bar_search, bar_layers, bar_info = st.columns([2.2, 3, 0.9, 0.9], vertical_alignment="center")
         with bar_title:
             page.title_line()
+        left, right = st.columns([3, 1], gap="medium")
         with bar_search:
-            page.search_box(catalog, root)
+            search_box(catalog, root, results=right.container())
         with bar_layers, st.popover("Layers", icon=":material/layers:", width="stretch"):
             settings = page.layer_controls(state.layers)
         address.keep_layers(settings)
         with bar_info:
             page.about_popover(state.layers)
-        left, right = st.columns([3, 1], gap="medium")
         with left:
             zones = zones_panel.prepare_zones(catalog, root)
             data = page.build_map_data(catalog, state.layers, settings, st.session_state.get(page.K_SELECTED, []),

@@ -31,6 +31,7 @@ __all__ = [
     "TimeWindowError",
     "HorizonError",
     "UnknownFeatureError",
+    "CoordinateTextError",
 ]
 
 
@@ -124,3 +125,7 @@ class HorizonError(LunarmapError, ValueError):
 
 class UnknownFeatureError(LunarmapError, LookupError):
     """A place name that is neither a catalogue site nor an IAU feature in the gazetteer."""
+
+
+class CoordinateTextError(GeometryError):
+    """Coordinates typed as text that cannot be read (count of numbers, letters, ranges)."""

@@ -1,16 +1,11 @@
-"""Find places by name: catalogue sites and IAU lunar features (USGS Gazetteer of Planetary Nomenclature).
+"""The IAU lunar features of the USGS Gazetteer of Planetary Nomenclature, read from the data folder.
 
 The gazetteer file is ``iau_moon_nomenclature_2015.csv`` in the data folder
 (fetched with ``python -m lunarmap fetch``), with columns ``Feature_Name``,
 ``Diameter`` (km), ``Center_Latitude`` and ``Center_Longitude`` (degrees,
 east positive, -180..180; on the Moon sphere planetographic equals
-planetocentric). Matching ignores case and accents ("schrodinger" finds
-Schrödinger): an exact name first, then names starting with the query, then
-names containing it; within each group, southern features first.
-
->>> rows = [Place("Shackleton", "feature", -89.67, 129.78, 20.92, "IAU")]
->>> find_places("shack", rows)[0].name
-'Shackleton'
+planetocentric). Searching them (with the catalogue's sites and regions, typos
+forgiven) is :mod:`lunarmap.search`; names are compared after :func:`normalise_name`.
 """
 
 from __future__ import annotations
@@ -18,17 +13,14 @@ from __future__ import annotations
 import csv
 import math
 import unicodedata
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import DataMissingError, UnknownFeatureError
+from .errors import DataMissingError
 from .paths import data_dir as _data_dir
-from .sites import Site
 
-__all__ = ["GAZETTEER_FILE", "Place", "load_gazetteer", "places_from_sites", "find_places", "lookup_place",
-           "normalise_name"]
+__all__ = ["GAZETTEER_FILE", "Place", "load_gazetteer", "normalise_name"]
 
 GAZETTEER_FILE = "iau_moon_nomenclature_2015.csv"
 _COLUMNS = ("Feature_Name", "Diameter", "Center_Latitude", "Center_Longitude")
@@ -108,49 +100,3 @@ def load_gazetteer(data_dir: str | Path | None = None) -> tuple[Place, ...]:
             "Sites from the catalogue can still be found by name."
         ) from err
     return _load(path, mtime)
-
-
-def places_from_sites(sites: Iterable[Site]) -> list[Place]:
-    """Catalogue sites and regions as places (regions at their centroid on the sphere)."""
-    out = []
-    for s in sites:
-        lon, lat = s.lonlat
-        diameter = 2.0 * math.sqrt(s.area_km2 / math.pi) if s.is_region else math.nan
-        out.append(Place(name=s.name, kind=s.kind, lat_deg=lat, lon_deg=lon, diameter_km=diameter,
-                         source=s.source, site_id=s.id))
-    return out
-
-
-def find_places(query: str, places: Sequence[Place], limit: int = 10) -> list[Place]:
-    """Places whose name (or site id) matches ``query``: exact, then prefix, then substring; at most ``limit``."""
-    q = normalise_name(query)
-    if not q:
-        return []
-    ranked: list[tuple[int, float, str, Place]] = []
-    for p in places:
-        names = [normalise_name(p.name)] + ([normalise_name(p.site_id)] if p.site_id else [])
-        words = [w for n in names for w in n.split()]
-        if q in names:
-            rank = 0
-        elif any(n.startswith(q) for n in names):
-            rank = 1
-        elif any(w.startswith(q) for w in words):
-            rank = 2
-        elif any(q in n for n in names):
-            rank = 3
-        else:
-            continue
-        ranked.append((rank, p.lat_deg, p.name, p))
-    ranked.sort(key=lambda t: (t[0], t[1], t[2]))
-    return [t[3] for t in ranked[: max(int(limit), 0)]]
-
-
-def lookup_place(query: str, places: Sequence[Place]) -> Place:
-    """The best match for ``query``, or :class:`UnknownFeatureError` naming the query and what to try."""
-    found = find_places(query, places, limit=1)
-    if not found:
-        raise UnknownFeatureError(
-            f"no site or IAU feature is named like {query!r}; try a crater or site name such as "
-            "'Shackleton', 'de Gerlache', 'Haworth' or 'Chang'e 4' (case and accents do not matter)."
-        )
-    return found[0]

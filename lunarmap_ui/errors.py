@@ -27,6 +27,7 @@ import streamlit as st
 from lunarmap.errors import (
     CatalogError,
     ChecksumError,
+    CoordinateTextError,
     CRSError,
     DataMissingError,
     EphemerisError,
@@ -84,6 +85,7 @@ ERROR_DISPLAY: tuple[ErrorDisplay, ...] = (
     ErrorDisplay(TimeWindowError, "warning", "Time window not allowed", logging.INFO),
     ErrorDisplay(EphemerisError, "warning", "Outside the ephemeris", logging.INFO),
     ErrorDisplay(HorizonError, "warning", "Horizon not computed", logging.INFO),
+    ErrorDisplay(CoordinateTextError, "warning", "Coordinates not understood", logging.INFO),
     ErrorDisplay(GeometryError, "warning", "Not on this map", logging.INFO),
     ErrorDisplay(ZoneError, "warning", "Zone refused", logging.INFO),
     ErrorDisplay(ScenarioError, "warning", "Scenario problem"),

@@ -1,6 +1,6 @@
-"""Sections of the map page: layer controls, the map, the selection panel, the click readout, search, about.
+"""Sections of the map page: layer controls, the map, the selection panel, the click readout, about.
 
-Size: about 410 lines; search (``search_box`` and its helpers) is the next seam to move out.
+The place search is :mod:`lunarmap_ui.search_panel` (it flies the map with :func:`fly_to`).
 
 Streamlit-specific code only; every number comes from the lunarmap library.
 Text from data files (site names, sources, layer notes) is shown through
@@ -22,8 +22,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lunarmap import layers as L
 from lunarmap.crs import polar_to_lonlat
-from lunarmap.errors import DataMissingError, LunarmapError, UnknownFeatureError
-from lunarmap.gazetteer import Place, find_places, load_gazetteer, places_from_sites
+from lunarmap.errors import DataMissingError, LunarmapError
 from lunarmap.geodesy import distance_m
 from lunarmap.sites import Site, SiteCatalog
 
@@ -32,9 +31,9 @@ from .map_component import click_value, lunar_map, map_data
 from .static_files import publish
 
 __all__ = [
-    "K_MAP", "K_SELECTED", "K_CLICK", "K_VIEW", "K_SEARCH", "K_SEARCH_RESULT", "MAP_HEIGHT_PX",
+    "K_MAP", "K_SELECTED", "K_CLICK", "K_VIEW", "MAP_HEIGHT_PX",
     "DataState", "md_text", "load_data_state", "layer_controls", "render_map", "selection_panel",
-    "click_readout", "search_box", "about_data", "init_state", "fly_to", "K_PAGE_RERUN", "SELECTING_LAYERS",
+    "click_readout", "about_data", "init_state", "fly_to", "K_PAGE_RERUN", "SELECTING_LAYERS",
     "page_style", "title_line", "about_popover", "in_fragment_run", "request_page_rerun", "rerun_page_if_asked",
     "whole_page", "layer_names",
 ]
@@ -43,8 +42,6 @@ K_MAP = "lunar_map"
 K_SELECTED = "selected_sites"
 K_CLICK = "last_click"
 K_VIEW = "map_view"
-K_SEARCH = "place_search"
-K_SEARCH_RESULT = "place_search_result"
 MAP_HEIGHT_PX = 640
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<&$:])")
 _LABELS = {"elevation": "Elevation", "hillshade": "Hillshade", "slope": "Slope", "psr": "Permanent shadow (PSR)",
@@ -97,7 +94,6 @@ def init_state() -> None:
     """Session-state defaults (each key declared once, above)."""
     st.session_state.setdefault(K_CLICK, None)
     st.session_state.setdefault(K_VIEW, None)
-    st.session_state.setdefault(K_SEARCH_RESULT, None)
 
 
 # ----------------------------------------------------------------- page frame
@@ -411,60 +407,12 @@ def click_readout(data_dir: Path) -> None:
     st.caption("lat, lon (degrees, IAU_2015:30100): the copy button on the right copies them")
 
 
-# ----------------------------------------------------------------- search
-@st.cache_data(show_spinner=False)
-def _places(_catalog: SiteCatalog, catalog_key: str,
-            data_dir: str) -> tuple[tuple[Place, ...], DataMissingError | None]:
-    sites = tuple(places_from_sites(_catalog))
-    try:
-        return sites + load_gazetteer(data_dir), None
-    except DataMissingError as err:
-        return sites, err
-
-
+# ----------------------------------------------------------------- fly to
 def fly_to(lon_deg: float, lat_deg: float, width_km: float) -> None:
     """Move the map (on the next render) to a point, showing about ``width_km`` across."""
     target = L.view_for_point(lon_deg, lat_deg, width_km, MAP_HEIGHT_PX)
     nonce = (st.session_state.get(K_VIEW) or {}).get("nonce", 0) + 1
     st.session_state[K_VIEW] = {**target.as_dict(), "nonce": nonce}
-
-
-def search_box(catalog: SiteCatalog, data_dir: Path) -> None:
-    """A search field for sites and IAU features; the map flies to the best match."""
-    def on_search() -> None:
-        query = st.session_state.get(K_SEARCH, "")
-        places, _ = _places(catalog, str(catalog.path), str(data_dir))
-        found = find_places(query, places, limit=6)
-        if not found:
-            st.session_state[K_SEARCH_RESULT] = {
-                "error": UnknownFeatureError(f"Nothing is named like {query!r}; try part of a site or crater name, "
-                                             "e.g. 'shackleton'."), "others": []}
-            return
-        best = found[0]
-        try:
-            fly_to(best.lon_deg, best.lat_deg,
-                   max(best.diameter_km * 3.0 if math.isfinite(best.diameter_km) else 150.0, 40.0))
-        except LunarmapError as err:
-            st.session_state[K_SEARCH_RESULT] = {"error": err, "others": [p.name for p in found[1:]]}
-            return
-        st.session_state[K_SEARCH_RESULT] = {"place": best, "others": [p.name for p in found[1:]]}
-
-    st.text_input("Find a site or IAU feature", key=K_SEARCH, on_change=on_search,
-                  placeholder="Shackleton, de Gerlache, Haworth, Chang'e 4 …")
-    result = st.session_state.get(K_SEARCH_RESULT)
-    _, gaz_problem = _places(catalog, str(catalog.path), str(data_dir))
-    if gaz_problem is not None:
-        st.caption("Only catalogue sites can be searched until the data is fetched (the IAU gazetteer is part of it).")
-    if not result:
-        return
-    if "error" in result:
-        show_error(result["error"])      # the query is the user's text: show_error shows it as text, never Markdown
-    else:
-        p: Place = result["place"]
-        size = f", {p.diameter_km:,.1f} km across" if math.isfinite(p.diameter_km) else ""
-        st.caption(f"{md_text(p.name)}: {_fmt_lat(p.lat_deg)}, {_fmt_lon(p.lon_deg)}{size}")
-    if result.get("others"):
-        st.caption("Also matching: " + ", ".join(md_text(n) for n in result["others"]))
 
 
 # ----------------------------------------------------------------- about

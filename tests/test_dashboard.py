@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from lunarmap.sites import load_sites
 from lunarmap_ui import page
+from lunarmap_ui.search_panel import K_SEARCH
 from lunarmap_ui.static_files import STATIC_DIR
 
 from .apptest_page import DASHBOARD, fresh_caches, run_page  # noqa: F401 - fresh_caches: autouse fixture
@@ -107,7 +108,7 @@ def test_page__search_flies_to_a_gazetteer_feature(monkeypatch, tmp_path):
     if not (tmp_path / "iau_moon_nomenclature_2015.csv").exists():
         pytest.skip("shared lunar data mirror not present")
     at = _run(monkeypatch, tmp_path)
-    at.text_input(key=page.K_SEARCH).set_value("Shackleton").run()
+    at.text_input(key=K_SEARCH).set_value("Shackleton").run()
     view = _map(at)["view"]
     from lunarmap.crs import lonlat_to_polar
 
@@ -118,8 +119,8 @@ def test_page__search_flies_to_a_gazetteer_feature(monkeypatch, tmp_path):
 
 def test_page__search_shows_the_query_as_text_never_markdown(monkeypatch, tmp_path):
     at = _run(monkeypatch, tmp_path)
-    at.text_input(key=page.K_SEARCH).set_value("**x** [y](javascript:alert(1))").run()
-    (warning,) = [w for w in at.warning if "Nothing is named like" in w.value]
+    at.text_input(key=K_SEARCH).set_value("**x** [y](javascript:alert(1))").run()
+    (warning,) = [w for w in at.warning if "nothing is named like" in w.value]
     assert "\\*\\*x\\*\\*" in warning.value and "\\[y\\]\\(javascript" in warning.value
 
 

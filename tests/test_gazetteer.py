@@ -1,15 +1,16 @@
-"""Place search: IAU features and catalogue sites by name, accent- and case-insensitive."""
+"""The IAU gazetteer as data: names, coordinates and diameters read from the CSV, and its errors.
+
+Searching it is tested in tests/test_search.py.
+"""
 
 from __future__ import annotations
 
-import math
 import shutil
 
 import pytest
 
-from lunarmap.errors import DataMissingError, UnknownFeatureError
-from lunarmap.gazetteer import GAZETTEER_FILE, find_places, load_gazetteer, lookup_place, places_from_sites
-from lunarmap.sites import load_sites
+from lunarmap.errors import DataMissingError
+from lunarmap.gazetteer import GAZETTEER_FILE, load_gazetteer, normalise_name
 
 from .conftest import SHARED_DATA
 
@@ -35,24 +36,11 @@ def test_load_gazetteer__reads_names_coordinates_and_diameters(gaz_dir):
     assert (s.lat_deg, s.lon_deg, s.diameter_km, s.kind) == (-89.67, 129.78, 20.92, "feature")
 
 
-def test_find_places__exact_name_before_prefix_matches(gaz_dir):
-    found = find_places("shackleton", load_gazetteer(gaz_dir))
-    assert [p.name for p in found] == ["Shackleton", "Shackleton A"]
-
-
-@pytest.mark.parametrize("query, name", [("schrodinger", "Schrödinger"), ("DE GERL", "de Gerlache"),
-                                         ("gerlache", "de Gerlache"), ("  Shackleton ", "Shackleton")])
-def test_lookup_place__ignores_case_accents_and_spaces(gaz_dir, query, name):
-    assert lookup_place(query, load_gazetteer(gaz_dir)).name == name
-
-
-def test_lookup_place__unknown_name_says_what_to_try(gaz_dir):
-    with pytest.raises(UnknownFeatureError, match=r"no site or IAU feature is named like 'Atlantis'; try .*Shackleton"):
-        lookup_place("Atlantis", load_gazetteer(gaz_dir))
-
-
-def test_find_places__empty_query_finds_nothing(gaz_dir):
-    assert find_places("  ", load_gazetteer(gaz_dir)) == []
+@pytest.mark.parametrize("text, plain", [("Schrödinger", "schrodinger"), ("  de  Gerlache ", "de gerlache"),
+                                         ("Chang'e 4", "chang e 4"), ("Artemis III candidate: Haworth",
+                                                                      "artemis iii candidate haworth")])
+def test_normalise_name__case_accents_and_punctuation(text, plain):
+    assert normalise_name(text) == plain
 
 
 def test_load_gazetteer__missing_file_says_to_fetch(tmp_path):
@@ -66,22 +54,12 @@ def test_load_gazetteer__wrong_columns_is_an_error(tmp_path):
         load_gazetteer(tmp_path)
 
 
-def test_places_from_sites__finds_sites_by_name_and_id():
-    catalog = load_sites()
-    places = places_from_sites(catalog)
-    assert lookup_place("chang-e-4", places).site_id == "chang-e-4"
-    assert lookup_place("Chang'e 6", places).site_id == "chang-e-6"
-    haworth = lookup_place("Artemis III candidate: Haworth", places)
-    region = catalog["artemis-iii-haworth"]
-    assert haworth.diameter_km == pytest.approx(2 * math.sqrt(region.area_km2 / math.pi))
-
-
 @pytest.mark.skipif(not (SHARED_DATA / GAZETTEER_FILE).exists(), reason="shared lunar data mirror not present")
 def test_real_gazetteer__south_polar_craters(tmp_path):
     shutil.copy(SHARED_DATA / GAZETTEER_FILE, tmp_path / GAZETTEER_FILE)
     places = load_gazetteer(tmp_path)
     assert len(places) > 9000
-    shackleton = lookup_place("Shackleton", places)
-    assert (shackleton.lat_deg, shackleton.lon_deg) == (-89.67, 129.78)
-    assert lookup_place("de Gerlache", places).lat_deg == -88.48
-    assert lookup_place("Haworth", places).lat_deg == -87.45
+    by_name = {p.name: p for p in places}
+    assert (by_name["Shackleton"].lat_deg, by_name["Shackleton"].lon_deg) == (-89.67, 129.78)
+    assert by_name["de Gerlache"].lat_deg == -88.48
+    assert by_name["Haworth"].lat_deg == -87.45

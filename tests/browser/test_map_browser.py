@@ -129,7 +129,7 @@ def test_injection_name_shows_as_text(page, screenshots_dir):
 
 
 def test_search_flies_to_shackleton(page):
-    if page.get_by_text("Only catalogue sites can be searched").count():
+    if page.get_by_text("Only catalogue sites and coordinates can be searched").count():
         pytest.skip("the IAU gazetteer (shared lunar data mirror) is not present")
     box = page.get_by_placeholder(re.compile("Shackleton"))
     box.fill("shackleton")
@@ -142,4 +142,4 @@ def test_search_flies_to_shackleton(page):
     frame = MapFrame(page)
     assert math.hypot(frame.tx - x, frame.ty - y) < 2 * frame.mpp
     assert frame.mpp < 200  # about 63 km of map across 640 px
-    assert page.get_by_text(re.compile(r"Shackleton: 89\.6700° S, 129\.7800° E")).count() == 1
+    assert page.get_by_text(re.compile(r"Showing Shackleton: IAU feature · 89\.6700° S, 129\.7800° E")).count() == 1
