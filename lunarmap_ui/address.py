@@ -17,6 +17,7 @@ import streamlit as st
 
 from lunarmap import layers as L
 
+from .errors import error_words
 from .page import K_VIEW, md_text
 
 __all__ = ["QUERY_VIEW", "QUERY_LAYERS", "K_ADDRESS_READ", "K_ADDRESS_NOTICE", "parse_view", "parse_layers",
@@ -75,7 +76,7 @@ def read_address_once(layer_names: Iterable[str]) -> None:
         try:
             st.session_state[K_VIEW] = parse_view(view_text)
         except ValueError as err:
-            problems.append(str(err))
+            problems.append(error_words(err))
     layers_text = st.query_params.get(QUERY_LAYERS)
     if layers_text is not None:
         names = list(layer_names)
