@@ -261,6 +261,7 @@ function applyData(st, data) {
   st.deck.setProps(props);
   updateScale(st.dom, st.view());
   publishState(st);
+  keepAddress(st); // a script run may have rewritten the address (st.query_params): the view goes back in
 }
 
 function createDeck(st, data, deckgl) {

@@ -65,8 +65,8 @@ def test_a_copied_address_opens_the_same_view_and_layers_in_a_fresh_context(brow
         wait_view_settled(pg)
         _address_follows_view(pg)
         pg.get_by_role("button", name="Layers").click()
-        after_rerun(pg, lambda: pg.get_by_test_id("stPopoverBody").get_by_text("Graticule", exact=True).click())
-        pg.wait_for_function("() => (new URLSearchParams(location.search).get('layers') || '').includes('graticule')",
+        after_rerun(pg, lambda: pg.get_by_test_id("stPopoverBody").get_by_text("Hillshade", exact=True).click())
+        pg.wait_for_function("() => (new URLSearchParams(location.search).get('layers') || '').includes('hillshade')",
                              timeout=20_000)
         _address_follows_view(pg)
         view = _view(pg)
@@ -82,8 +82,8 @@ def test_a_copied_address_opens_the_same_view_and_layers_in_a_fresh_context(brow
         x, y, z = _view(other)
         assert abs(x - view[0]) <= 1.5 and abs(y - view[1]) <= 1.5 and abs(z - view[2]) <= 0.006, (view, (x, y, z))
         other.get_by_role("button", name="Layers").click()
-        graticule = other.get_by_test_id("stPopoverBody").get_by_role("checkbox", name="Graticule")
-        assert graticule.is_checked(), "the graticule was on in the copied address"
+        hillshade = other.get_by_test_id("stPopoverBody").get_by_label("Hillshade", exact=True)
+        assert hillshade.is_checked(), "the hillshade (off by default) was on in the copied address"
         other.screenshot(path=str(screenshots_dir / "address-opened-in-fresh-context.png"))
     finally:
         fresh.close()
