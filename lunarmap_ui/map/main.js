@@ -9,13 +9,15 @@
 // mount(). The message protocol is protocol.json (imported here; read by the Python side too).
 //
 // Modules: geometry.js (pure maths), view.js (screen <-> map), protocol.json, pending.js (seq and ack),
-// keys.js (the keyboard), zones.js, converter.js (deck.gl and its JSON converter), layers.js, dom.js,
+// keys.js (the keyboard), zones.js, converter.js (deck.gl and its JSON converter), layers.js, labels.js and
+// labelpass.js (labels that do not collide), legend.js (the legend's state), dom.js,
 // modes/*.js (one per toolbar mode, behind the interface in modes/shared.js).
 
 import protocol from "./protocol.json" with { type: "json" };
 import { loadDeck, makeConverter } from "./converter.js";
-import { buildDom, publishState as writeState, renderLegend, renderTools, showHint, showMeasure, showTooltip, updateCursor, updateScale } from "./dom.js";
+import { buildDom, placeLegend, publishState as writeState, renderLegend, renderTools, showHint, showMeasure, showTooltip, updateCursor, updateScale, wireLegend } from "./dom.js";
 import { handleKey } from "./keys.js";
+import { passLabels, withLabels } from "./labelpass.js";
 import { composeLayers, convertLayers, prefetchImages, zoomFiltered } from "./layers.js";
 import { deleteSelected } from "./modes/edit.js";
 import { modeOf } from "./modes/index.js";
@@ -51,7 +53,16 @@ function size(st) {
 function layersNow(st) {
   const shape = st.draw || st.held;
   const guides = shape ? modeOf(shape.kind).guideLayers(st.deckgl, shape) : [];
-  return composeLayers(st, guides, Boolean(modeOf(st.mode).editsZones));
+  return withLabels(st, composeLayers(st, guides, Boolean(modeOf(st.mode).editsZones))); // colliding labels left out
+}
+
+// labels that do not collide (labelpass.js): the pass runs at most once per animation frame
+function scheduleLabels(st) {
+  if (st.labelFrame) return;
+  st.labelFrame = requestAnimationFrame(() => {
+    st.labelFrame = 0;
+    if (passLabels(st, size(st))) redraw(st);
+  });
 }
 
 function redraw(st) {
@@ -224,6 +235,7 @@ function applyData(st, data) {
   st.tools = data.tools && typeof data.tools === "object" ? data.tools : {};
   guardUnload(st, data);
   renderTools(st.dom, st.tools);
+  placeLegend(st.dom);
   if (fresh) {
     st.dataCount += 1;
     const zonesKey = JSON.stringify(data.zones || []);
@@ -240,6 +252,7 @@ function applyData(st, data) {
     st.zoneVersion += 1;
   }
   st.baseLayers = layersOf(st, data);
+  passLabels(st, size(st));
   const props = { layers: layersNow(st) };
   st.lastLayers = props.layers;
   const view = data.view;
@@ -256,6 +269,7 @@ function applyData(st, data) {
   st.deck.setProps(props);
   updateScale(st.dom, st.view());
   publishState(st);
+  scheduleLabels(st); // a fly-to moves the view; a first render may have sized the canvas since
 }
 
 function createDeck(st, data, deckgl) {
@@ -288,7 +302,9 @@ function createDeck(st, data, deckgl) {
       STORE.views[st.mapId] = { target: viewState.target, zoom: viewState.zoom };
       updateScale(st.dom, st.view());
       refreshZoomLayers(st);
+      scheduleLabels(st);
     },
+    onResize: () => scheduleLabels(st),
     onHover: (info) => {
       showTooltip(st.dom, info, Boolean(st.gesture || st.draw));
       updateCursor(st.dom, info);
@@ -342,6 +358,7 @@ export function mount(component) {
     st = newState(data, parentElement);
     STORE.states.set(parentElement, st);
     wireTools(st);
+    wireLegend(st.dom, st.mapId, () => scheduleLabels(st)); // labels kept clear of the legend
   }
   st.setTriggerValue = setTriggerValue;
   st.generation += 1;
@@ -367,6 +384,7 @@ export function mount(component) {
       if (generation !== st.generation || parentElement.isConnected) return;
       clearTimeout(st.heldTimer);
       clearTimeout(st.messageTimer);
+      cancelAnimationFrame(st.labelFrame);
       if (st.deck) st.deck.finalize();
       st.dom.root.remove();
       STORE.states.delete(parentElement);
