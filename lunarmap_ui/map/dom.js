@@ -3,7 +3,7 @@
 // The class names, data attributes and aria labels here are what the browser tests read.
 
 import { fmtKm, fmtLat, fmtLon, polarToLonLatDeg } from "./geometry.js";
-import { cornerWords, formatStop, legendPlacement, meaningLine, nextCorner, readLegendState, writeLegendState } from "./legend.js";
+import { cornerWords, formatStop, legendPlacement, meaningLine, nearestCorner, nextCorner, readLegendState, writeLegendState } from "./legend.js";
 import { scaleBar } from "./view.js";
 
 const COLOR_RE = /^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$/;
@@ -170,7 +170,10 @@ export function wireLegend(dom, mapId, onChange = () => {}, storage = sessionSto
     showLegendState(dom, state);
     onChange(state);
   };
-  dom.legendToggle.addEventListener("click", () => change({ collapsed: !dom.legendState.collapsed }));
+  const drag = dragLegend(dom, (corner) => change({ corner }));
+  dom.legendToggle.addEventListener("click", () => {
+    if (!drag.justDragged()) change({ collapsed: !dom.legendState.collapsed });
+  });
   dom.legendDock.addEventListener("click", () => change({ corner: nextCorner(dom.legendState.corner) }));
   dom.legendBody.addEventListener("scroll", () => markOverflow(dom), { passive: true });
   // the legend's own gestures (scrolling it, pressing its buttons) are not the map's
@@ -187,6 +190,48 @@ export function overlayBoxes(dom) {
     if (r.width > 0 && r.height > 0) out.push([r.left - origin.left, r.top - origin.top, r.right - origin.left, r.bottom - origin.top]);
   }
   return out;
+}
+
+// Dragging the legend by its header: it follows the pointer and docks to the nearest corner when let go.
+// A press that moves under 4 px stays a click on the button under it.
+function dragLegend(dom, dock) {
+  let clickAfterDrag = false;
+  const header = dom.legendToggle.parentElement;
+  header.addEventListener("pointerdown", (down) => {
+    if (down.button !== 0) return;
+    const box = dom.legend.getBoundingClientRect();
+    const root = dom.root.getBoundingClientRect();
+    let dragged = false;
+    const move = (ev) => {
+      const dx = ev.clientX - down.clientX;
+      const dy = ev.clientY - down.clientY;
+      if (!dragged && Math.hypot(dx, dy) < 4) return;
+      dragged = true;
+      dom.legend.dataset.dragging = "1";
+      const st = dom.legend.style;
+      st.right = "auto";
+      st.bottom = "auto";
+      st.left = `${box.left - root.left + dx}px`;
+      st.top = `${box.top - root.top + dy}px`;
+    };
+    const up = () => {
+      window.removeEventListener("pointermove", move, true);
+      window.removeEventListener("pointerup", up, true);
+      window.removeEventListener("pointercancel", up, true);
+      delete dom.legend.dataset.dragging;
+      if (!dragged) return;
+      clickAfterDrag = true;
+      setTimeout(() => {
+        clickAfterDrag = false; // the click that may end a drag is not a button press
+      }, 0);
+      const now = dom.legend.getBoundingClientRect();
+      dock(nearestCorner(now.left + now.width / 2 - root.left, now.top + now.height / 2 - root.top, root.width, root.height));
+    };
+    window.addEventListener("pointermove", move, true);
+    window.addEventListener("pointerup", up, true);
+    window.addEventListener("pointercancel", up, true);
+  });
+  return { justDragged: () => clickAfterDrag };
 }
 
 export function renderLegend(dom, entries) {

@@ -75,6 +75,11 @@ export function meaningLine(entry) {
   return units ? `${meaning}, ${units}` : meaning;
 }
 
+/** The corner nearest a point (x, y) of a map `width` x `height` pixels: where a dragged legend docks. */
+export function nearestCorner(x, y, width, height) {
+  return `${y < height / 2 ? "top" : "bottom"}-${x < width / 2 ? "left" : "right"}`;
+}
+
 /** The label of the corner, for the dock button ("bottom left"). */
 export function cornerWords(corner) {
   return corner.replace("-", " ");

@@ -124,7 +124,7 @@ def test_legend_collapses_expands_and_stays_collapsed_after_a_rerun(page, screen
     expect(page.locator(".lm-legend-body")).to_be_visible()
 
 
-def test_legend_docks_to_each_corner_clear_of_the_toolbar_and_scale_bar(page):
+def test_legend_docks_to_each_corner_clear_of_the_toolbar_and_scale_bar_and_can_be_dragged(page):
     legend = page.locator(".lm-legend")
     dock = page.locator(".lm-legend-dock")
     map_box = page.locator(".lm-root").bounding_box()
@@ -142,6 +142,19 @@ def test_legend_docks_to_each_corner_clear_of_the_toolbar_and_scale_bar(page):
         dock.click()
         expect(legend).not_to_have_attribute("data-corner", previous)
     assert seen == ["top-left", "bottom-left", "bottom-right", "top-right"]
+    expect(legend).to_have_attribute("data-corner", "top-left")
+    # dragged by its header to the lower right, it docks there (the press was a drag, not a collapse)
+    header = page.locator(".lm-legend-toggle").bounding_box()
+    page.mouse.move(header["x"] + 20, header["y"] + header["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(map_box["x"] + 0.8 * map_box["width"], map_box["y"] + 0.7 * map_box["height"], steps=8)
+    page.mouse.up()
+    expect(legend).to_have_attribute("data-corner", "bottom-right")
+    expect(page.locator(".lm-legend-toggle")).to_have_attribute("aria-expanded", "true")
+    assert not _intersects(legend.bounding_box(), _box(page, ".lm-scale"))
+    dock.click()
+    expect(legend).to_have_attribute("data-corner", "top-right")
+    dock.click()
     expect(legend).to_have_attribute("data-corner", "top-left")
 
 

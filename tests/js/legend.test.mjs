@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  CORNERS, DEFAULT_LEGEND, MAX_HEIGHT_SHARE, formatStop, legendPlacement, meaningLine, nextCorner, readLegendState,
+  CORNERS, DEFAULT_LEGEND, MAX_HEIGHT_SHARE, formatStop, legendPlacement, meaningLine, nearestCorner, nextCorner, readLegendState,
   storageKey, writeLegendState,
 } from "../../lunarmap_ui/map/legend.js";
 
@@ -76,4 +76,12 @@ test("an entry's meaning line and its ramp's end values", () => {
   assert.equal(formatStop(0.123456), "0.12");
   assert.equal(formatStop(30), "30");
   assert.equal(formatStop("n/a"), "n/a");
+});
+
+test("a dragged legend docks to the corner nearest where it is let go", () => {
+  assert.equal(nearestCorner(10, 10, 800, 600), "top-left");
+  assert.equal(nearestCorner(790, 10, 800, 600), "top-right");
+  assert.equal(nearestCorner(10, 590, 800, 600), "bottom-left");
+  assert.equal(nearestCorner(401, 301, 800, 600), "bottom-right");
+  assert.equal(nearestCorner(399, 299, 800, 600), "top-left");
 });
