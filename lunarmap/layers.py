@@ -77,6 +77,9 @@ __all__ = [
     "map_layers",
     "raster_layers",
     "kinds_legend",
+    "LEGEND_MEANINGS",
+    "LABEL_BACKGROUND",
+    "legend_meaning",
     "known_kinds",
     "polar_point_lonlat",
     "layer_dicts",
@@ -98,6 +101,19 @@ REGION_LABEL_MIN_ZOOM = -10.0
 RASTER_ORDER = ("mosaic", "wac", "hillshade", "elevation", "slope", "psr")
 _CARTESIAN = pdk.types.String("cartesian")
 _LABEL_FONT = "Helvetica, Arial, sans-serif"
+#: Site and region labels sit on a near-opaque dark backing (RGBA), so they read on light and dark terrain alike.
+LABEL_BACKGROUND = [14, 17, 26, 225]
+#: The backing's padding around the text, pixels: left, top, right, bottom.
+_LABEL_PADDING = [4, 2, 4, 2]
+#: What each raster layer's colour means and its units, shown in the legend under its title.
+LEGEND_MEANINGS: dict[str, tuple[str, str]] = {
+    "elevation": ("height above the 1,737.4 km sphere", "m"),
+    "hillshade": ("illumination from the upper left", "no units"),
+    "slope": ("steepness of the ground", "degrees"),
+    "mosaic": ("brightness", "no units"),
+    "wac": ("brightness", "no units"),
+    "psr": ("never lit by the Sun", "no units"),
+}
 
 
 # ----------------------------------------------------------------- graticule
@@ -220,6 +236,7 @@ def site_layers(sites: Iterable[Site], selected: Sequence[str] = (), opacity: fl
         if r["part"] == 0:
             x, y = lonlat_to_polar(r["lon"], r["lat"])
             region_labels.append({"text": r["name"].removeprefix("Artemis III candidate: "), "id": r["id"],
+                                  "kind": "region", "selected": r["selected"],
                                   "position": [round(float(x), 1), round(float(y), 1)]})
     common = {"coordinate_system": _CARTESIAN, "opacity": opacity}
     region_common = dict(common, opacity=opacity if regions_opacity is None else regions_opacity)
@@ -229,21 +246,21 @@ def site_layers(sites: Iterable[Site], selected: Sequence[str] = (), opacity: fl
                   stroked=True, filled=True, pickable=True, auto_highlight=True, visible=show_regions, **region_common),
         pdk.Layer("TextLayer", id="region-labels", data=region_labels, get_position="position", get_text="text",
                   get_size=12, get_color=[255, 236, 200, 255], font_family=pdk.types.String(_LABEL_FONT),
-                  character_set=pdk.types.String("auto"), outline_width=2, outline_color=[0, 0, 0, 220],
-                  font_settings={"sdf": True}, get_text_anchor=pdk.types.String("middle"),
+                  character_set=pdk.types.String("auto"), background=True, get_background_color=LABEL_BACKGROUND,
+                  background_padding=_LABEL_PADDING, get_text_anchor=pdk.types.String("middle"),
                   get_alignment_baseline=pdk.types.String("top"), get_pixel_offset=[0, 6], visible=show_regions,
-                  lm_min_zoom=REGION_LABEL_MIN_ZOOM, **region_common),
+                  pickable=True, lm_min_zoom=REGION_LABEL_MIN_ZOOM, **region_common),   # a click on it selects
         pdk.Layer("ScatterplotLayer", id="sites", data=points, get_position="position", get_fill_color="color",
                   get_line_color="line", stroked=True, line_width_min_pixels=1.5, radius_units=pdk.types.String("pixels"),
                   get_radius=7, pickable=True, auto_highlight=True, visible=show_sites, **common),
         pdk.Layer("TextLayer", id="site-labels", data=[{"text": short_label(p["name"]), "position": p["position"],
-                                                        "color": p["color"],
-                                                        "id": p["id"]} for p in points],
+                                                        "color": p["color"], "id": p["id"], "kind": p["kind"],
+                                                        "selected": p["selected"]} for p in points],
                   get_position="position", get_text="text", get_color="color", get_size=13,
                   font_family=pdk.types.String(_LABEL_FONT), character_set=pdk.types.String("auto"),
-                  outline_width=2, outline_color=[0, 0, 0, 230], font_settings={"sdf": True},
+                  background=True, get_background_color=LABEL_BACKGROUND, background_padding=_LABEL_PADDING,
                   get_text_anchor=pdk.types.String("start"), get_alignment_baseline=pdk.types.String("center"),
-                  get_pixel_offset=[10, 0], visible=show_sites, **common),
+                  get_pixel_offset=[10, 0], visible=show_sites, pickable=True, **common),   # a click on it selects
     ]
 
 
@@ -404,4 +421,15 @@ def kinds_legend() -> dict[str, Any]:
     """Legend entry of the site colours by kind."""
     classes = [{"label": f"{k}: {KINDS[k]}", "color": "#{:02x}{:02x}{:02x}".format(*KIND_COLORS[k]),
                 "shape": "area" if k == "region" else "point"} for k in known_kinds()]
-    return {"title": "Sites and regions", "units": "", "type": "classes", "classes": classes, "note": ""}
+    return {"title": "Sites and regions", "units": "", "meaning": "marker colour: what is or was there",
+            "type": "classes", "classes": classes, "note": ""}
+
+
+def legend_meaning(name: str) -> dict[str, str]:
+    """The legend's ``meaning`` and ``units`` of raster layer ``name`` (:data:`LEGEND_MEANINGS`; empty if unknown).
+
+    >>> legend_meaning("hillshade")
+    {'meaning': 'illumination from the upper left', 'units': 'no units'}
+    """
+    meaning, units = LEGEND_MEANINGS.get(name, ("", ""))
+    return {"meaning": meaning, "units": units}

@@ -10,7 +10,7 @@ and sends clicks, finished shapes and the view back as trigger values.
 How the browser gets its code: the component's ``js`` is ``map_component.js``, a small entry that
 ``import()``s the real component, the ES modules in ``lunarmap_ui/map/`` (``main.js`` wiring;
 ``geometry.js``; ``view.js``; ``pending.js``; ``keys.js``; ``zones.js``; ``converter.js``; ``layers.js``;
-``dom.js``; one module per toolbar mode in ``modes/``, all behind one interface). They are served natively as ES modules, without a build
+``labels.js``; ``labelpass.js``; ``legend.js``; ``dom.js``; one module per toolbar mode in ``modes/``, all behind one interface). They are served natively as ES modules, without a build
 step: :func:`component_module_url` publishes that folder into the running app's Streamlit static folder under a
 content-hashed name (``static/lunarmap-map-<sha12>/``, see :func:`~lunarmap_ui.static_files.publish_tree`),
 so a changed module always gets a new URL, and the data's ``moduleUrl`` names its ``main.js``. deck.gl
@@ -30,7 +30,7 @@ Message protocol (version :data:`PROTOCOL`)
      "moduleUrl": str,
      "spec": {"views": [...], "initialViewState": {...}, "layers": [...]},
      "view": {"target": [x, y, 0], "zoom": z, "nonce": int},
-     "legend": [{"title", "units", "type": "ramp"|"classes", "stops"|"classes", "note"}],
+     "legend": [{"title", "units", "meaning", "type": "ramp"|"classes", "stops"|"classes", "note"}],
      "tools": {"draw": bool, "region": bool, "regionLabel": str},
      "zones": [{"id": str, "name": str, "owner": str, "lines": [str, ...],
                 "kind": "circle"|"polygon", "ring": [[x, y], ...], "center": [x, y] | None,
@@ -47,13 +47,20 @@ Message protocol (version :data:`PROTOCOL`)
   region labels and sites: ``ring`` is the open outline in IAU_2015:30135 metres (a circle
   may leave it None: the browser draws the geodesic circle of ``center`` and
   ``radius_m`` with 360 vertices), ``vertices`` the polygon as drawn, ``lines`` the tooltip
-  text, ``conflict`` a red outline. ``selectedZone`` selects a zone whenever
+  text, ``conflict`` a red outline. A legend entry's ``meaning`` says what its colour stands for and
+  ``units`` its units ("illumination from the upper left", "no units"); the legend can be collapsed and
+  docked to another corner, and remembers both for the browser session (sessionStorage, per ``mapId``). ``selectedZone`` selects a zone whenever
   it changes (e.g. from a table); otherwise the selection lives in the browser.
   ``ack`` is the ``seq`` of the last draw/edit/delete Python has handled: a
   shape the browser sent stays drawn until ``ack`` reaches its ``seq`` (then
   the zones in this data include it, or Python refused it). Layers whose id
   starts with ``zone-overlaps`` are drawn above the zones, those whose id starts with ``marker-`` above
-  everything (sites and labels too). With ``unsaved``
+  everything (sites and labels too). The TextLayers ``site-labels``, ``region-labels`` and
+  ``graticule-labels`` are thinned in the browser so no two labels overlap (``labels.js``: selected
+  places first, then landed craft, crash sites, other sites, regions, graticule; rows may carry
+  ``kind`` and ``selected``); the labels shown and their screen boxes are published on the map root as
+  ``data-labels`` (JSON ``{"zoom", "target", "labels": [{"id", "layer", "text", "priority", "box"}], "hidden": [...]}``,
+  boxes ``[x0, y0, x1, y1]`` in CSS pixels of the map canvas, y down). With ``unsaved``
   true the browser asks before the page is left or reloaded (unsaved zones
   would be lost).
 

@@ -230,8 +230,10 @@ def _legend(display: Sequence[Any], settings: dict[str, L.LayerSetting]) -> list
                         note = (f"PSRs ≥ 5 km² are mapped to about {abs(edge):.0f}° S (outer blue box; about "
                                 f"{abs(corner):.0f}° S in its corners), PSRs under 5 km² only poleward of 85° S (inner "
                                 "box); nothing is known beyond the outer box.")
-                entries.append({"title": d.title, "units": d.units, "type": legend.get("type"),
-                                "stops": legend.get("stops"), "classes": legend.get("classes"), "note": note})
+                words = L.legend_meaning(name)
+                entries.append({"title": d.title, "units": words["units"] or d.units, "meaning": words["meaning"],
+                                "type": legend.get("type"), "stops": legend.get("stops"),
+                                "classes": legend.get("classes"), "note": note})
     if settings.get("sites", L.VECTOR_DEFAULTS["sites"]).visible or settings.get("regions").visible:
         entries.append(L.kinds_legend())
     return entries

@@ -93,6 +93,34 @@ def test_map_spec__sites_and_regions_layers_hold_the_catalogue(catalog):
     assert ce4["color"][:3] == list(L.KIND_COLORS["landed"])
 
 
+def test_site_and_region_labels__carry_kind_and_selection_for_the_label_priorities_and_a_solid_backing(catalog):
+    """The browser ranks labels by ``kind`` and ``selected`` (labels.js); the rows carry both, and a dark backing."""
+    region = next(s for s in catalog if s.is_region)
+    landed = next(s for s in catalog if s.kind == "landed" and not s.is_region)
+    spec = L.deck_spec(L.map_layers(list(catalog), [], {}, selected=[region.id, landed.id]), L.view_for_sites(catalog, 600))
+    by_id = {x["id"]: x for x in spec["layers"]}
+    sites = {r["id"]: r for r in by_id["site-labels"]["data"]}
+    assert {r["kind"] for r in sites.values()} == {s.kind for s in catalog if not s.is_region}
+    assert sites[landed.id]["selected"] is True
+    assert sum(r["selected"] for r in sites.values()) == 1
+    regions = {r["id"]: r for r in by_id["region-labels"]["data"]}
+    assert regions[region.id] == dict(regions[region.id], kind="region", selected=True)
+    assert sum(r["selected"] for r in regions.values()) == 1
+    for layer_id in ("site-labels", "region-labels"):
+        layer = by_id[layer_id]
+        assert layer["background"] is True and layer["getBackgroundColor"] == L.LABEL_BACKGROUND
+        assert L.LABEL_BACKGROUND[3] >= 200 and max(L.LABEL_BACKGROUND[:3]) < 40   # dark and nearly opaque
+        assert len(layer["backgroundPadding"]) == 4
+
+
+def test_legend_meaning__says_what_each_raster_means_and_its_units():
+    assert L.legend_meaning("hillshade") == {"meaning": "illumination from the upper left", "units": "no units"}
+    assert L.legend_meaning("mosaic") == {"meaning": "brightness", "units": "no units"}
+    assert L.legend_meaning("elevation")["units"] == "m" and L.legend_meaning("slope")["units"] == "degrees"
+    assert set(L.RASTER_ORDER) <= set(L.LEGEND_MEANINGS)
+    assert L.legend_meaning("unknown") == {"meaning": "", "units": ""}
+
+
 def test_region_outlines__simplified_within_tolerance_of_the_true_outline(catalog):
     _, regions = L.site_rows(catalog)
     ilrs = next(s for s in catalog if s.id == "ilrs")

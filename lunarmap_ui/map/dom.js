@@ -3,6 +3,7 @@
 // The class names, data attributes and aria labels here are what the browser tests read.
 
 import { fmtKm, fmtLat, fmtLon, polarToLonLatDeg } from "./geometry.js";
+import { cornerWords, formatStop, legendPlacement, meaningLine, nearestCorner, nextCorner, readLegendState, writeLegendState } from "./legend.js";
 import { scaleBar } from "./view.js";
 
 const COLOR_RE = /^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$/;
@@ -29,7 +30,7 @@ export function buildDom(parentElement) {
   const deckDiv = el("div", "lm-deck");
   const tooltip = el("div", "lm-tooltip");
   tooltip.hidden = true;
-  const legend = el("div", "lm-legend");
+  const legend = buildLegend();
   const scale = el("div", "lm-scale");
   const scaleBarDiv = el("div", "lm-scale-bar");
   const scaleLabel = el("div", "lm-scale-label");
@@ -69,20 +70,179 @@ export function buildDom(parentElement) {
   tools.append(toolbar, hint);
   const measure = el("div", "lm-measure", "");
   measure.hidden = true;
-  root.append(deckDiv, legend, scale, cursor, tools, measure, tooltip, status);
+  root.append(deckDiv, legend.box, scale, cursor, tools, measure, tooltip, status);
   parentElement.appendChild(root);
   return {
-    root, deckDiv, tooltip, legend, scale, scaleBar: scaleBarDiv, scaleLabel, cursor, status,
+    root, deckDiv, tooltip, legend: legend.box, legendBody: legend.body, legendToggle: legend.toggle,
+    legendDock: legend.dock, legendMore: legend.more, legendAbove: legend.above, scale, scaleBar: scaleBarDiv, scaleLabel, cursor, status,
     tools, toolbar, drawGroup, modeButtons, deleteButton, regionButton, hint, measure,
   };
 }
 
+let legendCount = 0;
+
+// The legend: a header (a button that collapses and expands it, a button that docks it to the next
+// corner) above a body that scrolls, with "more above" / "more below" shown while part of it is out of
+// sight (a headless or overlay-scrollbar browser shows no scrollbar until scrolled).
+function buildLegend() {
+  legendCount += 1;
+  const box = el("section", "lm-legend");
+  box.setAttribute("aria-label", "Legend");
+  const header = el("div", "lm-legend-header");
+  const toggle = el("button", "lm-legend-toggle", "Legend");
+  toggle.type = "button";
+  const body = el("div", "lm-legend-body");
+  body.id = `lm-legend-body-${legendCount}`;
+  body.tabIndex = 0; // the keyboard can scroll a long legend
+  toggle.setAttribute("aria-controls", body.id);
+  const dock = el("button", "lm-legend-dock", "");
+  dock.type = "button";
+  header.append(toggle, dock);
+  const above = el("div", "lm-legend-more lm-legend-above", "▴ more above");
+  const more = el("div", "lm-legend-more lm-legend-below", "more below ▾");
+  for (const hint of [above, more]) {
+    hint.setAttribute("aria-hidden", "true");
+    hint.hidden = true;
+  }
+  box.append(header, above, body, more);
+  return { box, toggle, body, dock, more, above };
+}
+
+const CORNER_GLYPHS = { "top-left": "◸", "top-right": "◹", "bottom-left": "◺", "bottom-right": "◿" };
+
+/** Show the legend `state` ({collapsed, corner}): the buttons' labels and aria state, the corner, the body. */
+export function showLegendState(dom, state) {
+  dom.legendState = state;
+  const box = dom.legend;
+  box.dataset.collapsed = state.collapsed ? "1" : "0";
+  box.dataset.corner = state.corner;
+  dom.legendToggle.setAttribute("aria-expanded", state.collapsed ? "false" : "true");
+  dom.legendToggle.title = state.collapsed ? "Show the legend" : "Hide the legend";
+  dom.legendBody.hidden = state.collapsed;
+  const next = nextCorner(state.corner);
+  dom.legendDock.textContent = CORNER_GLYPHS[next];
+  dom.legendDock.title = `Move the legend to the ${cornerWords(next)} corner`;
+  dom.legendDock.setAttribute("aria-label", dom.legendDock.title);
+  placeLegend(dom);
+}
+
+/** Put the legend in its corner, clear of the toolbar, the cursor readout and the scale bar; mark overflow. */
+export function placeLegend(dom) {
+  const state = dom.legendState;
+  if (!state) return;
+  const tools = dom.tools.hidden ? 0 : dom.tools.offsetTop + dom.toolbar.offsetHeight;
+  const cursorBottom = 8 + Math.max(dom.cursor.offsetHeight, 20);
+  const at = legendPlacement(state.corner, dom.root.clientHeight || 640,
+    { topRightBottom: Math.max(tools, cursorBottom), bottomRightHeight: dom.scale.offsetHeight });
+  const st = dom.legend.style;
+  for (const side of ["left", "right", "top", "bottom"]) st[side] = at[side] === null ? "auto" : `${at[side]}px`;
+  st.maxHeight = `${at.maxHeight}px`;
+  markOverflow(dom);
+}
+
+function markOverflow(dom) {
+  const b = dom.legendBody;
+  const overflow = !b.hidden && b.scrollHeight > b.clientHeight + 1;
+  const atEnd = b.scrollTop + b.clientHeight >= b.scrollHeight - 2;
+  dom.legend.dataset.overflow = overflow ? "1" : "0";
+  dom.legendMore.hidden = !overflow || atEnd;
+  dom.legendAbove.hidden = !overflow || b.scrollTop <= 1;
+}
+
+function sessionStore() {
+  try {
+    return globalThis.sessionStorage || null;
+  } catch {
+    return null; // refused (a sandbox): the legend then forgets its state on a reload
+  }
+}
+
+/**
+ * The legend's buttons, with its state read from and saved to `storage` (sessionStorage) under `mapId`,
+ * so it stays collapsed or docked across reruns and for the rest of the browser session. `onChange(state)`
+ * runs after each change.
+ */
+export function wireLegend(dom, mapId, onChange = () => {}, storage = sessionStore()) {
+  showLegendState(dom, readLegendState(storage, mapId));
+  const change = (patch) => {
+    const state = { ...dom.legendState, ...patch };
+    writeLegendState(storage, mapId, state);
+    showLegendState(dom, state);
+    onChange(state);
+  };
+  const drag = dragLegend(dom, (corner) => change({ corner }));
+  dom.legendToggle.addEventListener("click", () => {
+    if (!drag.justDragged()) change({ collapsed: !dom.legendState.collapsed });
+  });
+  dom.legendDock.addEventListener("click", () => change({ corner: nextCorner(dom.legendState.corner) }));
+  dom.legendBody.addEventListener("scroll", () => markOverflow(dom), { passive: true });
+  // the legend's own gestures (scrolling it, pressing its buttons) are not the map's
+  for (const type of ["pointerdown", "wheel", "dblclick"]) dom.legend.addEventListener(type, (ev) => ev.stopPropagation());
+}
+
+/** Boxes [x0, y0, x1, y1] (pixels of the map canvas) of what lies over the map: legend, toolbar, scale bar. */
+export function overlayBoxes(dom) {
+  const origin = dom.deckDiv.getBoundingClientRect();
+  const out = [];
+  for (const node of [dom.legend, dom.toolbar, dom.scale, dom.root.querySelector(".lm-nav")]) {
+    if (!node || node.hidden || !node.isConnected) continue;
+    const r = node.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0) out.push([r.left - origin.left, r.top - origin.top, r.right - origin.left, r.bottom - origin.top]);
+  }
+  return out;
+}
+
+// Dragging the legend by its header: it follows the pointer and docks to the nearest corner when let go.
+// A press that moves under 4 px stays a click on the button under it.
+function dragLegend(dom, dock) {
+  let clickAfterDrag = false;
+  const header = dom.legendToggle.parentElement;
+  header.addEventListener("pointerdown", (down) => {
+    if (down.button !== 0) return;
+    const box = dom.legend.getBoundingClientRect();
+    const root = dom.root.getBoundingClientRect();
+    let dragged = false;
+    const move = (ev) => {
+      const dx = ev.clientX - down.clientX;
+      const dy = ev.clientY - down.clientY;
+      if (!dragged && Math.hypot(dx, dy) < 4) return;
+      dragged = true;
+      dom.legend.dataset.dragging = "1";
+      const st = dom.legend.style;
+      st.right = "auto";
+      st.bottom = "auto";
+      st.left = `${box.left - root.left + dx}px`;
+      st.top = `${box.top - root.top + dy}px`;
+    };
+    const up = () => {
+      window.removeEventListener("pointermove", move, true);
+      window.removeEventListener("pointerup", up, true);
+      window.removeEventListener("pointercancel", up, true);
+      delete dom.legend.dataset.dragging;
+      if (!dragged) return;
+      clickAfterDrag = true;
+      setTimeout(() => {
+        clickAfterDrag = false; // the click that may end a drag is not a button press
+      }, 0);
+      const now = dom.legend.getBoundingClientRect();
+      dock(nearestCorner(now.left + now.width / 2 - root.left, now.top + now.height / 2 - root.top, root.width, root.height));
+    };
+    window.addEventListener("pointermove", move, true);
+    window.addEventListener("pointerup", up, true);
+    window.addEventListener("pointercancel", up, true);
+  });
+  return { justDragged: () => clickAfterDrag };
+}
+
 export function renderLegend(dom, entries) {
-  dom.legend.replaceChildren();
-  for (const entry of entries || []) {
+  const list = entries || [];
+  dom.legend.hidden = list.length === 0;
+  dom.legendBody.replaceChildren();
+  for (const entry of list) {
     const box = el("div", "lm-legend-entry");
-    const title = entry.units ? `${entry.title} (${entry.units})` : entry.title;
-    box.appendChild(el("div", "lm-legend-title", title));
+    box.appendChild(el("div", "lm-legend-title", entry.title));
+    const meaning = meaningLine(entry);
+    if (meaning) box.appendChild(el("div", "lm-legend-meaning", meaning));
     if (entry.type === "ramp" && Array.isArray(entry.stops) && entry.stops.length >= 2) {
       const colours = entry.stops.map((s) => (COLOR_RE.test(s[1]) ? s[1] : "#808080"));
       const bar = el("div", "lm-ramp");
@@ -90,7 +250,7 @@ export function renderLegend(dom, entries) {
       const labels = el("div", "lm-ramp-labels");
       const first = entry.stops[0][0];
       const last = entry.stops[entry.stops.length - 1][0];
-      labels.append(el("span", null, String(first)), el("span", null, String(last)));
+      labels.append(el("span", null, formatStop(first)), el("span", null, formatStop(last)));
       box.append(bar, labels);
     } else if (entry.type === "classes" && Array.isArray(entry.classes)) {
       for (const c of entry.classes) {
@@ -102,8 +262,9 @@ export function renderLegend(dom, entries) {
       }
     }
     if (entry.note) box.appendChild(el("div", "lm-legend-note", entry.note));
-    dom.legend.appendChild(box);
+    dom.legendBody.appendChild(box);
   }
+  placeLegend(dom);
 }
 
 function placeTooltip(dom, tip, x, y) {

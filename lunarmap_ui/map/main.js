@@ -8,15 +8,16 @@
 // st.components.v2) is a small entry that import()s this module from the data's "moduleUrl" and calls
 // mount(). The message protocol is protocol.json (imported here; read by the Python side too).
 //
-// Modules: geometry.js (pure maths), view.js (screen <-> map), protocol.json, pending.js (seq and ack),
-// keys.js (the keyboard), zones.js, converter.js (deck.gl and its JSON converter), layers.js, dom.js,
-// modes/*.js (one per toolbar mode, behind the interface in modes/shared.js).
+// Modules: geometry.js (pure maths), view.js (screen <-> map), protocol.json, pending.js (seq and ack), keys.js,
+// zones.js, converter.js (deck.gl and its JSON converter), layers.js, labels.js and labelpass.js (labels that
+// do not collide), legend.js, navigation.js (zoom buttons, the view in the address), dom.js, modes/*.js.
 
 import protocol from "./protocol.json" with { type: "json" };
 import { loadDeck, makeConverter } from "./converter.js";
-import { buildDom, publishState as writeState, renderLegend, renderTools, showHint, showMeasure, showTooltip, updateCursor, updateScale } from "./dom.js";
+import { buildDom, placeLegend, publishState as writeState, renderLegend, renderTools, showHint, showMeasure, showTooltip, updateCursor, updateScale, wireLegend } from "./dom.js";
 import { handleKey } from "./keys.js";
-import { ADDRESS_DELAY_MS, buildNavigation, navigate, navigationKey, writeAddress } from "./navigation.js";
+import { keepAddress, navigate, navigationKey, wireNavigation } from "./navigation.js";
+import { passLabels, withLabels } from "./labelpass.js";
 import { composeLayers, convertLayers, prefetchImages, zoomFiltered } from "./layers.js";
 import { deleteSelected } from "./modes/edit.js";
 import { modeOf } from "./modes/index.js";
@@ -52,7 +53,16 @@ function size(st) {
 function layersNow(st) {
   const shape = st.draw || st.held;
   const guides = shape ? modeOf(shape.kind).guideLayers(st.deckgl, shape) : [];
-  return composeLayers(st, guides, Boolean(modeOf(st.mode).editsZones));
+  return withLabels(st, composeLayers(st, guides, Boolean(modeOf(st.mode).editsZones))); // colliding labels left out
+}
+
+// labels that do not collide (labelpass.js): the pass runs at most once per animation frame
+function scheduleLabels(st) {
+  if (st.labelFrame) return;
+  st.labelFrame = requestAnimationFrame(() => {
+    st.labelFrame = 0;
+    if (passLabels(st, size(st))) redraw(st);
+  });
 }
 
 function redraw(st) {
@@ -229,6 +239,7 @@ function applyData(st, data) {
   st.tools = data.tools && typeof data.tools === "object" ? data.tools : {};
   guardUnload(st, data);
   renderTools(st.dom, st.tools);
+  placeLegend(st.dom);
   if (fresh) {
     st.dataCount += 1;
     const zonesKey = JSON.stringify(data.zones || []);
@@ -245,6 +256,7 @@ function applyData(st, data) {
     st.zoneVersion += 1;
   }
   st.baseLayers = layersOf(st, data);
+  passLabels(st, size(st));
   const props = { layers: layersNow(st) };
   st.lastLayers = props.layers;
   const view = data.view;
@@ -262,6 +274,7 @@ function applyData(st, data) {
   updateScale(st.dom, st.view());
   publishState(st);
   keepAddress(st); // a script run may have rewritten the address (st.query_params): the view goes back in
+  scheduleLabels(st); // a fly-to moves the view; a first render may have sized the canvas since
 }
 
 function createDeck(st, data, deckgl) {
@@ -295,7 +308,9 @@ function createDeck(st, data, deckgl) {
       updateScale(st.dom, st.view());
       keepAddress(st);
       refreshZoomLayers(st);
+      scheduleLabels(st);
     },
+    onResize: () => scheduleLabels(st),
     onHover: (info) => {
       showTooltip(st.dom, info, Boolean(st.gesture || st.draw));
       updateCursor(st.dom, info);
@@ -317,18 +332,8 @@ function createDeck(st, data, deckgl) {
     onError: (error) => showError(st, "map error: " + (error && error.message ? error.message : String(error))),
   });
   st.dom.status.hidden = true;
-  const home = data.spec.initialViewState;
-  st.home = { target: [home.target[0], home.target[1]], zoom: home.zoom };
-  buildNavigation(document, st.dom.root, (action) => navigate(st, action, st.home));
-  keepAddress(st);
+  wireNavigation(st, data.spec.initialViewState);
   mark("deck-created");
-}
-
-/** The page's address follows the view once it rests (?view=x,y,zoom; the main map only). */
-function keepAddress(st) {
-  if (st.mapId !== "main") return;
-  clearTimeout(st.addressTimer);
-  st.addressTimer = setTimeout(() => writeAddress(window, st.view()), ADDRESS_DELAY_MS);
 }
 
 function newState(data, parentElement) {
@@ -360,6 +365,7 @@ export function mount(component) {
     st = newState(data, parentElement);
     STORE.states.set(parentElement, st);
     wireTools(st);
+    wireLegend(st.dom, st.mapId, () => scheduleLabels(st)); // labels kept clear of the legend
   }
   st.setTriggerValue = setTriggerValue;
   st.generation += 1;
@@ -385,6 +391,7 @@ export function mount(component) {
       if (generation !== st.generation || parentElement.isConnected) return;
       clearTimeout(st.heldTimer);
       clearTimeout(st.messageTimer);
+      cancelAnimationFrame(st.labelFrame);
       if (st.deck) st.deck.finalize();
       st.dom.root.remove();
       STORE.states.delete(parentElement);

@@ -94,3 +94,17 @@ export function buildNavigation(doc, root, onAction) {
   root.appendChild(group);
   return group;
 }
+
+/** The page's address follows the view of `st` once it rests (?view=x,y,zoom; the main map only). */
+export function keepAddress(st, win = globalThis.window) {
+  if (st.mapId !== "main" || !win) return;
+  clearTimeout(st.addressTimer);
+  st.addressTimer = setTimeout(() => writeAddress(win, st.view()), ADDRESS_DELAY_MS);
+}
+
+/** The buttons on the map of `st`; `home` (the spec's opening view) is where the home button and 0 go. */
+export function wireNavigation(st, home) {
+  st.home = { target: [home.target[0], home.target[1]], zoom: home.zoom };
+  buildNavigation(st.dom.root.ownerDocument, st.dom.root, (action) => navigate(st, action, st.home));
+  keepAddress(st);
+}

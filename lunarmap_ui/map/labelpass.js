@@ -1,0 +1,31 @@
+// The label pass in the page: labels.js's pure functions run over the map's label layers with the text
+// measured on a canvas, kept clear of what lies over the map (legend, toolbar, scale bar), and the result
+// published on the map root as "data-labels" (read by the browser tests).
+
+import { overlayBoxes } from "./dom.js";
+import { canvasMeasure, filteredLayer, keptByLayer, labelCandidates, placeLabels, publishedLabels } from "./labels.js";
+import { mapToPx } from "./view.js";
+
+/**
+ * Run the pass for the map state `st` and its canvas `size` {width, height}: publish the labels shown and
+ * hidden; true when the set of labels shown has changed (the layers must be drawn again).
+ */
+export function passLabels(st, size) {
+  if (!st.deck || !size.width || !size.height) return false;
+  const view = st.view();
+  if (!st.measure) st.measure = canvasMeasure(document.createElement("canvas").getContext("2d"));
+  const candidates = labelCandidates(st.baseLayers, (p) => mapToPx(view, size, p), st.measure);
+  const obstacles = overlayBoxes(st.dom);
+  const kept = placeLabels(candidates, size, obstacles);
+  st.dom.root.dataset.labels = JSON.stringify(publishedLabels(kept, view, candidates, size, obstacles));
+  const next = keptByLayer(kept);
+  if (st.labelsKept && st.labelsKept.key === next.key) return false;
+  st.labelsKept = next;
+  return true;
+}
+
+/** `layers` with each label layer thinned to the labels the last pass kept (all of them before the first). */
+export function withLabels(st, layers) {
+  st.labelCache = st.labelCache || new WeakMap();
+  return layers.map((layer) => filteredLayer(layer, st.labelsKept, st.labelCache));
+}
