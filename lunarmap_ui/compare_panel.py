@@ -35,7 +35,7 @@ from lunarmap.geodesy import geodesic_circle
 from lunarmap.sites import Site, SiteCatalog
 
 from .errors import show_error
-from .page import K_SELECTED, md_text
+from .page import K_SELECTED, data_stamp, md_text
 from .visibility_panel import chosen_window
 
 __all__ = [
@@ -108,8 +108,11 @@ class CompareResult:
 
 @st.cache_resource(show_spinner="Comparing sites…", max_entries=32)
 def _compare_base(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str, ...], radius_km: float,
-                  data_dir: str) -> tuple:
+                  data_dir: str, data_stamp: int) -> tuple:
     """What does not depend on the visibility window (terrain, PSR, matrices): kept when only the window changes.
+
+    ``data_stamp`` (:func:`lunarmap_ui.page.data_stamp`) keys it on the prepared data's state: an answer
+    given before a first-start fetch ("data missing") is not kept once the data exists.
 
     A resource cache (shared, not copied): the comparison is a frozen dataclass that callers never change
     (``with_visibility`` returns a new one), and its column mapping cannot be pickled.
@@ -125,9 +128,9 @@ def _compare_base(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str, ...],
 
 @st.cache_data(show_spinner="Computing sunlight and Earth visibility…", max_entries=32)
 def _compare(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str, ...], radius_km: float,
-             data_dir: str, window: tuple[str, float, float, float]) -> CompareResult:
+             data_dir: str, window: tuple[str, float, float, float], data_stamp: int) -> CompareResult:
     sites = _catalog.select(list(ids))
-    comp, err, distances, overlaps = _compare_base(_catalog, catalog_key, ids, radius_km, data_dir)
+    comp, err, distances, overlaps = _compare_base(_catalog, catalog_key, ids, radius_km, data_dir, data_stamp)
     if comp is None:
         return CompareResult(None, {}, (), err, distances, overlaps.area_km2, overlaps.pairs,
                              overlaps.definition, {})
@@ -318,7 +321,7 @@ def compare_section(catalog: SiteCatalog, data_dir: Path | str) -> None:
         show_error(err, "The sites cannot be compared")
         return
     window = chosen_window()
-    res = _compare(catalog, catalog_key, ids, radius, str(data_dir), window)
+    res = _compare(catalog, catalog_key, ids, radius, str(data_dir), window, data_stamp(Path(data_dir)))
     if res.problem is not None:
         show_error(res.problem, "Site table not available")
     else:

@@ -35,7 +35,7 @@ __all__ = [
     "DataState", "md_text", "load_data_state", "layer_controls", "render_map", "selection_panel",
     "click_readout", "about_data", "init_state", "fly_to", "K_PAGE_RERUN", "SELECTING_LAYERS",
     "page_style", "title_line", "about_popover", "in_fragment_run", "request_page_rerun", "rerun_page_if_asked",
-    "whole_page", "layer_names",
+    "whole_page", "layer_names", "data_stamp",
 ]
 
 K_MAP = "lunar_map"
@@ -75,14 +75,21 @@ def _display_layers_cached(data_dir: str, stamp: float) -> tuple[tuple[Any, ...]
         return (), err          # the error itself: lunarmap_ui.errors decides how it is shown
 
 
+def data_stamp(data_dir: Path) -> int:
+    """The prepared data's state: the time of ``prepared/display.json`` in ns (-1 before ``prepare``).
+
+    Caches of answers that depend on the data take it as a key, so nothing said before a first-start fetch
+    (e.g. "data missing") outlives it.
+    """
+    try:
+        return (Path(data_dir) / "prepared" / "display.json").stat().st_mtime_ns
+    except FileNotFoundError:
+        return -1
+
+
 def load_data_state(data_dir: Path) -> DataState:
     """The prepared display layers of ``data_dir`` (re-read when display.json changes)."""
-    manifest = data_dir / "prepared" / "display.json"
-    try:
-        stamp = manifest.stat().st_mtime_ns
-    except FileNotFoundError:
-        stamp = -1
-    layers, problem = _display_layers_cached(str(data_dir), stamp)
+    layers, problem = _display_layers_cached(str(data_dir), data_stamp(data_dir))
     present = tuple(d for d in layers if Path(d.path).exists())
     if layers and len(present) < len(layers):
         missing = sorted(d.file for d in layers if d not in present)

@@ -142,8 +142,13 @@ def test_page__first_start_with_mirror_fetches_and_prepares_without_a_prompt(mon
     if not SHARED_DATA.is_dir():
         pytest.skip("the shared lunar-data mirror is not beside the project")
     data = tmp_path / "data"
+    before = _run(monkeypatch, data)          # a session that opened before the data existed (no mirror: no fetch)
+    assert any("Site table not available" in str(e.value) or "not available" in str(e.value)
+               for e in [*before.warning, *before.error, *before.info])
     at = _run(monkeypatch, data, mirror=SHARED_DATA)
     assert (data / "prepared" / "display.json").is_file()
+    # nothing said before the fetch outlives it: the comparison's table is there in the session that fetched
+    assert any("elevation (m)" in d.value.columns for d in at.dataframe), "the comparison was computed on the data"
     assert (data / "lola_global_dem_0p35deg.tif").is_file()
     # After the automatic setup the page shows the real raster layers.
     layers = _map(at)["spec"]["layers"]
