@@ -14,8 +14,10 @@ How the browser gets its code: the component's ``js`` is ``map_component.js``, a
 step: :func:`component_module_url` publishes that folder into the running app's Streamlit static folder under a
 content-hashed name (``static/lunarmap-map-<sha12>/``, see :func:`~lunarmap_ui.static_files.publish_tree`),
 so a changed module always gets a new URL, and the data's ``moduleUrl`` names its ``main.js``. deck.gl
-itself is pydeck's bundle, published the same way (``deckUrl``). The JS is tested with
-``node --test tests/js`` (no npm needed).
+itself is a lean build with only the classes the page uses (``lunarmap_ui/deckgl/deckgl.min.js``, deck.gl 9.3,
+rebuilt from its committed ``package-lock.json`` by ``scripts/build_deckgl.sh``), published as a content-hashed
+static file (``deckUrl``); the entry starts loading it as soon as it has the data, while the modules load. The
+JS is tested with ``node --test tests/js`` (no npm needed).
 
 The protocol is written once, in ``lunarmap_ui/map/protocol.json`` (a JSON schema of the data and of
 each message, with the protocol version, modes and triggers): :data:`PROTOCOL`, :data:`MODES` and

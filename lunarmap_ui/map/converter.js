@@ -1,31 +1,44 @@
-// deck.gl itself and its JSON converter. deck.gl is a classic script (pydeck's bundle, published
-// as a content-hashed static file) that defines globalThis.deck; it is loaded once per page.
+// deck.gl itself and its JSON converter. deck.gl is a classic script (the lean bundle built from
+// lunarmap_ui/deckgl/, published as a content-hashed static file) that defines globalThis.deck; it is
+// loaded once per page, usually started early by the component's entry (map_component.js).
 //
 // The guarantee kept here: data rows hold user text (site, zone and overlap names) and never pass
 // through the JSON converter, which would read a string starting "@@=" as an expression, "@@#" as a
 // constant, "@@type" as a class. Only a layer's own props are converted; the rows are handed to the
 // layer as they are.
 
-/** deck.gl from `url` (a promise kept in `store.bundle`, so the page loads it once). */
+function loadScript(href, url) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = href;
+    script.async = true;
+    script.onload = () => resolve(globalThis.deck);
+    script.onerror = () => reject(new Error("could not load deck.gl from " + url));
+    document.head.appendChild(script);
+  });
+}
+
+/**
+ * deck.gl from `url` (a promise kept in `store.bundle`, so the page loads it once). A load the entry
+ * already started for the same URL (globalThis.__lunarmapDeckLoad = {href, promise}) is taken over.
+ */
 export function loadDeck(url, store) {
   const existing = globalThis.deck;
   if (existing && existing.Deck && existing.JSONConverter) return Promise.resolve(existing);
   if (!store.bundle) {
-    store.bundle = new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = new URL(url, document.baseURI).href;
-      script.async = true;
-      script.onload = () => {
-        const d = globalThis.deck;
-        if (d && d.Deck && d.JSONConverter) resolve(d);
-        else reject(new Error("deck.gl bundle loaded without deck.Deck / deck.JSONConverter"));
-      };
-      script.onerror = () => {
+    const href = new URL(url, document.baseURI).href;
+    const early = globalThis.__lunarmapDeckLoad;
+    const loading = early && early.href === href ? early.promise : loadScript(href, url);
+    store.bundle = loading.then(
+      (d) => {
+        if (d && d.Deck && d.JSONConverter) return d;
+        throw new Error("deck.gl bundle loaded without deck.Deck / deck.JSONConverter");
+      },
+      (error) => {
         store.bundle = null;
-        reject(new Error("could not load deck.gl from " + url));
-      };
-      document.head.appendChild(script);
-    });
+        throw error;
+      },
+    );
   }
   return store.bundle;
 }
