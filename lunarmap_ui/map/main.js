@@ -21,6 +21,7 @@ import { deleteSelected } from "./modes/edit.js";
 import { modeOf } from "./modes/index.js";
 import { CONSUME, PASS, cancelDraw, draftCount } from "./modes/shared.js";
 import { isHolding, send, settle } from "./pending.js";
+import { takeToolData, toolLayers, updateChart } from "./tools.js";
 import { mapToPx, pxToMap, viewBounds, viewStateFrom } from "./view.js";
 import { cleanZones, zoneById } from "./zones.js";
 
@@ -51,13 +52,15 @@ function size(st) {
 function layersNow(st) {
   const shape = st.draw || st.held;
   const guides = shape ? modeOf(shape.kind).guideLayers(st.deckgl, shape) : [];
-  return composeLayers(st, guides, Boolean(modeOf(st.mode).editsZones));
+  // the measure and profile tools' lines and labels (tools.js) under the shape being drafted
+  return composeLayers(st, [...toolLayers(st), ...guides], Boolean(modeOf(st.mode).editsZones));
 }
 
 function redraw(st) {
   if (!st.deck) return;
   st.lastLayers = layersNow(st);
   st.deck.setProps({ layers: st.lastLayers });
+  updateChart(st, () => redraw(st));
   publishState(st);
 }
 
@@ -238,6 +241,7 @@ function applyData(st, data) {
     if (st.selected !== null && !zoneById(st, st.selected)) st.selected = null;
     settle(st, { ack: data.ack, zonesNew }, () => redraw(st));
     st.zoneVersion += 1;
+    takeToolData(st, data); // the measure and profile answers (tools.js)
   }
   st.baseLayers = layersOf(st, data);
   const props = { layers: layersNow(st) };
@@ -254,6 +258,7 @@ function applyData(st, data) {
     };
   }
   st.deck.setProps(props);
+  updateChart(st, () => redraw(st));
   updateScale(st.dom, st.view());
   publishState(st);
 }
