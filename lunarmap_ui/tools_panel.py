@@ -36,6 +36,7 @@ from lunarmap.sites import SiteCatalog
 from .errors import error_words, log_error, show_error
 from .map_component import trigger_value
 from .page import K_MAP, K_SELECTED, fly_to, md_text
+from .timing import timed
 
 __all__ = ["K_MEASURE", "K_PROFILE", "K_PROFILE_CACHE", "MAX_POINTS", "LEG_PATH_POINTS", "on_measure", "on_profile",
            "measure_data", "profile_data", "set_measure", "set_profile", "tools_panel", "profile_between_sites"]
@@ -178,7 +179,8 @@ def on_profile() -> None:
     except GeometryError as err:
         st.session_state[K_PROFILE] = {"seq": seq, "vertices": [], "key": None, "error": err}
         return
-    set_profile(vertices, seq)
+    with timed("profile-callback"):          # logged with LUNARMAP_TIMING (bench/bench_profile_page.py)
+        set_profile(vertices, seq)
 
 
 def _current_profile() -> tuple[Profile, dict[str, Any]] | None:
