@@ -10,7 +10,9 @@ the map. Profile (toolbar "Profile", key L): a finished line sends its vertices 
 map fragment never computes it again; the component draws the chart under the map.
 
 Both are map-only: their callbacks run in the map fragment and never ask for a whole-page run.
-:func:`tools_panel` lists the legs (with a copyable text and a CSV download) and offers the profile's CSV;
+:func:`tools_panel` lists the legs (with a copyable text and a CSV download) and offers the profile's CSV and,
+on demand, the sunlit % at points along the line (:func:`lunarmap.profile.profile_sunlit` in a
+:class:`~lunarmap_ui.jobs.BackgroundJob`, with progress; one page run when it ends, to stop the polling);
 :func:`profile_between_sites` is the selection panel's "Profile between the selected sites".
 """
 
@@ -29,17 +31,19 @@ from lunarmap.crs import LONLAT_CODE, SOUTH_POLAR_CODE, lonlat_to_polar
 from lunarmap.errors import GeometryError, LunarmapError
 from lunarmap.measure import Measurement, measure_legs, parse_points
 from lunarmap.paths import data_dir as default_data_dir
-from lunarmap.profile import DEFAULT_SAMPLES, Profile, elevation_profile, path_samples
-from lunarmap.profile_export import profile_csv, profile_payload
+from lunarmap.profile import DEFAULT_SAMPLES, Profile, elevation_profile, path_samples, profile_sunlit
+from lunarmap.profile_export import profile_csv, profile_payload, sunlit_payload
 from lunarmap.sites import SiteCatalog
 
 from .errors import error_words, log_error, show_error
+from .jobs import BackgroundJob, format_seconds
 from .map_component import trigger_value
 from .page import K_MAP, K_SELECTED, fly_to, md_text
 from .timing import timed
 
 __all__ = ["K_MEASURE", "K_PROFILE", "K_PROFILE_CACHE", "MAX_POINTS", "LEG_PATH_POINTS", "on_measure", "on_profile",
-           "measure_data", "profile_data", "set_measure", "set_profile", "tools_panel", "profile_between_sites"]
+           "measure_data", "profile_data", "set_measure", "set_profile", "tools_panel", "profile_between_sites",
+           "K_SUNLIT_JOB", "SUNLIT_POINTS", "start_sunlit"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +51,19 @@ K_MEASURE = "measure_tool"
 K_PROFILE = "profile_tool"
 K_PROFILE_CACHE = "profile_tool_cache"
 K_PROFILE_CSV = "profile_tool_csv"
+K_SUNLIT_JOB = "profile_sunlit_job"
+#: Points along the line whose sunlit % the on-demand button computes (each needs a terrain horizon).
+SUNLIT_POINTS = 20
+#: Seconds between progress updates of the sunlit computation.
+SUNLIT_POLL_S = 1.0
 #: Most points of one measurement or vertices of one profile line the page takes.
 MAX_POINTS = 500
 #: Points along each measured leg drawn on the map (the leg is a great circle, curved on the polar map).
 LEG_PATH_POINTS = 48
 #: Profiles kept in session state (by their vertices).
 _CACHE_SIZE = 4
+#: PSR crossings listed beside the map (the longest; the chart and the CSV have all).
+_PSR_LINES = 5
 
 
 # ----------------------------------------------------------------- measure
@@ -267,14 +278,90 @@ def _profile_panel() -> None:
         lines = [f"{prof.total_m / 1000.0:,.3f} km, {prof.n:,} samples every {prof.spacing_m:,.1f} m"]
         if elev.size:
             lines.append(f"elevation {elev.min():,.0f} to {elev.max():,.0f} m")
-        for b in prof.psr_bands:
+        longest = sorted(prof.psr_bands, key=lambda b: b.start_m - b.end_m)[:_PSR_LINES]     # the longest ones
+        for b in sorted(longest, key=lambda b: b.start_m):
             where = f" ({md_text(b.place)})" if b.place else ""
             lines.append(f"PSR {b.start_m / 1000.0:,.2f}–{b.end_m / 1000.0:,.2f} km{where}")
+        if len(prof.psr_bands) > _PSR_LINES:
+            lines.append(f"and {len(prof.psr_bands) - _PSR_LINES} shorter PSR crossings (all in the chart and the CSV)")
         lines.append(f"elevation from {md_text(payload['sources']['elevation'])}")
         st.caption("  \n".join(lines))
         st.download_button("Profile as CSV", _csv_of(state["key"], prof), file_name="lunarmap-profile.csv",
                            mime="text/csv", key="profile_csv", icon=":material/download:")
+        _sunlit_part(state["key"], prof)
     st.button("Clear profile", key="profile_clear", on_click=_clear, args=(K_PROFILE,))
+
+
+# ----------------------------------------------------------------- sunlit % along the line, on demand
+def start_sunlit(key: tuple, prof: Profile, data_dir: Path | None = None, workers: int | None = None) -> BackgroundJob:
+    """Start the sunlit % at :data:`SUNLIT_POINTS` points along ``prof`` in the background (cancelling the one running).
+
+    The window, step and mast are the "Sunlight and Earth visibility" section's (the same as every sunlit figure
+    on the page). ``workers``: processes for the horizons (default: the CPU count).
+    """
+    from .visibility_panel import chosen_window
+
+    old = st.session_state.get(K_SUNLIT_JOB)
+    if old is not None:
+        old[1].cancel()
+    start, days, step, mast = chosen_window()
+    root = data_dir or default_data_dir()
+
+    def work(progress) -> dict[str, Any]:
+        along = profile_sunlit(prof, start, days=days, step_hours=step, mast_m=mast, points=SUNLIT_POINTS,
+                               data_dir=root, workers=workers, progress=progress)
+        return sunlit_payload(along)
+
+    job = BackgroundJob(work, name="lunarmap-profile-sunlit").start()
+    st.session_state[K_SUNLIT_JOB] = (key, job)
+    return job
+
+
+def _sunlit_status(key: tuple, polling: bool) -> None:
+    """Progress of the sunlit computation of this profile, then its table (a fragment polling while it runs).
+
+    When the work ends while this fragment polls, one page run follows: it registers the fragment again without
+    polling (the map fragment that holds it cannot be rerun from inside).
+    """
+    held = st.session_state.get(K_SUNLIT_JOB)
+    if not held or held[0] != key:
+        return
+    job: BackgroundJob = held[1]
+    snap = job.snapshot()
+    if polling and snap["state"] != "running":
+        st.rerun(scope="app")
+    if snap["state"] == "running":
+        total = snap["total"]
+        what = f"{snap['done']} of {total} points" if total else "starting"
+        left = f", about {format_seconds(snap['left_s'])} left" if snap["left_s"] is not None else ""
+        st.progress(min(snap["done"] / total, 1.0) if total else 0.0,
+                    text=f"Sunlit % along the line: {what}, {format_seconds(snap['elapsed_s'])} elapsed{left}")
+        if st.button("Cancel", key="profile_sunlit_cancel"):
+            job.cancel()
+        return
+    if snap["state"] == "error":
+        show_error(snap["error"], "The sunlit % along the line could not be computed")
+        return
+    if snap["state"] == "cancelled":
+        st.caption("The sunlit % along the line was cancelled.")
+        return
+    got = snap["result"]
+    st.dataframe(pd.DataFrame({"Distance (km)": np.round(np.asarray(got["distance_m"], dtype=float) / 1000.0, 2),
+                               "Sunlit (%)": got["sunlit_pct"], "Earth visible (%)": got["earth_pct"]}),
+                 hide_index=True, key="profile_sunlit_table")
+    st.caption(f"{got['start_utc'][:16]} to {got['end_utc'][:16]} UTC every {got['step_hours']:g} h; "
+               f"{md_text(got['method'])}")
+
+
+def _sunlit_part(key: tuple, prof: Profile) -> None:
+    """The button that computes sunlit % along the line, and its progress and result (polled while running)."""
+    st.button(f"Sunlit % along the line ({SUNLIT_POINTS} points)", key="profile_sunlit_start",
+              on_click=start_sunlit, args=(key, prof), icon=":material/wb_sunny:",
+              help="Share of the window (Sunlight and Earth visibility section) the Sun is above the terrain "
+                   "horizon at points spread evenly along the line; a horizon per point, so it takes a while.")
+    held = st.session_state.get(K_SUNLIT_JOB)
+    running = bool(held and held[0] == key and held[1].snapshot()["state"] == "running")
+    st.fragment(_sunlit_status, run_every=SUNLIT_POLL_S if running else None)(key, running)
 
 
 def _csv_of(key: tuple, prof: Profile) -> str:

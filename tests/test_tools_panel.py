@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -33,12 +34,19 @@ def _xy(lon: float, lat: float) -> list[float]:
     return [float(x), float(y)]
 
 
+@contextmanager
+def _session(s: dict):
+    """A plain dict as st.session_state (what a trigger's callback reads and writes), inside the block only."""
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(tp.st, "session_state", s)
+        yield s
+
+
 @pytest.fixture
-def state(monkeypatch):
-    """A plain dict as st.session_state (what a trigger's callback reads and writes)."""
-    s: dict = {}
-    monkeypatch.setattr(tp.st, "session_state", s)
-    return s
+def state():
+    """A plain dict as st.session_state for the whole test (handler tests that run no page)."""
+    with _session({}) as s:
+        yield s
 
 
 def _validate(name: str, value) -> list[str]:
@@ -103,9 +111,9 @@ def test_measure_trigger__one_point_has_no_legs_and_a_point_off_the_map_says_why
     assert "points must be [x, y] pairs of metres" in tp.measure_data()["error"]
 
 
-def test_page__sends_the_legs_to_the_map_and_lists_them_with_a_copyable_text(monkeypatch, tmp_path, state):
-    state[page.K_MAP] = {"measure": {"points": [_xy(*p) for p in LONLAT], "seq": 4}}
-    tp.on_measure()
+def test_page__sends_the_legs_to_the_map_and_lists_them_with_a_copyable_text(monkeypatch, tmp_path):
+    with _session({page.K_MAP: {"measure": {"points": [_xy(*p) for p in LONLAT], "seq": 4}}}) as state:
+        tp.on_measure()
     at = _page(monkeypatch, tmp_path, {tp.K_MEASURE: state[tp.K_MEASURE]})
     data = _map(at)
     assert not _validate("measure", data["measure"])
@@ -152,13 +160,14 @@ def test_profile_trigger__payload_has_shackletons_psr_and_is_computed_once_per_l
     assert bad["payload"] is None and "off the map" in bad["error"] and not _validate("profile", bad)
 
 
-def test_page__profile_payload_reaches_the_map_and_the_csv_is_offered(monkeypatch, prepared_data_dir, state):
+def test_page__profile_payload_reaches_the_map_and_the_csv_is_offered(monkeypatch, prepared_data_dir):
     monkeypatch.setenv("LUNARMAP_DATA_DIR", str(prepared_data_dir))
-    state[page.K_MAP] = {"profile": {"vertices": _across_shackleton(), "seq": 3}}
-    tp.on_profile()
+    with _session({page.K_MAP: {"profile": {"vertices": _across_shackleton(), "seq": 3}}}) as state:
+        tp.on_profile()
+        sent = tp.profile_data()
     at = _page(monkeypatch, prepared_data_dir, {k: state[k] for k in (tp.K_PROFILE, tp.K_PROFILE_CACHE)})
     data = _map(at)
-    assert data["profile"]["seq"] == 3 and data["profile"]["payload"] == tp.profile_data()["payload"]
+    assert data["profile"]["seq"] == 3 and data["profile"]["payload"] == sent["payload"]
     assert any("Shackleton" in c.value for c in at.caption), "the panel names the PSR the line crosses"
     assert len(at.get("bidi_component")[0].proto.json) < 400_000, "1,000 samples stay a modest message"
 
@@ -179,3 +188,46 @@ def test_page__profile_between_the_selected_sites_follows_them_in_order(monkeypa
                        [w[1] for w in want[1:]])
     assert data["profile"]["payload"]["total_m"] == pytest.approx(float(np.sum(d)), abs=1e-2)
     assert data["view"]["nonce"] == before + 1, "the map flies to the line"
+
+
+def test_page__sunlit_along_the_line_is_computed_on_demand_with_progress(monkeypatch, prepared_data_dir):
+    """The button starts the work in the background (the window of the visibility section), progress shows
+    while it runs, then the table; the horizon work itself is lunarmap.profile's (tested there), faked here."""
+    import threading
+
+    from lunarmap.profile import SunlitAlong
+    from lunarmap_ui.visibility_panel import chosen_window
+
+    monkeypatch.setenv("LUNARMAP_DATA_DIR", str(prepared_data_dir))
+    with _session({page.K_MAP: {"profile": {"vertices": _across_shackleton(), "seq": 3}}}) as state:
+        tp.on_profile()
+        window = chosen_window()          # the section's defaults: this page changes none
+    gate, seen = threading.Event(), {}
+
+    def fake(prof, start, **kw):
+        seen.update(kw, start=start)
+        kw["progress"](1, 2)
+        gate.wait(30)
+        kw["progress"](2, 2)
+        i = np.array([0, prof.n - 1])
+        return SunlitAlong(prof.distance_m[i], prof.lon_deg[i], prof.lat_deg[i], prof.x_m[i], prof.y_m[i],
+                           np.array([0.25, 0.5]), np.array([0.0, 1.0]), np.datetime64("2026-01-01T00:00"),
+                           np.datetime64("2026-01-31T00:00"), 2.0, "fake horizons")
+
+    monkeypatch.setattr(tp, "profile_sunlit", fake)
+    at = _page(monkeypatch, prepared_data_dir, {k: state[k] for k in (tp.K_PROFILE, tp.K_PROFILE_CACHE)})
+    at.button(key="profile_sunlit_start").click().run()
+    try:
+        assert not at.exception, at.exception
+        bars = at.get("progress")
+        assert bars and "1 of 2 points" in bars[0].proto.text, [b.proto.text for b in bars]
+        assert (seen["start"], seen["days"], seen["step_hours"], seen["mast_m"]) == window
+        assert seen["points"] == tp.SUNLIT_POINTS
+    finally:
+        gate.set()
+    at.session_state[tp.K_SUNLIT_JOB][1].join(30)
+    at.run()
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.dataframe if "Sunlit (%)" in d.value.columns)
+    assert list(table["Sunlit (%)"]) == [25.0, 50.0] and list(table["Distance (km)"]) == [0.0, 30.0]
+    assert not at.get("progress")
