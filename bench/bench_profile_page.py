@@ -61,15 +61,50 @@ LINE_M = 100_000.0
 SHACKLETON = (129.78, -89.67)
 
 #: Before the page loads: the time of the last Enter press, seen before the component's own handler.
+#: Also the script runs Streamlit's app root reports after it (``data-test-script-state``): when the run
+#: started and ended as the browser saw them.
 INIT_JS = """
 window.__lmEnter = null;
-window.addEventListener("keydown", (e) => { if (e.key === "Enter") window.__lmEnter = performance.now(); }, true);
+window.__lmRuns = [];
+window.__lmSent = null;     // the first websocket message the page sends after the Enter press (the rerun request)
+window.__lmLong = [];       // the main thread's long tasks (over 50 ms): [start, duration]
+try {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__lmLong.push([e.startTime, e.duration]);
+  }).observe({ type: "longtask" });
+} catch (e) { /* no long-task timing */ }
+const LmSocket = window.WebSocket;
+window.WebSocket = class extends LmSocket {
+  send(data) {
+    if (window.__lmEnter !== null && window.__lmSent === null) window.__lmSent = performance.now();
+    return super.send(data);
+  }
+};
+window.addEventListener("keydown", (e) => {
+  if (e.key !== "Enter") return;
+  window.__lmEnter = performance.now();
+  window.__lmSent = null;
+  window.__lmRuns = [];
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (app && !window.__lmRunWatch) {
+    window.__lmRunWatch = new MutationObserver(() => {
+      window.__lmRuns.push([performance.now(), app.getAttribute("data-test-script-state")]);
+    });
+    window.__lmRunWatch.observe(app, { attributes: true, attributeFilter: ["data-test-script-state"] });
+  }
+}, true);
 """
 
-#: The chart's performance mark after the last Enter press (ms from that press), or null.
+#: [ms from the Enter press to the chart's performance mark, to the run seen starting, to it seen ending].
 ELAPSED_JS = """() => {
-  const marks = performance.getEntriesByName("lunarmap:profile-chart").filter(m => m.startTime > window.__lmEnter);
-  return marks.length ? marks[0].startTime - window.__lmEnter : null;
+  const t0 = window.__lmEnter;
+  const marks = performance.getEntriesByName("lunarmap:profile-chart").filter(m => m.startTime > t0);
+  const start = window.__lmRuns.find(r => r[1] === "running");
+  const end = window.__lmRuns.find(r => r[1] === "notRunning" && start && r[0] > start[0]);
+  const t1 = marks.length ? marks[0].startTime : Infinity;
+  const busy = window.__lmLong.filter(l => l[0] >= t0 && l[0] < t1).reduce((a, l) => a + l[1], 0);
+  return [marks.length ? marks[0].startTime - t0 : null, start ? start[0] - t0 : null, end ? end[0] - t0 : null,
+          window.__lmSent === null ? null : window.__lmSent - t0, busy];
 }"""
 
 
@@ -123,8 +158,12 @@ def frame_shackleton(pg) -> MapFrame:
     return frame
 
 
-def one_line(pg, frame: MapFrame, turn_deg: float, seq_before: str) -> tuple[float, float]:
-    """Click a 100 km line through the view's centre turned ``turn_deg``, press Enter; (ms to chart, km)."""
+def one_line(pg, frame: MapFrame, turn_deg: float, seq_before: str) -> tuple[list, float]:
+    """Click a 100 km line through the view's centre turned ``turn_deg``, press Enter; (ms, km).
+
+    ms: [to the chart drawn, to the run seen starting, to the run seen ending, to the rerun request sent] from
+    the Enter press, and the main thread's long tasks in between (ms, summed).
+    """
     a = math.radians(turn_deg)
     dx, dy = 0.5 * LINE_M * math.cos(a), 0.5 * LINE_M * math.sin(a)
     for k, (mx, my) in enumerate(((frame.tx - dx, frame.ty - dy), (frame.tx + dx, frame.ty + dy))):
@@ -135,7 +174,7 @@ def one_line(pg, frame: MapFrame, turn_deg: float, seq_before: str) -> tuple[flo
     ms = pg.evaluate(ELAPSED_JS)
     title = pg.locator(".lm-chart svg > text").first.text_content()
     km = float(re.search(r"· ([\d,.]+) km", title).group(1).replace(",", ""))
-    return float(ms), km
+    return ms, km
 
 
 def main() -> None:
@@ -158,13 +197,17 @@ def main() -> None:
                 pg.keyboard.press("l")
                 wait_root(pg, "r.dataset.mode === 'profile'")
                 load_before = os.getloadavg()[0]
-                times, lengths = [], []
+                times, lengths, splits, long_ms = [], [], [], []
                 for k in range(args.runs + 1):
                     seq = pg.locator(".lm-root").get_attribute("data-profile-drawn") or ""
-                    ms, km = one_line(pg, frame, 20.0 * k, seq)
-                    times.append(ms)
+                    (ms, started, ended, sent, busy), km = one_line(pg, frame, 20.0 * k, seq)
+                    times.append(float(ms))
                     lengths.append(km)
-                    print(f"line {k}: {km:.3f} km, trigger to chart {ms:.0f} ms{' (cold)' if k == 0 else ''}")
+                    splits.append((started, ended, sent))
+                    long_ms.append(busy)
+                    seen = (f" (request sent at {sent:.0f} ms, run seen from {started:.0f} to {ended:.0f} ms; "
+                            f"long tasks {busy:.0f} ms)" if None not in (started, ended, sent) else "")
+                    print(f"line {k}: {km:.3f} km, trigger to chart {ms:.0f} ms{seen}{' (cold)' if k == 0 else ''}")
                 load_after = os.getloadavg()[0]
                 if args.shot:
                     pg.screenshot(path=str(args.shot))
@@ -181,6 +224,12 @@ def main() -> None:
     verdict = "OK" if worst <= BUDGET_MS else ("median OK, max over" if med <= BUDGET_MS else "OVER BUDGET")
     print(f"cold first line: {times[0]:.0f} ms; warm, {len(warm)} lines of {min(lengths):.2f}-{max(lengths):.2f} km, "
           f"1,000 samples: median {med:.0f} ms, max {worst:.0f} ms (budget {BUDGET_MS:.0f} ms) {verdict}")
+    whole = [(a, b, c, t) for (a, b, c), t in zip(splits[1:], warm, strict=True) if None not in (a, b, c)]
+    if whole:
+        print(f"as the browser saw it (warm medians): the rerun request leaves {statistics.median(w[2] for w in whole):.0f}"
+              f" ms after Enter, the run starts at {statistics.median(w[0] for w in whole):.0f} ms and ends at "
+              f"{statistics.median(w[1] for w in whole):.0f} ms; the chart is drawn "
+              f"{statistics.median(w[3] - w[1] for w in whole):.0f} ms after the run ends")
     if len(callbacks) == len(times):
         print(f"server: profile callback median {statistics.median(callbacks[1:]):.0f} ms (cold {callbacks[0]:.0f} ms); "
               f"map fragment runs median {statistics.median(fragments):.0f} ms")
@@ -195,6 +244,8 @@ def main() -> None:
         "cold_ms": round(times[0], 1), "warm_runs": len(warm), "warm_median_ms": round(med, 1),
         "warm_max_ms": round(worst, 1), "warm_ms": [round(t, 1) for t in warm], "line_km": lengths,
         "server_profile_callback_ms": callbacks, "server_map_fragment_ms": fragments,
+        "browser_run_seen_ms": [[None if v is None else round(v, 1) for v in sp] for sp in splits],
+        "browser_long_tasks_ms": [round(v, 1) for v in long_ms],
         "load_average_1min": [round(load_before, 2), round(load_after, 2)], "cpu_count": os.cpu_count(),
         "verdict": verdict,
     }, indent=2) + "\n")

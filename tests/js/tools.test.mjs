@@ -94,6 +94,18 @@ test("profile: a double-click finishes the line; Esc cancels a draft", () => {
   assert.equal(other.sent.length, 0);
 });
 
+test("measure and profile send without a redraw: the frame waits for Python's answer, not the request", () => {
+  const st = fakeState({ mode: "profile" });
+  gesture(st, profile, [M, M]);
+  st.clock += 1000;
+  gesture(st, profile, [M + 2000, M]);
+  st.calls.length = 0;
+  profile.onKey(st, { key: "Enter" });
+  click(st, [M, M]);
+  assert.equal(st.sent.length, 2);
+  assert.deepEqual(st.calls, [], "no redraw between the message and Python's answer");
+});
+
 // ----------------------------------------------------------------- what is drawn
 const LEG = { length_m: 1000, azimuth_deg: 90, total_m: 1000, label: "1.000 km · 90.0°", total_label: "total 1.000 km",
   mid: [M + 500, M], path: [[M, M], [M + 1000, M]] };

@@ -13,7 +13,8 @@ export function addPoint(st, m) {
   const points = cur && cur.active ? [...cur.points, m] : [m];
   const message = send(st, "measure", { points });
   st.measure = { points, active: true, seq: message.seq };
-  st.ui.redraw();
+  // No redraw until Python answers (its data redraws): a frame now, slow with software GL, would hold back
+  // Streamlit's rerun request and the answer (see modes/profile.js).
   return message;
 }
 
@@ -37,7 +38,6 @@ export const measure = {
       const points = st.measure.points.slice(0, -1);
       const message = send(st, "measure", { points });
       st.measure = { points, active: true, seq: message.seq };
-      st.ui.redraw();
       return true;
     }
     return false;

@@ -28,7 +28,8 @@ export function finishLine(st) {
   st.profileHover = null;
   st.draw = null;
   st.message = "";
-  st.ui.redraw();
+  // No redraw here: the drafted line on the map already is the line sent, and Python's answer redraws it. A
+  // frame now (slow with software GL) would hold back Streamlit's rerun request and the answer's arrival.
   return message;
 }
 
