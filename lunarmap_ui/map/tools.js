@@ -13,22 +13,21 @@ export const MEASURE_LINE = [255, 216, 74, 255];
 /** The measurement to draw: {points, legs (null while Python has not answered), error} or null. */
 export function shownMeasure(st) {
   const local = st.measure;
-  const data = st.toolData ? st.toolData.measure : null;
-  if (local && (!data || data.seq < local.seq)) return { points: local.points, legs: null, error: null };
-  return data ? { points: data.points, legs: data.legs, error: data.error } : null;
+  const answer = st.toolData ? st.toolData.measure : null;
+  if (local && (!answer || answer.seq < local.seq)) return { points: local.points, legs: null, error: null };
+  return answer ? { points: answer.points, legs: answer.legs, error: answer.error } : null;
 }
 
 /** The profile line to draw: {vertices, payload (null while waiting or on error), error} or null. */
 export function shownProfile(st) {
   const sent = st.profileSent;
-  const data = st.toolData ? st.toolData.profile : null;
-  if (sent && (!data || data.seq < sent.seq)) return { vertices: sent.vertices, payload: null, error: null, waiting: true };
-  return data ? { vertices: data.vertices, payload: data.payload, error: data.error, waiting: false } : null;
+  const answer = st.toolData ? st.toolData.profile : null;
+  if (sent && (!answer || answer.seq < sent.seq)) return { vertices: sent.vertices, payload: null, error: null, waiting: true };
+  return answer ? { vertices: answer.vertices, payload: answer.payload, error: answer.error, waiting: false } : null;
 }
 
-/** New data from Python: keep its answers, forget local copies it answered or dropped. Returns what changed. */
+/** New data from Python: keep its answers, forget local copies it answered or dropped. */
 export function takeToolData(st, data) {
-  const before = st.toolData || { measure: null, profile: null };
   const next = { measure: data.measure || null, profile: data.profile || null };
   st.toolAcks = st.toolAcks || { measure: 0, profile: 0 };
   if (next.measure) st.toolAcks.measure = Math.max(st.toolAcks.measure, next.measure.seq);
@@ -37,9 +36,6 @@ export function takeToolData(st, data) {
   if (!next.profile && st.profileSent && st.profileSent.seq <= st.toolAcks.profile) st.profileSent = null;
   if (st.profileSent && next.profile && next.profile.seq >= st.profileSent.seq) st.profileSent = null;
   st.toolData = next;
-  const changed = JSON.stringify(before.profile && before.profile.seq) !== JSON.stringify(next.profile && next.profile.seq)
-    || (before.profile && before.profile.payload) !== (next.profile && next.profile.payload);
-  return { profileChanged: changed };
 }
 
 function cartesian(D) {

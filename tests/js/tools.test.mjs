@@ -9,7 +9,7 @@ import { handleKey } from "../../lunarmap_ui/map/keys.js";
 import { measure } from "../../lunarmap_ui/map/modes/measure.js";
 import { profile } from "../../lunarmap_ui/map/modes/profile.js";
 import { CAPTURE, PASS } from "../../lunarmap_ui/map/modes/shared.js";
-import { shownMeasure, shownProfile, takeToolData } from "../../lunarmap_ui/map/tools.js";
+import { shownMeasure, shownProfile, takeToolData, toolLayers } from "../../lunarmap_ui/map/tools.js";
 import { fakeState, gesture, protocol, schemaErrors } from "./helpers.mjs";
 
 const M = 100000;
@@ -136,6 +136,38 @@ test("tools: a rerun that has not seen a new measurement yet keeps it; a profile
   takeToolData(st, { measure: null, profile: { seq: 2, vertices: [[0, 0], [M, 0]], payload: null, error: "profile: no DEM" } });
   assert.deepEqual(shownProfile(st), { vertices: [[0, 0], [M, 0]], payload: null, error: "profile: no DEM", waiting: false });
   assert.equal(st.profileSent, null);
+});
+
+function fakeDeck() {
+  const layer = (type) => class {
+    constructor(props) {
+      this.type = type;
+      this.id = props.id;
+      this.props = props;
+    }
+  };
+  return { COORDINATE_SYSTEM: { CARTESIAN: 0 }, PathLayer: layer("path"), ScatterplotLayer: layer("dots"), TextLayer: layer("text") };
+}
+
+test("tools: the map draws Python's leg paths and label texts, the profile's samples and the hovered one", () => {
+  const st = fakeState({ deckgl: fakeDeck() });
+  const leg2 = { ...LEG, label: "2.000 km · 0.0°", total_label: "total 3.000 km", mid: [M + 1000, M + 1000],
+    path: [[M + 1000, M], [M + 1000, M + 1000], [M + 1000, M + 2000]] };
+  const payload = { n: 3, x_m: [0, 10, 20], y_m: [5, 6, 7] };
+  takeToolData(st, {
+    measure: { seq: 1, points: [[M, M], [M + 1000, M], [M + 1000, M + 2000]], legs: [LEG, leg2], total_m: 3000, error: null },
+    profile: { seq: 2, vertices: [[0, 5], [20, 7]], payload, error: null },
+  });
+  st.profileHover = 1;
+  const byId = Object.fromEntries(toolLayers(st).map((l) => [l.id, l]));
+  assert.deepEqual(byId["tool-measure-path"].props.data[0].path, [...LEG.path, ...leg2.path], "each leg as Python drew it");
+  assert.deepEqual(byId["tool-measure-labels"].props.data.map((d) => [d.text, d.p]), [[LEG.label, LEG.mid], [leg2.label, leg2.mid]]);
+  assert.deepEqual(byId["tool-measure-totals"].props.data.map((d) => [d.text, d.p]), [["total 3.000 km", [M + 1000, M + 2000]]]);
+  assert.equal(byId["tool-measure-labels"].props.characterSet, "auto", "° and other text drawn as sent");
+  assert.deepEqual(byId["tool-profile-line"].props.data[0].path, [[0, 5], [10, 6], [20, 7]], "the line through the samples");
+  assert.deepEqual(byId["tool-profile-hover"].props.data.map((d) => d.p), [[10, 6]]);
+  st.profileHover = null;
+  assert.ok(!toolLayers(st).some((l) => l.id === "tool-profile-hover"));
 });
 
 // ----------------------------------------------------------------- the chart's pure parts
