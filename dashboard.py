@@ -17,7 +17,7 @@ import streamlit as st
 from lunarmap.errors import LunarmapError
 from lunarmap.paths import data_dir, data_mirror
 from lunarmap.sites import load_sites
-from lunarmap_ui import address, best_sites_panel, compare_panel, page, sunlit_panel, zones_panel
+from lunarmap_ui import address, best_sites_panel, compare_panel, page, sunlit_panel, tools_panel, zones_panel
 from lunarmap_ui.errors import error_words, show_error
 from lunarmap_ui.search_panel import search_box
 from lunarmap_ui.timing import timed
@@ -150,15 +150,19 @@ def map_area(catalog, root: Path, state: page.DataState) -> None:
                                        + best_sites_panel.best_sites_legend(),
                                        zones=zones.map_zones, ack=zones.ack, selected_zone=zones.selected,
                                        unsaved=zones.unsaved,
-                                       tools={"draw": True, "region": True, "regionLabel": sunlit_panel.REGION_LABEL})
+                                       tools={"draw": True, "region": True, "regionLabel": sunlit_panel.REGION_LABEL},
+                                       measure=tools_panel.measure_data(), profile=tools_panel.profile_data())
             page.render_map(data, on_draw=page.whole_page(zones_panel.on_draw),
                             on_edit=page.whole_page(zones_panel.on_edit),
                             on_delete=page.whole_page(zones_panel.on_delete),
-                            on_region=sunlit_panel.on_region_request)
+                            on_region=sunlit_panel.on_region_request,
+                            on_measure=tools_panel.on_measure, on_profile=tools_panel.on_profile)
             sunlit_panel.sunlit_status()
         with right:
             zones_panel.owner_field()
             page.selection_panel(catalog, root)
+            tools_panel.profile_between_sites(catalog, root)
+            tools_panel.tools_panel()
             page.click_readout(root)
             zones_panel.zones_summary(zones)
 

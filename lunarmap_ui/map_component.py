@@ -10,7 +10,9 @@ and sends clicks, finished shapes and the view back as trigger values.
 How the browser gets its code: the component's ``js`` is ``map_component.js``, a small entry that
 ``import()``s the real component, the ES modules in ``lunarmap_ui/map/`` (``main.js`` wiring;
 ``geometry.js``; ``view.js``; ``pending.js``; ``keys.js``; ``zones.js``; ``converter.js``; ``layers.js``;
-``labels.js``; ``labelpass.js``; ``legend.js``; ``dom.js``; one module per toolbar mode in ``modes/``, all behind one interface). They are served natively as ES modules, without a build
+``labels.js``; ``labelpass.js``; ``legend.js``; ``navigation.js``; ``dom.js``; ``chart.js``, the profile chart;
+``tools.js``; one module per toolbar mode in ``modes/``, all behind one interface). They are served natively as
+ES modules, without a build
 step: :func:`component_module_url` publishes that folder into the running app's Streamlit static folder under a
 content-hashed name (``static/lunarmap-map-<sha12>/``, see :func:`~lunarmap_ui.static_files.publish_tree`),
 so a changed module always gets a new URL, and the data's ``moduleUrl`` names its ``main.js``. deck.gl
@@ -28,8 +30,8 @@ Message protocol (version :data:`PROTOCOL`)
 
 * Python -> browser, the component's ``data``::
 
-    {"protocol": 2, "mapId": str, "mode": "pan"|"circle"|"polygon"|"edit", "height": int, "deckUrl": str,
-     "moduleUrl": str,
+    {"protocol": 2, "mapId": str, "mode": "pan"|"circle"|"polygon"|"edit"|"measure"|"profile", "height": int,
+     "deckUrl": str, "moduleUrl": str,
      "spec": {"views": [...], "initialViewState": {...}, "layers": [...]},
      "view": {"target": [x, y, 0], "zoom": z, "nonce": int},
      "legend": [{"title", "units", "meaning", "type": "ramp"|"classes", "stops"|"classes", "note"}],
@@ -38,7 +40,11 @@ Message protocol (version :data:`PROTOCOL`)
                 "kind": "circle"|"polygon", "ring": [[x, y], ...], "center": [x, y] | None,
                 "radius_m": float | None, "vertices": [[x, y], ...] | None,
                 "color": [r, g, b], "conflict": bool}],
-     "selectedZone": str | None, "ack": int | None, "unsaved": bool}
+     "selectedZone": str | None, "ack": int | None, "unsaved": bool,
+     "measure": {"seq": int, "points": [[x, y], ...], "legs": [{"length_m", "azimuth_deg", "total_m", "label",
+                 "total_label", "mid": [x, y], "path": [[x, y], ...]}], "total_m": float | None,
+                 "error": str | None} | None,
+     "profile": {"seq": int, "vertices": [[x, y], ...], "payload": {...} | None, "error": str | None} | None}
 
   ``view`` moves the map only when its ``nonce`` changes (fly-to); otherwise
   the user's pan and zoom are kept. ``mode`` is the toolbar mode when the map
@@ -75,6 +81,8 @@ Message protocol (version :data:`PROTOCOL`)
             {"id", "kind": "polygon", "vertices": [[x, y], ...], "move": {"from": [x, y], "to": [x, y]}?, "seq"}
     delete: {"id", "seq"}
     region: {"x0", "y0", "x1", "y1", "zoom", "seq"}
+    measure: {"points": [[x, y], ...], "seq"}
+    profile: {"vertices": [[x, y], ...], "seq"}
 
   All ``x, y`` are IAU_2015:30135 metres; ``shift`` says whether Shift was held. ``click`` comes in pan mode only (a
   zone gives ``picked = {"layer": "zones", "id": zone id}``). ``draw`` and
@@ -86,7 +94,9 @@ Message protocol (version :data:`PROTOCOL`)
   drag started and ended), so it can be moved on the sphere rather than
   translated on the map. ``edit`` comes when a move, vertex drag or radius drag
   ends; polygon vertices form an open ring. ``region`` gives the bounds of the
-  view. Handle each in its ``on_<name>`` callback of :func:`lunar_map` (run
+  view. ``measure`` comes after each click of the measure mode with every point of the measurement so far
+  (one point starts a new one); ``profile`` when a line of two or more vertices is finished (double-click
+  or Enter) in the profile mode. Handle each in its ``on_<name>`` callback of :func:`lunar_map` (run
   before the script), reading :func:`trigger_value`.
 """
 
@@ -179,10 +189,12 @@ def map_data(spec: Mapping[str, Any], view: Mapping[str, Any], legend: Sequence[
              map_id: str = "main", mode: str = "pan", height: int = 640, deck_url: str | None = None,
              module_url: str | None = None,
              tools: Mapping[str, Any] | None = None, zones: Iterable[Mapping[str, Any]] = (),
-             selected_zone: str | None = None, ack: int | None = None, unsaved: bool = False) -> dict[str, Any]:
+             selected_zone: str | None = None, ack: int | None = None, unsaved: bool = False,
+             measure: Mapping[str, Any] | None = None, profile: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The component's data for one render (see the protocol in the module docstring).
 
     ``deck_url`` and ``module_url`` default to deck.gl and the component's modules published as static files.
+    ``measure`` and ``profile``: the measure and profile tools' answers (:mod:`lunarmap_ui.tools_panel`), or None.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES} (got {mode!r})")
@@ -196,6 +208,8 @@ def map_data(spec: Mapping[str, Any], view: Mapping[str, Any], legend: Sequence[
         "selectedZone": None if selected_zone is None else str(selected_zone),
         "ack": None if ack is None else int(ack),
         "unsaved": bool(unsaved),
+        "measure": None if measure is None else dict(measure),
+        "profile": None if profile is None else dict(profile),
     }
 
 

@@ -37,7 +37,7 @@ def test_tools_zones_and_selection_are_passed_through():
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"mode": "lasso"}, "mode must be one of ('pan', 'circle', 'polygon', 'edit') (got 'lasso')"),
+    ({"mode": "lasso"}, "mode must be one of ('pan', 'circle', 'polygon', 'edit', 'measure', 'profile') (got 'lasso')"),
     ({"tools": {"measure": True}}, "tools has an unknown key 'measure'; use ['draw', 'region', 'regionLabel']"),
     ({"zones": [{"id": "a"}]}, "a zone needs 'id' and 'ring' (a circle: or 'center' and 'radius_m'; got keys ['id'])"),
     ({"zones": [{"id": "a", "kind": "circle", "center": [0, 0]}]}, "a zone needs 'id' and 'ring'"),
@@ -94,6 +94,9 @@ def test_map_data__validates_against_the_protocol_schema():
               "move": {"from": [0, 0], "to": [1, 1]}, "seq": 6}),
     ("delete", {"id": "a", "seq": 7}),
     ("region", {"x0": 0, "y0": 0, "x1": 1, "y1": 1, "zoom": -9, "seq": 8}),
+    ("measure", {"points": [[0, 0]], "seq": 9}),
+    ("measure", {"points": [[0, 0], [1000, 0], [1000, 1000]], "seq": 10}),
+    ("profile", {"vertices": [[0, 0], [1000, 0]], "seq": 11}),
 ])
 def test_trigger_messages_of_the_docstring_validate_against_the_protocol_schema(name, message):
     validator = _validator(mc.load_protocol()["messages"][name])

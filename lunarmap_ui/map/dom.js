@@ -13,6 +13,8 @@ export const TOOL_BUTTONS = [
   { mode: "circle", label: "Circle", key: "C", title: "Draw a circle zone: click the centre, then the radius, or drag (C)" },
   { mode: "polygon", label: "Polygon", key: "G", title: "Draw a polygon zone: click the vertices, Enter or the first vertex closes (G)" },
   { mode: "edit", label: "Edit", key: "E", title: "Select, move and reshape zones (E)" },
+  { mode: "measure", label: "Measure", key: "M", title: "Measure geodesic distances: click points, Esc ends (M)" },
+  { mode: "profile", label: "Profile", key: "L", title: "Elevation profile: click a line, double-click or Enter ends (L)" },
 ];
 
 export function el(tag, cls, text) {

@@ -29,3 +29,12 @@ export function withLabels(st, layers) {
   st.labelCache = st.labelCache || new WeakMap();
   return layers.map((layer) => filteredLayer(layer, st.labelsKept, st.labelCache));
 }
+
+/** Run the pass for `st` at the next animation frame (at most one pending); `redraw()` when the labels changed. */
+export function scheduleLabelPass(st, sizeOf, redraw) {
+  if (st.labelFrame) return;
+  st.labelFrame = requestAnimationFrame(() => {
+    st.labelFrame = 0;
+    if (passLabels(st, sizeOf())) redraw();
+  });
+}

@@ -17,12 +17,14 @@ import { loadDeck, makeConverter } from "./converter.js";
 import { buildDom, placeLegend, publishState as writeState, renderLegend, renderTools, showHint, showMeasure, showTooltip, updateCursor, updateScale, wireLegend } from "./dom.js";
 import { handleKey } from "./keys.js";
 import { keepAddress, navigate, navigationKey, wireNavigation } from "./navigation.js";
-import { passLabels, withLabels } from "./labelpass.js";
+import { passLabels, scheduleLabelPass, withLabels } from "./labelpass.js";
+import { mark } from "./marks.js";
 import { composeLayers, convertLayers, prefetchImages, zoomFiltered } from "./layers.js";
 import { deleteSelected } from "./modes/edit.js";
 import { modeOf } from "./modes/index.js";
 import { CONSUME, PASS, cancelDraw, draftCount } from "./modes/shared.js";
 import { isHolding, send, settle } from "./pending.js";
+import { takeToolData, toolLayers, updateChart } from "./tools.js";
 import { mapToPx, pxToMap, viewBounds, viewStateFrom } from "./view.js";
 import { cleanZones, zoneById } from "./zones.js";
 
@@ -41,15 +43,6 @@ const STORE = (globalThis.__lunarmap = globalThis.__lunarmap || {
 });
 STORE.modes = STORE.modes || {};
 
-// A performance mark "lunarmap:<name>"; the first time of each is kept in globalThis.__lunarmapTiming
-// (ms since navigation start), next to the entry's marks (map_component.js), for tests and bench/bench_page.py.
-function mark(name) {
-  if (!globalThis.performance || !performance.mark) return;
-  const entry = performance.mark("lunarmap:" + name);
-  const timing = (globalThis.__lunarmapTiming = globalThis.__lunarmapTiming || {});
-  if (!(name in timing)) timing[name] = entry ? entry.startTime : performance.now();
-}
-
 function size(st) {
   return { width: st.dom.deckDiv.clientWidth, height: st.dom.deckDiv.clientHeight };
 }
@@ -58,22 +51,18 @@ function size(st) {
 function layersNow(st) {
   const shape = st.draw || st.held;
   const guides = shape ? modeOf(shape.kind).guideLayers(st.deckgl, shape) : [];
-  return withLabels(st, composeLayers(st, guides, Boolean(modeOf(st.mode).editsZones))); // colliding labels left out
+  // the measure and profile tools' lines and labels (tools.js) under the shape being drafted; colliding labels left out
+  return withLabels(st, composeLayers(st, [...toolLayers(st), ...guides], Boolean(modeOf(st.mode).editsZones)));
 }
 
 // labels that do not collide (labelpass.js): the pass runs at most once per animation frame
-function scheduleLabels(st) {
-  if (st.labelFrame) return;
-  st.labelFrame = requestAnimationFrame(() => {
-    st.labelFrame = 0;
-    if (passLabels(st, size(st))) redraw(st);
-  });
-}
+const scheduleLabels = (st) => scheduleLabelPass(st, () => size(st), () => redraw(st));
 
 function redraw(st) {
   if (!st.deck) return;
   st.lastLayers = layersNow(st);
   st.deck.setProps({ layers: st.lastLayers });
+  updateChart(st, () => redraw(st));
   publishState(st);
 }
 
@@ -259,6 +248,7 @@ function applyData(st, data) {
     if (st.selected !== null && !zoneById(st, st.selected)) st.selected = null;
     settle(st, { ack: data.ack, zonesNew }, () => redraw(st));
     st.zoneVersion += 1;
+    takeToolData(st, data); // the measure and profile answers (tools.js)
   }
   st.baseLayers = layersOf(st, data);
   passLabels(st, size(st));
@@ -276,6 +266,7 @@ function applyData(st, data) {
     };
   }
   st.deck.setProps(props);
+  updateChart(st, () => redraw(st));
   updateScale(st.dom, st.view());
   publishState(st);
   keepAddress(st); // a script run may have rewritten the address (st.query_params): the view goes back in

@@ -15,7 +15,7 @@ test("main.js takes its version and modes from protocol.json", () => {
 });
 
 test("every data key the modules read is in the protocol's data schema", () => {
-  const src = ["main.js", "dom.js", "zones.js"].map((f) => readFileSync(new URL(`../../lunarmap_ui/map/${f}`, import.meta.url), "utf8")).join("\n");
+  const src = ["main.js", "dom.js", "zones.js", "tools.js"].map((f) => readFileSync(new URL(`../../lunarmap_ui/map/${f}`, import.meta.url), "utf8")).join("\n");
   const read = new Set([...src.matchAll(/\bdata\.([a-zA-Z]+)/g)].map((m) => m[1]));
   for (const key of read) assert.ok(key in protocol.data.properties, `data.${key} is not in protocol.json`);
 });

@@ -3,10 +3,12 @@
 
 import { circle } from "./circle.js";
 import { edit } from "./edit.js";
+import { measure } from "./measure.js";
 import { pan } from "./pan.js";
 import { polygon } from "./polygon.js";
+import { profile } from "./profile.js";
 
-export const MODE_IMPLS = { pan, circle, polygon, edit };
+export const MODE_IMPLS = { pan, circle, polygon, edit, measure, profile };
 
 /** The mode object of a name (pan for an unknown one). */
 export function modeOf(name) {
