@@ -178,3 +178,19 @@ def next_frames(pg, n: int = 2) -> None:
       const step = k => k <= 0 ? done() : requestAnimationFrame(() => step(k - 1));
       step(n);
     })""", n)
+
+
+def layer_toggle(pg, label: str):
+    """The toggle labelled ``label`` in the map's layer list (the "Layers" popover, opened when it is closed)."""
+    body = pg.get_by_test_id("stPopoverBody").filter(has=pg.get_by_text(label, exact=True))
+    if not body.is_visible():
+        pg.get_by_role("button", name="Layers").click()
+    toggle = body.get_by_text(label, exact=True)
+    toggle.wait_for(state="visible", timeout=30_000)
+    return toggle
+
+
+def toggle_layer(pg, label: str) -> None:
+    """Click the layer toggle ``label`` in the map's layer list, then close the list (Escape) so it hides no map."""
+    layer_toggle(pg, label).click()
+    pg.keyboard.press("Escape")

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from lunarmap.crs import lonlat_to_polar
 
-from .mapframe import after_rerun, open_map_page, wait_root, wait_view_settled
+from .mapframe import after_rerun, open_map_page, toggle_layer, wait_root, wait_view_settled
 
 pytestmark = pytest.mark.browser
 
@@ -109,10 +109,10 @@ def test_legend_collapses_expands_and_stays_collapsed_after_a_rerun(page, screen
     assert collapsed["height"] < 40 and collapsed["width"] <= box["width"], collapsed
     page.locator(".lm-root").screenshot(path=str(screenshots_dir / f"legibility-legend-collapsed-{page.size_name}.png"))
     # a rerun (a layer toggled) keeps it collapsed; so does a reload in the same browser session
-    after_rerun(page, lambda: page.get_by_text("Graticule", exact=True).click())
+    after_rerun(page, lambda: toggle_layer(page, "Graticule"))
     wait_root(page, "r.dataset.loaded === '1'")
     expect(toggle).to_have_attribute("aria-expanded", "false")
-    after_rerun(page, lambda: page.get_by_text("Graticule", exact=True).click())
+    after_rerun(page, lambda: toggle_layer(page, "Graticule"))
     page.reload()
     page.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=40_000)
     expect(page.locator(".lm-legend-toggle")).to_have_attribute("aria-expanded", "false")

@@ -13,7 +13,16 @@ from playwright.sync_api import expect
 from lunarmap.crs import lonlat_to_polar
 
 from ..display_data import INJECTION_NAME
-from .mapframe import MapFrame, after_rerun, click_map, next_frames, open_map_page, wait_root, wait_view_settled
+from .mapframe import toggle_layer, (
+    MapFrame,
+    after_rerun,
+    click_map,
+   
+    next_frames,
+    open_map_page,
+    wait_root,
+    wait_view_settled,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -101,13 +110,13 @@ def test_toggling_psr_changes_the_picture_and_keeps_the_view(page, screenshots_d
     before_view = MapFrame(page)
     sx, sy = before_view.to_screen(96_900.0, -96_900.0)
     before = _shot(page, screenshots_dir, "map-psr-on.png").getpixel((round(sx), round(sy)))
-    _rerun(page, lambda: page.get_by_text("Permanent shadow (PSR)", exact=True).click())
+    _rerun(page, lambda: toggle_layer(page, "Permanent shadow (PSR)"))
     after_view = MapFrame(page)
     after = _shot(page, screenshots_dir, "map-psr-off.png").getpixel((round(sx), round(sy)))
     assert before[0] > 200 and before[2] > 200 and before[1] < 90
     assert after[1] > 60 and math.dist(before, after) > 100, (before, after)
     assert (after_view.tx, after_view.ty, after_view.zoom) == (before_view.tx, before_view.ty, before_view.zoom)
-    _rerun(page, lambda: page.get_by_text("Permanent shadow (PSR)", exact=True).click())
+    _rerun(page, lambda: toggle_layer(page, "Permanent shadow (PSR)"))
 
 
 def test_injection_name_shows_as_text(page, screenshots_dir):

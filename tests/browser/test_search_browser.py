@@ -120,12 +120,11 @@ def test_haworth_lands_on_the_crater_and_the_region_is_one_choice_away(page, scr
 
 
 def test_also_matching_works_from_the_keyboard(page):
-    """Tab from the search field to "Also matching", type part of a name, Enter: the map goes there."""
+    """Focus "Also matching" (beside the map), type part of a name, Enter: the map goes there."""
     _search(page, "malapert")
     x, y = lonlat_to_polar(11.4, -85.0)
     _wait_at(page, float(x), float(y))
-    page.get_by_placeholder(re.compile("Shackleton, Artemis")).focus()
-    page.keyboard.press("Tab")
+    page.get_by_role("combobox", name="Also matching").focus()
     page.keyboard.type("Malapert E ·")
     page.get_by_role("option", name=re.compile(r"^Malapert E · IAU feature")).wait_for(state="visible")
     _rerun(page, lambda: page.keyboard.press("Enter"))
@@ -166,7 +165,7 @@ def test_after_the_pages_first_start_fetch_a_new_session_finds_amundsen(browser,
     with _streamlit_app(root, LUNARMAP_DATA_DIR=str(data), LUNARMAP_DATA_MIRROR=str(SHARED_DATA)) as url:
         first = browser.new_context(viewport={"width": 1400, "height": 1100})
         pg = open_map_page(first, url, timeout_ms=240_000)       # the first run fetches and prepares, then reruns
-        pg.get_by_text(re.compile(r"^Permanent shadow \(blue\)")).wait_for(timeout=240_000)
+        pg.locator(".lm-legend").get_by_text(re.compile(r"^Permanently shadowed regions")).wait_for(timeout=240_000)
         assert (data / GAZETTEER_FILE).is_file()
         first.close()
         second = browser.new_context(viewport={"width": 1400, "height": 1100})   # a new session, same server
