@@ -13,13 +13,13 @@ from playwright.sync_api import expect
 from lunarmap.crs import lonlat_to_polar
 
 from ..display_data import INJECTION_NAME
-from .mapframe import toggle_layer, (
+from .mapframe import (
     MapFrame,
     after_rerun,
     click_map,
-   
     next_frames,
     open_map_page,
+    toggle_layer,
     wait_root,
     wait_view_settled,
 )
