@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lunarmap import layers as L
 from lunarmap.crs import polar_to_lonlat
@@ -28,6 +27,7 @@ from lunarmap.sites import Site, SiteCatalog
 
 from .errors import error_words, log_error, show_error
 from .map_component import click_value, lunar_map, map_data
+from .reruns import K_PAGE_RERUN, in_fragment_run, request_page_rerun, rerun_page_if_asked, whole_page
 from .static_files import publish
 
 __all__ = [
@@ -135,35 +135,6 @@ def about_popover(display: Sequence[Any]) -> None:
                        "to the pole (outer blue box), and the 60 m PSR grid, with the smaller ones too, from 85° S "
                        "(inner box). Beyond the outer box the map says nothing about shadow.")
         st.caption("Sources, resolutions and licences: 'About the data' at the bottom of the page.")
-
-
-K_PAGE_RERUN = "rerun_whole_page"
-
-
-def in_fragment_run() -> bool:
-    """True while Streamlit runs a fragment alone (not the whole page)."""
-    ctx = get_script_run_ctx(suppress_warning=True)
-    return bool(ctx is not None and ctx.fragment_ids_this_run)
-
-
-def request_page_rerun() -> None:
-    """Ask for a whole-page run (a widget callback inside the map fragment changed what other sections read)."""
-    st.session_state[K_PAGE_RERUN] = True
-
-
-def rerun_page_if_asked() -> None:
-    """At the top of the map fragment: turn a fragment run into a whole-page run when a callback asked for one."""
-    if st.session_state.pop(K_PAGE_RERUN, False) and in_fragment_run():
-        st.rerun(scope="app")
-
-
-def whole_page(callback: Callable[[], None]) -> Callable[[], None]:
-    """``callback``, then a request for a whole-page run (for triggers of the map that change other sections)."""
-    def run() -> None:
-        callback()
-        request_page_rerun()
-    run.__name__ = getattr(callback, "__name__", "callback")
-    return run
 
 
 # ----------------------------------------------------------------- layer list
