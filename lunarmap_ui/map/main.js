@@ -17,6 +17,7 @@ import { loadDeck, makeConverter } from "./converter.js";
 import { buildDom, placeLegend, publishState as writeState, renderLegend, renderTools, showHint, showMeasure, showTooltip, updateCursor, updateScale, wireLegend } from "./dom.js";
 import { handleKey } from "./keys.js";
 import { keepAddress, navigate, navigationKey, wireNavigation } from "./navigation.js";
+import { wireSnapshot } from "./snapshot.js";
 import { passLabels, withLabels } from "./labelpass.js";
 import { composeLayers, convertLayers, prefetchImages, zoomFiltered } from "./layers.js";
 import { deleteSelected } from "./modes/edit.js";
@@ -41,9 +42,7 @@ const STORE = (globalThis.__lunarmap = globalThis.__lunarmap || {
 });
 STORE.modes = STORE.modes || {};
 
-function mark(name) {
-  if (globalThis.performance && performance.mark) performance.mark("lunarmap:" + name);
-}
+const mark = (name) => globalThis.performance && performance.mark && performance.mark("lunarmap:" + name);
 
 function size(st) {
   return { width: st.dom.deckDiv.clientWidth, height: st.dom.deckDiv.clientHeight };
@@ -333,6 +332,7 @@ function createDeck(st, data, deckgl) {
   });
   st.dom.status.hidden = true;
   wireNavigation(st, data.spec.initialViewState);
+  wireSnapshot(st); // the PNG button (snapshot.js)
   mark("deck-created");
 }
 
