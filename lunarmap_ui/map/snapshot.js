@@ -304,8 +304,14 @@ export function composeSnapshot(st, date = new Date()) {
 export function downloadSnapshot(st) {
   if (!st.deck) return;
   const t0 = performance.now();
-  const shot = composeSnapshot(st);
   const doc = st.dom.root.ownerDocument;
+  let shot;
+  try {
+    shot = composeSnapshot(st);
+  } catch (error) {
+    st.ui.say("the PNG could not be made: " + (error && error.message ? error.message : String(error)) + "; try again once the map has drawn");
+    return;
+  }
   shot.canvas.toBlob((blob) => {
     if (!blob) {
       st.ui.say("the PNG could not be made (the browser refused the canvas)");
