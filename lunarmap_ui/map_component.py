@@ -10,9 +10,9 @@ and sends clicks, finished shapes and the view back as trigger values.
 How the browser gets its code: the component's ``js`` is ``map_component.js``, a small entry that
 ``import()``s the real component, the ES modules in ``lunarmap_ui/map/`` (``main.js`` wiring;
 ``geometry.js``; ``view.js``; ``pending.js``; ``keys.js``; ``zones.js``; ``converter.js``; ``layers.js``;
-``labels.js``; ``labelpass.js``; ``legend.js``; ``navigation.js``; ``dom.js``; ``chart.js``, the profile chart;
-``tools.js``; one module per toolbar mode in ``modes/``, all behind one interface). They are served natively as
-ES modules, without a build
+``labels.js``; ``labelpass.js``; ``legend.js``; ``navigation.js``; ``snapshot.js``, the PNG export; ``dom.js``;
+``chart.js``, the profile chart; ``tools.js``; one module per toolbar mode in ``modes/``, all behind one
+interface). They are served natively as ES modules, without a build
 step: :func:`component_module_url` publishes that folder into the running app's Streamlit static folder under a
 content-hashed name (``static/lunarmap-map-<sha12>/``, see :func:`~lunarmap_ui.static_files.publish_tree`),
 so a changed module always gets a new URL, and the data's ``moduleUrl`` names its ``main.js``. deck.gl
@@ -44,7 +44,8 @@ Message protocol (version :data:`PROTOCOL`)
      "measure": {"seq": int, "points": [[x, y], ...], "legs": [{"length_m", "azimuth_deg", "total_m", "label",
                  "total_label", "mid": [x, y], "path": [[x, y], ...]}], "total_m": float | None,
                  "error": str | None} | None,
-     "profile": {"seq": int, "vertices": [[x, y], ...], "payload": {...} | None, "error": str | None} | None}
+     "profile": {"seq": int, "vertices": [[x, y], ...], "payload": {...} | None, "error": str | None} | None,
+     "sources": [{"title": str, "source": str, "resolution_m": float | None}]}
 
   ``view`` moves the map only when its ``nonce`` changes (fly-to); otherwise
   the user's pan and zoom are kept. ``mode`` is the toolbar mode when the map
@@ -70,7 +71,10 @@ Message protocol (version :data:`PROTOCOL`)
   ``data-labels`` (JSON ``{"zoom", "target", "labels": [{"id", "layer", "text", "priority", "box"}], "hidden": [...]}``,
   boxes ``[x0, y0, x1, y1]`` in CSS pixels of the map canvas, y down). With ``unsaved``
   true the browser asks before the page is left or reloaded (unsaved zones
-  would be lost).
+  would be lost). ``sources`` names each raster shown (its legend title), its source and its metres per
+  pixel: the caption of the PNG export (``snapshot.js``: the map with a scale bar true at the view's
+  latitude, a north arrow, the legend drawn from ``legend`` and that caption; the last one's size and
+  caption are published on the map root as ``data-snapshot``).
 
 * browser -> Python, trigger values (each carries an increasing ``seq``)::
 
@@ -190,8 +194,11 @@ def map_data(spec: Mapping[str, Any], view: Mapping[str, Any], legend: Sequence[
              module_url: str | None = None,
              tools: Mapping[str, Any] | None = None, zones: Iterable[Mapping[str, Any]] = (),
              selected_zone: str | None = None, ack: int | None = None, unsaved: bool = False,
-             measure: Mapping[str, Any] | None = None, profile: Mapping[str, Any] | None = None) -> dict[str, Any]:
+             measure: Mapping[str, Any] | None = None, profile: Mapping[str, Any] | None = None,
+             sources: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """The component's data for one render (see the protocol in the module docstring).
+
+    ``sources``: the layers shown with their ``title``, ``source`` and ``resolution_m`` (the PNG's caption).
 
     ``deck_url`` and ``module_url`` default to deck.gl and the component's modules published as static files.
     ``measure`` and ``profile``: the measure and profile tools' answers (:mod:`lunarmap_ui.tools_panel`), or None.
@@ -210,6 +217,9 @@ def map_data(spec: Mapping[str, Any], view: Mapping[str, Any], legend: Sequence[
         "unsaved": bool(unsaved),
         "measure": None if measure is None else dict(measure),
         "profile": None if profile is None else dict(profile),
+        "sources": [{"title": str(s["title"]), "source": str(s.get("source") or ""),
+                     "resolution_m": float(s["resolution_m"]) if s.get("resolution_m") is not None else None}
+                    for s in sources],
     }
 
 

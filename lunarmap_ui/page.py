@@ -217,6 +217,13 @@ def _legend(display: Sequence[Any], settings: dict[str, L.LayerSetting]) -> list
     return entries
 
 
+def _sources(display: Sequence[Any], settings: dict[str, L.LayerSetting]) -> list[dict]:
+    """Title, source and metres per pixel of each raster shown, in legend order (the PNG export's caption)."""
+    shown = [d for name in reversed(L.RASTER_ORDER) for d in display
+             if d.name == name and settings.get(name, L.LayerSetting(False, 1)).visible]
+    return [{"title": d.title, "source": d.source, "resolution_m": d.resolution_m} for d in shown]
+
+
 def build_map_data(catalog: SiteCatalog, display: Sequence[Any], settings: dict[str, L.LayerSetting],
                    selected: Sequence[str], view: dict | None, overlays: Sequence[dict] = (),
                    legend_extra: Sequence[dict] = (), **component: Any) -> dict:
@@ -243,7 +250,8 @@ def build_map_data(catalog: SiteCatalog, display: Sequence[Any], settings: dict[
     spec = L.deck_spec(dicts, opening)
     view = view or {**opening.as_dict(), "nonce": 0}
     # the user's own layers (zones, a computed sunlit map) head the legend: never pushed below the fold
-    return map_data(spec, view, list(legend_extra) + _legend(display, settings), height=MAP_HEIGHT_PX, **component)
+    return map_data(spec, view, list(legend_extra) + _legend(display, settings), height=MAP_HEIGHT_PX,
+                    sources=_sources(display, settings), **component)
 
 
 def _on_click() -> None:

@@ -78,7 +78,8 @@ def test_map_data__validates_against_the_protocol_schema():
                  mc.map_data(SPEC, VIEW, [{"title": "T", "units": "m", "type": "ramp", "stops": [[0, "#000000"]],
                                            "note": ""}], deck_url="x", module_url="y", mode="edit",
                              zones=[ZONE, ringless], selected_zone=7, ack=3, unsaved=True,
-                             tools={"draw": True, "region": True, "regionLabel": "r"})):
+                             tools={"draw": True, "region": True, "regionLabel": "r"},
+                             sources=[{"title": "T", "source": "S", "resolution_m": 60}, {"title": "U"}])):
         assert not list(validator.iter_errors(data)), list(validator.iter_errors(data))
     bad = {**mc.map_data(SPEC, VIEW, [], deck_url="x", module_url="y"), "protocol": 1, "extra": 0}
     assert {e.validator for e in validator.iter_errors(bad)} == {"const", "additionalProperties"}
@@ -141,6 +142,11 @@ def test_the_page_data__validates_against_the_protocol_schema(monkeypatch, tmp_p
     errors = list(_validator(mc.load_protocol()["data"]).iter_errors(data))
     assert not errors, [e.message for e in errors[:5]]
     assert re.fullmatch(r"app/static/lunarmap-map-[0-9a-f]{12}/main\.js", data["moduleUrl"])
+    # the PNG caption's sources: one per raster legend entry, in legend order, each with its resolution
+    titles = [e["title"] for e in data["legend"]]
+    assert data["sources"] and [s["title"] for s in data["sources"]] == [t for t in titles if t in
+                                                                          {s["title"] for s in data["sources"]}]
+    assert all(s["resolution_m"] > 0 for s in data["sources"])
 
 
 def test_the_zones_panel_zones__validate_against_the_protocol_schema():

@@ -186,7 +186,7 @@ export function wireLegend(dom, mapId, onChange = () => {}, storage = sessionSto
 export function overlayBoxes(dom) {
   const origin = dom.deckDiv.getBoundingClientRect();
   const out = [];
-  for (const node of [dom.legend, dom.toolbar, dom.scale, dom.root.querySelector(".lm-nav")]) {
+  for (const node of [dom.legend, dom.toolbar, dom.scale, dom.root.querySelector(".lm-nav"), dom.root.querySelector(".lm-snap")]) {
     if (!node || node.hidden || !node.isConnected) continue;
     const r = node.getBoundingClientRect();
     if (r.width > 0 && r.height > 0) out.push([r.left - origin.left, r.top - origin.top, r.right - origin.left, r.bottom - origin.top]);

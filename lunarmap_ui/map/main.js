@@ -19,6 +19,7 @@ import { handleKey } from "./keys.js";
 import { keepAddress, navigate, navigationKey, wireNavigation } from "./navigation.js";
 import { passLabels, scheduleLabelPass, withLabels } from "./labelpass.js";
 import { mark } from "./marks.js";
+import { wireSnapshot } from "./snapshot.js";
 import { composeLayers, convertLayers, prefetchImages, zoomFiltered } from "./layers.js";
 import { deleteSelected } from "./modes/edit.js";
 import { modeOf } from "./modes/index.js";
@@ -329,6 +330,7 @@ function createDeck(st, data, deckgl) {
   });
   st.dom.status.hidden = true;
   wireNavigation(st, data.spec.initialViewState);
+  wireSnapshot(st); // the PNG button (snapshot.js)
   mark("deck-created");
 }
 
