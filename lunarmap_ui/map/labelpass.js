@@ -13,8 +13,8 @@ import { mapToPx } from "./view.js";
 export function passLabels(st, size) {
   if (!st.deck || !size.width || !size.height) return false;
   const view = st.view();
-  if (!st.measure) st.measure = canvasMeasure(document.createElement("canvas").getContext("2d"));
-  const candidates = labelCandidates(st.baseLayers, (p) => mapToPx(view, size, p), st.measure);
+  if (!st.textMeasure) st.textMeasure = canvasMeasure(document.createElement("canvas").getContext("2d"));
+  const candidates = labelCandidates(st.baseLayers, (p) => mapToPx(view, size, p), st.textMeasure);
   const obstacles = overlayBoxes(st.dom);
   const kept = placeLabels(candidates, size, obstacles);
   st.dom.root.dataset.labels = JSON.stringify(publishedLabels(kept, view, candidates, size, obstacles));
