@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from lunarmap.catalog import load_catalog
 from lunarmap.rasters import SOURCE_WAC
 
-from .mapframe import MapFrame, after_rerun, open_map_page, wait_idle, wait_root, wait_view_settled
+from .mapframe import MapFrame, after_rerun, open_map_page, toggle_layer, wait_idle, wait_root, wait_view_settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -44,7 +44,7 @@ def _toggle(pg, label: str, legend_title: str) -> None:
     """Flip a layer toggle, then wait for the map to show it: its legend entry comes or goes, every layer loaded."""
     legend = pg.locator(".lm-legend").get_by_text(legend_title)
     shown = legend.count() > 0
-    pg.get_by_text(label, exact=True).click()
+    toggle_layer(pg, label)
     expect(legend).to_have_count(0 if shown else 1, timeout=30_000)
     wait_idle(pg)
     pg.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=30_000)

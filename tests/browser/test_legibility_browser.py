@@ -161,7 +161,7 @@ def test_legend_docks_to_each_corner_clear_of_the_toolbar_and_scale_bar_and_can_
 def test_a_long_legend_scrolls_visibly(page):
     # with every raster layer on, the legend holds more than fits in its part of the map
     for label in ("Hillshade", "Slope"):
-        after_rerun(page, lambda label=label: page.get_by_text(label, exact=True).click())
+        after_rerun(page, lambda label=label: toggle_layer(page, label))
     wait_root(page, "r.dataset.loaded === '1'")
     body = page.locator(".lm-legend-body")
     expect(page.locator(".lm-legend-entry")).to_have_count(5)
@@ -179,7 +179,7 @@ def test_a_long_legend_scrolls_visibly(page):
     map_box = page.locator(".lm-root").bounding_box()
     assert legend["y"] + legend["height"] <= map_box["y"] + 0.6 * map_box["height"] + 9
     for label in ("Hillshade", "Slope"):
-        after_rerun(page, lambda label=label: page.get_by_text(label, exact=True).click())
+        after_rerun(page, lambda label=label: toggle_layer(page, label))
     wait_root(page, "r.dataset.loaded === '1'")
 
 
