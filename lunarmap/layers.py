@@ -235,9 +235,10 @@ def site_layers(sites: Iterable[Site], selected: Sequence[str] = (), opacity: fl
     for r in regions:
         if r["part"] == 0:
             x, y = lonlat_to_polar(r["lon"], r["lat"])
-            region_labels.append({"text": r["name"].removeprefix("Artemis III candidate: "), "id": r["id"],
-                                  "kind": "region", "selected": r["selected"],
-                                  "position": [round(float(x), 1), round(float(y), 1)]})
+            # the region's own tooltip fields too: a label is pickable (a click on it selects, hovering it tells)
+            fields = {k: v for k, v in r.items() if k not in ("polygon", "fill", "line", "part", "color")}
+            region_labels.append({**fields, "text": r["name"].removeprefix("Artemis III candidate: "),
+                                  "kind": "region", "position": [round(float(x), 1), round(float(y), 1)]})
     common = {"coordinate_system": _CARTESIAN, "opacity": opacity}
     region_common = dict(common, opacity=opacity if regions_opacity is None else regions_opacity)
     return [
@@ -253,9 +254,7 @@ def site_layers(sites: Iterable[Site], selected: Sequence[str] = (), opacity: fl
         pdk.Layer("ScatterplotLayer", id="sites", data=points, get_position="position", get_fill_color="color",
                   get_line_color="line", stroked=True, line_width_min_pixels=1.5, radius_units=pdk.types.String("pixels"),
                   get_radius=7, pickable=True, auto_highlight=True, visible=show_sites, **common),
-        pdk.Layer("TextLayer", id="site-labels", data=[{"text": short_label(p["name"]), "position": p["position"],
-                                                        "color": p["color"], "id": p["id"], "kind": p["kind"],
-                                                        "selected": p["selected"]} for p in points],
+        pdk.Layer("TextLayer", id="site-labels", data=[dict(p, text=short_label(p["name"])) for p in points],
                   get_position="position", get_text="text", get_color="color", get_size=13,
                   font_family=pdk.types.String(_LABEL_FONT), character_set=pdk.types.String("auto"),
                   background=True, get_background_color=LABEL_BACKGROUND, background_padding=_LABEL_PADDING,

@@ -3,7 +3,7 @@
 // published on the map root as "data-labels" (read by the browser tests).
 
 import { overlayBoxes } from "./dom.js";
-import { canvasMeasure, filteredLayer, keptByLayer, labelCandidates, placeLabels, publishedLabels } from "./labels.js";
+import { canvasMeasure, filteredLayer, keptByLayer, labelCandidates, markerBoxes, placeLabels, publishedLabels } from "./labels.js";
 import { mapToPx } from "./view.js";
 
 /**
@@ -14,10 +14,12 @@ export function passLabels(st, size) {
   if (!st.deck || !size.width || !size.height) return false;
   const view = st.view();
   if (!st.textMeasure) st.textMeasure = canvasMeasure(document.createElement("canvas").getContext("2d"));
-  const candidates = labelCandidates(st.baseLayers, (p) => mapToPx(view, size, p), st.textMeasure);
+  const project = (p) => mapToPx(view, size, p);
+  const candidates = labelCandidates(st.baseLayers, project, st.textMeasure);
   const obstacles = overlayBoxes(st.dom);
-  const kept = placeLabels(candidates, size, obstacles);
-  st.dom.root.dataset.labels = JSON.stringify(publishedLabels(kept, view, candidates, size, obstacles));
+  const markers = markerBoxes(st.baseLayers, project);
+  const kept = placeLabels(candidates, size, obstacles, markers);
+  st.dom.root.dataset.labels = JSON.stringify(publishedLabels(kept, view, candidates, size, obstacles, markers));
   const next = keptByLayer(kept);
   if (st.labelsKept && st.labelsKept.key === next.key) return false;
   st.labelsKept = next;

@@ -112,7 +112,7 @@ export function labelCandidates(layers, project, measure = estimateWidth) {
  * (ties in the order given), each kept only when it overlaps no label kept before it and none of the
  * `obstacles` (boxes of what lies over the map: the legend, the toolbar, the scale bar).
  */
-export function placeLabels(candidates, size, obstacles = []) {
+export function placeLabels(candidates, size, obstacles = [], markers = []) {
   const screen = [0, 0, size.width, size.height];
   const order = candidates
     .map((c, i) => ({ c, i }))
@@ -120,7 +120,8 @@ export function placeLabels(candidates, size, obstacles = []) {
     .sort((a, b) => b.c.priority - a.c.priority || a.i - b.i);
   const kept = [];
   for (const { c } of order) {
-    if (!kept.some((k) => overlaps(k.box, c.box)) && !obstacles.some((o) => overlaps(o, c.box))) kept.push(c);
+    if (kept.some((k) => overlaps(k.box, c.box)) || obstacles.some((o) => overlaps(o, c.box))) continue;
+    if (!markers.some((m) => m.id !== c.id && overlaps(m.box, c.box))) kept.push(c); // no other site's dot hidden
   }
   return kept;
 }
@@ -151,7 +152,7 @@ export function filteredLayer(layer, kept, cache) {
  * What the map root publishes: the view the pass ran for, each shown label and each label hidden on the
  * canvas (id, layer, text, priority, box rounded to 0.1 px), and the obstacles the labels kept clear of.
  */
-export function publishedLabels(kept, view, candidates = [], size = null, obstacles = []) {
+export function publishedLabels(kept, view, candidates = [], size = null, obstacles = [], markers = []) {
   const r = (v) => Math.round(v * 10) / 10;
   const plain = (k) => ({ id: k.id, layer: k.layer, text: k.text, priority: k.priority, box: k.box.map(r) });
   const shown = new Set(kept);
@@ -162,5 +163,25 @@ export function publishedLabels(kept, view, candidates = [], size = null, obstac
     labels: kept.map(plain),
     hidden: candidates.filter((c) => !shown.has(c) && screen && overlaps(c.box, screen)).map(plain),
     obstacles: obstacles.map((o) => o.map(r)),
+    markers: markers.map((m) => ({ id: m.id, box: m.box.map(r) })),
   };
+}
+
+/**
+ * Screen boxes {id, box} of the site markers (the visible rows of the "sites" layer), `radiusPx` around each:
+ * a label may cover its own site's dot, never another's.
+ */
+export function markerBoxes(layers, project, radiusPx = 9) {
+  const out = [];
+  for (const layer of layers || []) {
+    if (!layer || layer.id !== "sites") continue;
+    const p = layer.props || {};
+    if (p.visible === false || !Array.isArray(p.data)) continue;
+    for (const row of p.data) {
+      if (!row || !Array.isArray(row.position)) continue;
+      const [x, y] = project(row.position);
+      out.push({ id: String(row.id), box: [x - radiusPx, y - radiusPx, x + radiusPx, y + radiusPx] });
+    }
+  }
+  return out;
 }

@@ -57,11 +57,12 @@ def _check_labels(state: dict, min_shown: int) -> None:
     assert len(shown) >= min_shown, [lab["text"] for lab in shown]
     for a, b in itertools.combinations(shown, 2):
         assert not _overlap(a["box"], b["box"]), (a, b)
+    others = lambda lab: [m["box"] for m in state["markers"] if m["id"] != lab["id"]]  # noqa: E731
     for h in state["hidden"]:
         assert (any(_overlap(h["box"], s["box"]) and s["priority"] >= h["priority"] for s in shown)
-                or any(_overlap(h["box"], o) for o in state["obstacles"])), h
-    for lab in shown:         # nothing shown under the legend, the toolbar or the scale bar
-        assert not any(_overlap(lab["box"], o) for o in state["obstacles"]), lab
+                or any(_overlap(h["box"], o) for o in state["obstacles"] + others(h))), h
+    for lab in shown:         # nothing shown under the legend, the toolbar or the scale bar, nor over another dot
+        assert not any(_overlap(lab["box"], o) for o in state["obstacles"] + others(lab)), lab
     assert len(state["obstacles"]) >= 2        # the legend and the scale bar at least
 
 

@@ -6,7 +6,7 @@ import { test } from "node:test";
 
 import {
   PRIORITY, canvasMeasure, estimateWidth, filteredLayer, keptByLayer, labelBox, labelCandidates, labelPriority,
-  overlaps, placeLabels, publishedLabels,
+  markerBoxes, overlaps, placeLabels, publishedLabels,
 } from "../../lunarmap_ui/map/labels.js";
 import { mapToPx } from "../../lunarmap_ui/map/view.js";
 
@@ -138,4 +138,18 @@ test("published: the view, the shown and the hidden labels on the canvas, boxes 
   assert.deepEqual(out.labels, [{ id: "a", layer: "site-labels", text: "A", priority: 90, box: [1.2, 2, 3, 4] }]);
   assert.deepEqual(out.hidden.map((h) => h.id), ["b"]);
   assert.deepEqual(out.obstacles, [[0, 0, 1.3, 1]]);
+});
+
+test("a label never covers another site's dot, only its own", () => {
+  const layers = [new FakeLayer({ id: "sites", data: [{ id: "a", position: [0, 0] }, { id: "b", position: [30, 0] }] })];
+  const markers = markerBoxes(layers, (p) => [100 + p[0], 100 - p[1]]);
+  assert.deepEqual(markers, [{ id: "a", box: [91, 91, 109, 109] }, { id: "b", box: [121, 91, 139, 109] }]);
+  const own = { id: "a", layer: "site-labels", index: 0, priority: 90, box: [106, 94, 118, 106] };   // over a's dot only
+  const across = { id: "c", layer: "site-labels", index: 1, priority: 90, box: [112, 94, 160, 106] }; // over b's dot
+  const kept = placeLabels([own, across], { width: 400, height: 400 }, [], markers);
+  assert.deepEqual(kept.map((k) => k.id), ["a"]);
+  const hidden = new FakeLayer({ id: "sites", data: [{ id: "a", position: [0, 0] }], visible: false });
+  assert.deepEqual(markerBoxes([hidden], (p) => p), [], "a hidden sites layer hides nothing");
+  const published = publishedLabels(kept, { zoom: 0, target: [0, 0] }, [own, across], { width: 400, height: 400 }, [], markers);
+  assert.equal(published.markers.length, 2);
 });
