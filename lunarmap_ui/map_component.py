@@ -36,7 +36,11 @@ Message protocol (version :data:`PROTOCOL`)
                 "kind": "circle"|"polygon", "ring": [[x, y], ...], "center": [x, y] | None,
                 "radius_m": float | None, "vertices": [[x, y], ...] | None,
                 "color": [r, g, b], "conflict": bool}],
-     "selectedZone": str | None, "ack": int | None, "unsaved": bool}
+     "selectedZone": str | None, "ack": int | None, "unsaved": bool,
+     "terrain3d": None | {"n", "spacingM", "widthM", "center": [x, y], "z": [n*n heights], "colors": base64 RGB,
+                          "sun": [x, y, z] | None, "sunText", "exaggeration", "resolutionM": [lo, hi], "note",
+                          "paths": [{"kind", "path": [[x, y, z], ...], "color"}],
+                          "points": [{"name", "position": [x, y, z], "color"}]}}
 
   ``view`` moves the map only when its ``nonce`` changes (fly-to); otherwise
   the user's pan and zoom are kept. ``mode`` is the toolbar mode when the map
@@ -62,7 +66,11 @@ Message protocol (version :data:`PROTOCOL`)
   ``data-labels`` (JSON ``{"zoom", "target", "labels": [{"id", "layer", "text", "priority", "box"}], "hidden": [...]}``,
   boxes ``[x0, y0, x1, y1]`` in CSS pixels of the map canvas, y down). With ``unsaved``
   true the browser asks before the page is left or reloaded (unsaved zones
-  would be lost).
+  would be lost). ``terrain3d``, when not None, shows the 3D view (``terrain3d.js``) over the 2D map: a mesh of
+  ``n`` x ``n`` vertices ``spacingM`` apart, rows going north from the square's south-west corner, heights ``z``
+  (mesh metres, see :mod:`lunarmap.terrain_mesh`), vertex colours ``colors``, lit by a directional light from
+  ``sun`` (a unit vector in the mesh frame: map x, map y, up); ``paths`` and ``points`` are draped on it (mesh
+  metres relative to ``center``). None again puts the 2D map back as it was (its view never changes meanwhile).
 
 * browser -> Python, trigger values (each carries an increasing ``seq``)::
 
@@ -177,7 +185,8 @@ def map_data(spec: Mapping[str, Any], view: Mapping[str, Any], legend: Sequence[
              map_id: str = "main", mode: str = "pan", height: int = 640, deck_url: str | None = None,
              module_url: str | None = None,
              tools: Mapping[str, Any] | None = None, zones: Iterable[Mapping[str, Any]] = (),
-             selected_zone: str | None = None, ack: int | None = None, unsaved: bool = False) -> dict[str, Any]:
+             selected_zone: str | None = None, ack: int | None = None, unsaved: bool = False,
+             terrain3d: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The component's data for one render (see the protocol in the module docstring).
 
     ``deck_url`` and ``module_url`` default to deck.gl and the component's modules published as static files.
@@ -194,6 +203,7 @@ def map_data(spec: Mapping[str, Any], view: Mapping[str, Any], legend: Sequence[
         "selectedZone": None if selected_zone is None else str(selected_zone),
         "ack": None if ack is None else int(ack),
         "unsaved": bool(unsaved),
+        "terrain3d": None if terrain3d is None else dict(terrain3d),
     }
 
 
