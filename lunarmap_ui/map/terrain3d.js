@@ -16,6 +16,18 @@ export function decodeColors(b64, count) {
   return out;
 }
 
+/**
+ * Vertices either side for the normals' central differences: half the coarsest DEM resolution (at least one,
+ * at most 8). A bilinear surface oversampled from a coarse DEM has slopes that jump at the DEM's pixel edges;
+ * differences over the DEM's own resolution light it smoothly, as the data can tell (lunarmap/profile.py's
+ * slopes use the same baseline).
+ */
+export function normalStep(t) {
+  const res = Array.isArray(t.resolutionM) && t.resolutionM.length ? Math.max(...t.resolutionM) : 0;
+  const k = Math.round((0.5 * res) / t.spacingM);
+  return Number.isFinite(k) ? Math.min(Math.max(k, 1), 8) : 1;
+}
+
 /** The regular grid as mesh attributes: rows go north from the south-west corner, columns east. */
 export function gridMesh(t) {
   const n = t.n;
@@ -25,17 +37,18 @@ export function gridMesh(t) {
   const positions = new Float32Array(n * n * 3);
   const normals = new Float32Array(n * n * 3);
   const z = (i, j) => t.z[i * n + j];
+  const step = normalStep(t);
   for (let i = 0; i < n; i += 1) {
     for (let j = 0; j < n; j += 1) {
       const k = (i * n + j) * 3;
       positions[k] = -half + j * s;
       positions[k + 1] = -half + i * s;
       positions[k + 2] = z(i, j);
-      // central differences inside, one-sided at the edges (as numpy.gradient)
-      const j0 = Math.max(j - 1, 0);
-      const j1 = Math.min(j + 1, n - 1);
-      const i0 = Math.max(i - 1, 0);
-      const i1 = Math.min(i + 1, n - 1);
+      // central differences over `step` vertices either side, shorter at the edges
+      const j0 = Math.max(j - step, 0);
+      const j1 = Math.min(j + step, n - 1);
+      const i0 = Math.max(i - step, 0);
+      const i1 = Math.min(i + step, n - 1);
       const dx = (z(i, j1) - z(i, j0)) / ((j1 - j0) * s);
       const dy = (z(i1, j) - z(i0, j)) / ((i1 - i0) * s);
       const len = Math.hypot(dx, dy, 1);
@@ -102,7 +115,7 @@ function layersFor(deck, t, mesh) {
 
 function effectFor(deck, t) {
   return new deck.LightingEffect({
-    ambient: new deck.AmbientLight({ color: [255, 255, 255], intensity: 0.25 }),
+    ambient: new deck.AmbientLight({ color: [255, 255, 255], intensity: 0.3 }),
     sun: new deck.DirectionalLight({ color: [255, 250, 240], intensity: 2.2, direction: lightDirection(t.sun) }),
   });
 }
@@ -124,7 +137,8 @@ function open(st, deck) {
     controller: true, initialViewState: { target: [0, 0, 0], zoom: 0, rotationX: 35, rotationOrbit: 0 }, layers: [],
     useDevicePixels: true,
     onViewStateChange: ({ viewState }) => {
-      t3.view = viewState;
+      root.dataset.terrainOrbit = viewState.rotationOrbit.toFixed(2); // for tests: the orbit's angle (deg)
+      root.dataset.terrainTilt = viewState.rotationX.toFixed(2);
     },
     onAfterRender: () => {
       t3.frames += 1;

@@ -3,7 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodeColors, gridMesh, lightDirection, meshKey, orbitStart } from "../../lunarmap_ui/map/terrain3d.js";
+import { decodeColors, gridMesh, lightDirection, meshKey, normalStep, orbitStart } from "../../lunarmap_ui/map/terrain3d.js";
 import { protocol, schemaErrors } from "./helpers.mjs";
 
 // A tilted plane z = a x + b y (+ c) on an n x n grid, as the Python side sends it (rows north, columns east).
@@ -82,4 +82,24 @@ test("a 3D payload fits protocol.json's data.terrain3d", () => {
   assert.deepEqual(schemaErrors(schema, plane(5, 10, 0, 0)), []);
   assert.deepEqual(schemaErrors(schema, null), []);
   assert.ok(schemaErrors(schema, { n: 5 }).length > 0);
+});
+
+test("normals are taken over the coarsest DEM's resolution, so a coarse DEM is lit smoothly", () => {
+  const t = plane(9, 200, 0, 0);
+  assert.equal(normalStep({ ...t, resolutionM: [1600, 1600] }), 4);
+  assert.equal(normalStep({ ...t, resolutionM: [5, 1600] }), 4);
+  assert.equal(normalStep({ ...t, resolutionM: [5, 5] }), 1);
+  assert.equal(normalStep({ ...t, resolutionM: [10_700, 10_700] }), 8);
+  // a ridge one vertex wide (column 4): over one vertex either side its flank at column 3 slopes 100 m in 400 m;
+  // over 4 either side (columns 0 and 7, both 0 m) the one-pixel spike averages out; at the edge column 0
+  // (columns 0 and 4) it is seen over 800 m
+  const ridge = { ...t, z: t.z.map((_, k) => (k % 9 === 4 ? 100 : 0)), resolutionM: [1600, 1600] };
+  const fine = gridMesh({ ...ridge, resolutionM: [200, 200] });
+  const coarse = gridMesh(ridge);
+  const tilt = (m, k) => m.normals[3 * k] / m.normals[3 * k + 2];
+  const row = 4 * 9;
+  assert.ok(Math.abs(tilt(fine, row + 3) + 100 / 400) < 1e-6);
+  assert.ok(Math.abs(tilt(coarse, row + 3)) < 1e-6);
+  assert.ok(Math.abs(tilt(fine, row)) < 1e-6);
+  assert.ok(Math.abs(tilt(coarse, row) + 100 / 800) < 1e-6);
 });
