@@ -11,8 +11,11 @@ Which area: the square centred on the map view's centre, as wide as the view (ca
 opening view. The view's width in map metres is the map's width in CSS pixels over ``2**zoom``
 (deck.gl's orthographic zoom); the map's width is taken as :data:`ASSUMED_MAP_WIDTH_PX`.
 
-The mesh: :func:`lunarmap.terrain_mesh.terrain_mesh` with :data:`VERTICES_PER_SIDE` = 201 vertices a side
-(80,000 triangles; the library's budget is 2 x 256 x 256 = 131,072), sent compactly (:func:`mesh_payload`):
+The mesh: :func:`lunarmap.terrain_mesh.terrain_mesh` with :data:`VERTICES_PER_SIDE` = 129 vertices a side
+(32,768 triangles; the library's budget is 2 x 256 x 256 = 131,072). 129 a side puts vertices 781 m apart over
+the widest square (100 km), twice as fine as the 1.6 km polar DEM that covers it; in headless Chromium with
+software WebGL the frame rate did not improve from 80,000 to 32,768 triangles (bench/bench_terrain3d.py), but the
+data sent shrinks from 1.05 to about 0.45 MB. Sent compactly (:func:`mesh_payload`):
 heights as a list (0.1 m), colours as base64 RGB bytes; the browser (``lunarmap_ui/map/terrain3d.js``) rebuilds
 positions, normals and triangle indices from the regular grid. Sites, zones and the official PSR outlines in the
 square are draped on it (:func:`lunarmap.terrain_mesh.drape_lines`).
@@ -51,7 +54,7 @@ K_T3D_DATE = "t3d_sun_date"
 K_T3D_TIME = "t3d_sun_time"
 MAX_AREA_M = 100_000.0
 MIN_AREA_M = 2_000.0
-VERTICES_PER_SIDE = 201
+VERTICES_PER_SIDE = 129
 ASSUMED_MAP_WIDTH_PX = 900.0
 _PSR_COLOR = [30, 144, 255, 255]
 _ZONE_COLOR = [255, 80, 60, 255]

@@ -143,12 +143,16 @@ function open(st, deck) {
     onAfterRender: () => {
       t3.frames += 1;
       root.dataset.terrainFrames = String(t3.frames);
-      if (t3.key && !root.dataset.terrainFirstFrameMs) root.dataset.terrainFirstFrameMs = String(Math.round(performance.now() - t3.opened));
+      if (t3.key && !root.dataset.terrainFirstFrameMs) {
+        root.dataset.terrainFirstFrameMs = String(Math.round(performance.now() - t3.opened));
+        if (performance.mark) performance.mark("lunarmap:terrain3d-first-frame");
+      }
     },
     onError: (error) => {
       note.textContent = "3D view error: " + (error && error.message ? error.message : String(error));
     },
   });
+  div.lmDeck = t3.deck; // for the benchmark (bench/bench_terrain3d.py drives the orbit)
   if (st.dom.scale) st.dom.scale.style.visibility = "hidden";
   root.dataset.terrain3d = "on";
   return t3;
