@@ -153,7 +153,14 @@ function open(st, deck) {
     },
   });
   div.lmDeck = t3.deck; // for the benchmark (bench/bench_terrain3d.py drives the orbit)
-  if (st.dom.scale) st.dom.scale.style.visibility = "hidden";
+  // The 2D map's scale bar, drawing tools and zoom buttons would act on the hidden 2D map: hidden, and its keys
+  // (+ - 0, tool keys) held back, so the 2D view comes back exactly as it was.
+  t3.hidden = [st.dom.scale, st.dom.tools, root.querySelector(".lm-nav")].filter(Boolean);
+  for (const e of t3.hidden) e.style.visibility = "hidden";
+  t3.keyGuard = (ev) => {
+    if (ev.key !== "Tab") ev.stopImmediatePropagation();
+  };
+  root.addEventListener("keydown", t3.keyGuard, true);
   root.dataset.terrain3d = "on";
   return t3;
 }
@@ -164,7 +171,8 @@ function close(st) {
   st.terrain3d = null;
   t3.deck.finalize();
   t3.div.remove();
-  if (st.dom.scale) st.dom.scale.style.visibility = "";
+  for (const e of t3.hidden) e.style.visibility = "";
+  st.dom.root.removeEventListener("keydown", t3.keyGuard, true);
   st.dom.root.dataset.terrain3d = "off";
   delete st.dom.root.dataset.terrainFirstFrameMs;
 }

@@ -71,6 +71,10 @@ def test_3d_view_at_shackleton_draws_terrain_orbits_and_gives_the_2d_map_back(br
         pg.mouse.move(cx + 240, cy + 40, steps=8)
         pg.mouse.up()
         wait_root(pg, "Math.abs(parseFloat(r.dataset.terrainOrbit || '0')) > 5", timeout_ms=10_000)
+        # the 2D map's zoom keys are held back while 3D is shown (its view must come back as it was)
+        pg.locator(".lm-root").focus()
+        pg.keyboard.press("+")
+        assert not pg.locator(".lm-nav").is_visible() and not pg.locator(".lm-toolbar").is_visible()
         wait_root(pg, f"parseInt(r.dataset.terrainFrames) > {frames}", timeout_ms=10_000)   # drawn since
         pg.screenshot(path=str(screenshots_dir / "terrain3d-shackleton-orbited.png"))
         b = _pixels(pg)
