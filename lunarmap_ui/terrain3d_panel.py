@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -183,13 +184,25 @@ def terrain3d_data(catalog: Iterable[Any], data_dir: Path, zones: Sequence[Mappi
     cx, cy, width = area_from_view(_current_view())
     exaggeration = float(st.session_state.get(K_T3D_EXAG, 1.0) or 1.0)
     when = _sun_time()
+    zones_key = json.dumps([z.get("ring") for z in zones], default=str)
+    catalog_key = f"{getattr(catalog, 'path', None)}|{len(list(catalog))}"
     try:
-        mesh = _mesh_cached(round(cx, 1), round(cy, 1), round(width, 1), exaggeration, str(when), str(data_dir))
-        paths, points = _overlays(mesh, catalog, zones, data_dir)
+        return _payload_cached(round(cx, 1), round(cy, 1), round(width, 1), exaggeration, str(when), str(data_dir),
+                               zones_key, catalog_key, catalog, zones)
     except LunarmapError as err:
         show_error(err, "3D terrain")
         return None
+
+
+@st.cache_data(show_spinner="Draping the map on the 3D terrain…", max_entries=8)
+def _payload_cached(cx: float, cy: float, width: float, exaggeration: float, when: str, data_dir: str,
+                    zones_key: str, catalog_key: str, _catalog: Iterable[Any],
+                    _zones: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The payload, kept while the square, the Sun, the zones' rings and the catalogue stay the same (``zones_key``
+    and ``catalog_key`` stand for them in the cache key; the objects themselves are not hashed)."""
+    mesh = _mesh_cached(cx, cy, width, exaggeration, when, data_dir)
+    paths, points = _overlays(mesh, _catalog, _zones, Path(data_dir))
     sun = mesh.sun
-    sun_text = "" if sun is None else (f"Sun at {str(when).replace('T', ' ')[:16]} UTC: azimuth {sun.azimuth_deg:.1f}°, "
+    sun_text = "" if sun is None else (f"Sun at {when.replace('T', ' ')[:16]} UTC: azimuth {sun.azimuth_deg:.1f}°, "
                                        f"elevation {sun.elevation_deg:.2f}° at the centre")
     return mesh_payload(mesh, paths, points, sun_text)
