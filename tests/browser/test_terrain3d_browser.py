@@ -41,7 +41,7 @@ def _toggle_3d(pg) -> None:
     body = pg.get_by_test_id("stPopoverBody")
     after_rerun(pg, lambda: body.get_by_text("3D terrain", exact=True).click())
     pg.keyboard.press("Escape")
-    body.wait_for(state="hidden", timeout=10_000)
+    body.wait_for(state="hidden", timeout=30_000)
 
 
 def test_3d_view_at_shackleton_draws_terrain_orbits_and_gives_the_2d_map_back(browser, real_app_url, screenshots_dir):
@@ -53,7 +53,7 @@ def test_3d_view_at_shackleton_draws_terrain_orbits_and_gives_the_2d_map_back(br
         wait_idle(pg)
         before = _view(pg)
         _toggle_3d(pg)
-        wait_root(pg, "r.dataset.terrain3d === 'on' && !!r.dataset.terrainFirstFrameMs", timeout_ms=60_000)
+        wait_root(pg, "r.dataset.terrain3d === 'on' && !!r.dataset.terrainFirstFrameMs", timeout_ms=120_000)
         first_ms = float(pg.locator(".lm-root").get_attribute("data-terrain-first-frame-ms"))
         note = pg.locator(".lm-terrain3d-note").inner_text()
         assert "40.0 km square" in note and "triangles" in note and "Sun at" in note, note
@@ -70,17 +70,17 @@ def test_3d_view_at_shackleton_draws_terrain_orbits_and_gives_the_2d_map_back(br
         pg.mouse.move(cx + 120, cy + 20, steps=8)
         pg.mouse.move(cx + 240, cy + 40, steps=8)
         pg.mouse.up()
-        wait_root(pg, "Math.abs(parseFloat(r.dataset.terrainOrbit || '0')) > 5", timeout_ms=10_000)
+        wait_root(pg, "Math.abs(parseFloat(r.dataset.terrainOrbit || '0')) > 5", timeout_ms=30_000)
         # the 2D map's zoom keys are held back while 3D is shown (its view must come back as it was)
         pg.locator(".lm-root").focus()
         pg.keyboard.press("+")
         assert not pg.locator(".lm-nav").is_visible() and not pg.locator(".lm-toolbar").is_visible()
-        wait_root(pg, f"parseInt(r.dataset.terrainFrames) > {frames}", timeout_ms=10_000)   # drawn since
+        wait_root(pg, f"parseInt(r.dataset.terrainFrames) > {frames}", timeout_ms=30_000)   # drawn since
         pg.screenshot(path=str(screenshots_dir / "terrain3d-shackleton-orbited.png"))
         b = _pixels(pg)
         assert np.abs(a - b).mean() > 2.0, "orbiting changed the picture"
         _toggle_3d(pg)
-        wait_root(pg, "r.dataset.terrain3d === 'off' && !r.querySelector('.lm-terrain3d')", timeout_ms=20_000)
+        wait_root(pg, "r.dataset.terrain3d === 'off' && !r.querySelector('.lm-terrain3d')", timeout_ms=60_000)
         assert _view(pg) == before, "the 2D view is exactly as it was"
         pg.screenshot(path=str(screenshots_dir / "terrain3d-back-to-2d.png"))
         assert not pg.errors, pg.errors
