@@ -17,7 +17,16 @@ import streamlit as st
 from lunarmap.errors import LunarmapError
 from lunarmap.paths import data_dir, data_mirror
 from lunarmap.sites import load_sites
-from lunarmap_ui import address, best_sites_panel, compare_panel, page, sunlit_panel, tools_panel, zones_panel
+from lunarmap_ui import (
+    address,
+    best_sites_panel,
+    compare_panel,
+    page,
+    sunlit_panel,
+    terrain3d_panel,
+    tools_panel,
+    zones_panel,
+)
 from lunarmap_ui.errors import error_words, show_error
 from lunarmap_ui.search_panel import search_box
 from lunarmap_ui.timing import timed
@@ -137,6 +146,7 @@ def map_area(catalog, root: Path, state: page.DataState) -> None:
             search_box(catalog, root, results=right.container())
         with bar_layers, st.popover("Layers", icon=":material/layers:", width="stretch"):
             settings = page.layer_controls(state.layers)
+            terrain3d_panel.terrain3d_controls()
         address.keep_layers(settings)
         with bar_info:
             page.about_popover(state.layers)
@@ -152,6 +162,7 @@ def map_area(catalog, root: Path, state: page.DataState) -> None:
                                        unsaved=zones.unsaved,
                                        tools={"draw": True, "region": True, "regionLabel": sunlit_panel.REGION_LABEL},
                                        measure=tools_panel.measure_data(), profile=tools_panel.profile_data())
+            data["terrain3d"] = terrain3d_panel.terrain3d_data(catalog, root, zones.map_zones)
             page.render_map(data, on_draw=page.whole_page(zones_panel.on_draw),
                             on_edit=page.whole_page(zones_panel.on_edit),
                             on_delete=page.whole_page(zones_panel.on_delete),

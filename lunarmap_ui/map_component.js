@@ -58,6 +58,8 @@ export default function (component) {
       mark("module-loaded");
       cleanup = main.mount(component);
       if (unmounted && cleanup) cleanup();
+      // the 3D view (terrain3d.js, next to main.js) is laid over the 2D map when the data asks for it
+      return import(new URL("terrain3d.js", new URL(data.moduleUrl, document.baseURI)).href).then((t) => t.sync(component));
     })
     .catch((error) => {
       const status = document.createElement("div");

@@ -45,7 +45,11 @@ Message protocol (version :data:`PROTOCOL`)
                  "total_label", "mid": [x, y], "path": [[x, y], ...]}], "total_m": float | None,
                  "error": str | None} | None,
      "profile": {"seq": int, "vertices": [[x, y], ...], "payload": {...} | None, "error": str | None} | None,
-     "sources": [{"title": str, "source": str, "resolution_m": float | None}]}
+     "sources": [{"title": str, "source": str, "resolution_m": float | None}],
+     "terrain3d": None | {"n", "spacingM", "widthM", "center": [x, y], "z": [n*n heights], "colors": base64 RGB,
+                          "sun": [x, y, z] | None, "sunText", "exaggeration", "resolutionM": [lo, hi], "note",
+                          "paths": [{"kind", "path": [[x, y, z], ...], "color"}],
+                          "points": [{"name", "position": [x, y, z], "color"}]}}
 
   ``view`` moves the map only when its ``nonce`` changes (fly-to); otherwise
   the user's pan and zoom are kept. ``mode`` is the toolbar mode when the map
@@ -74,7 +78,11 @@ Message protocol (version :data:`PROTOCOL`)
   would be lost). ``sources`` names each raster shown (its legend title), its source and its metres per
   pixel: the caption of the PNG export (``snapshot.js``: the map with a scale bar true at the view's
   latitude, a north arrow, the legend drawn from ``legend`` and that caption; the last one's size and
-  caption are published on the map root as ``data-snapshot``).
+  caption are published on the map root as ``data-snapshot``). ``terrain3d``, when not None, shows the 3D view (``terrain3d.js``) over the 2D map: a mesh of
+  ``n`` x ``n`` vertices ``spacingM`` apart, rows going north from the square's south-west corner, heights ``z``
+  (mesh metres, see :mod:`lunarmap.terrain_mesh`), vertex colours ``colors``, lit by a directional light from
+  ``sun`` (a unit vector in the mesh frame: map x, map y, up); ``paths`` and ``points`` are draped on it (mesh
+  metres relative to ``center``). None again puts the 2D map back as it was (its view never changes meanwhile).
 
 * browser -> Python, trigger values (each carries an increasing ``seq``)::
 
@@ -195,7 +203,7 @@ def map_data(spec: Mapping[str, Any], view: Mapping[str, Any], legend: Sequence[
              tools: Mapping[str, Any] | None = None, zones: Iterable[Mapping[str, Any]] = (),
              selected_zone: str | None = None, ack: int | None = None, unsaved: bool = False,
              measure: Mapping[str, Any] | None = None, profile: Mapping[str, Any] | None = None,
-             sources: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
+             sources: Iterable[Mapping[str, Any]] = (), terrain3d: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The component's data for one render (see the protocol in the module docstring).
 
     ``sources``: the layers shown with their ``title``, ``source`` and ``resolution_m`` (the PNG's caption).
@@ -220,6 +228,7 @@ def map_data(spec: Mapping[str, Any], view: Mapping[str, Any], legend: Sequence[
         "sources": [{"title": str(s["title"]), "source": str(s.get("source") or ""),
                      "resolution_m": float(s["resolution_m"]) if s.get("resolution_m") is not None else None}
                     for s in sources],
+        "terrain3d": None if terrain3d is None else dict(terrain3d),
     }
 
 

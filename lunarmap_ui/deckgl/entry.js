@@ -7,8 +7,11 @@
 // a layer type named in a pydeck spec ("@@type") must be exported here to be drawn.
 
 import {
+  AmbientLight,
   COORDINATE_SYSTEM,
   Deck,
+  DirectionalLight,
+  LightingEffect,
   LinearInterpolator,
   OrbitView,
   OrthographicView,
@@ -39,6 +42,10 @@ globalThis.deck = Object.assign(globalThis.deck || {}, {
   OrbitView,
   LinearInterpolator,
   COORDINATE_SYSTEM,
+  // lighting (the 3D view: the Sun as a directional light)
+  LightingEffect,
+  AmbientLight,
+  DirectionalLight,
   // the JSON converter (pydeck-style specs)
   JSONConverter,
   JSONConfiguration,

@@ -1,0 +1,179 @@
+"""Benchmark: the 3D terrain view of a 100 x 100 km square centred on Shackleton.
+
+    python bench/bench_terrain3d.py [--no-browser] [--runs N]
+
+Budget (issue 15, "Speed"): first frame under 2 s, and a usable frame rate while orbiting (reported).
+
+Server side: :func:`lunarmap.terrain_mesh.terrain_mesh` (sampling the finest DEM, colours, normals, the Sun's
+direction) at the page's 201 x 201 vertices (80,000 triangles) and at the budget's largest, 257 x 257 (131,072
+triangles), first call in the process (DEMs read into memory) and the median of ``--runs`` more (the square
+moved 1 km each run, so no cache answers), plus the payload the page sends (:func:`lunarmap_ui.terrain3d_panel.
+mesh_payload`, with the PSR outlines, regions and sites draped) and its size.
+
+Browser (``streamlit run`` on a free loopback port + headless Debian Chromium, software WebGL): the page opens at
+Shackleton with a 100 km view (``?view=``), the "3D terrain" toggle is clicked; timed from the click to the 3D
+Deck's first frame with the mesh (the performance mark ``lunarmap:terrain3d-first-frame``): the script rerun,
+the mesh built on the server, sent, rebuilt in the browser and drawn. Then frames per second while orbiting: a
+drag of 600 mouse moves, the Deck's frames counted (``data-terrain-frames``) over the drag's duration.
+Elevation data from the data folder (LUNARMAP_DATA_DIR, default data/rasters).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_map import _free_port, report  # noqa: E402
+from lunarmap.crs import lonlat_to_polar  # noqa: E402
+from lunarmap.terrain_mesh import terrain_mesh  # noqa: E402
+from tests.browser.mapframe import CHROMIUM, CHROMIUM_ARGS, wait_root  # noqa: E402
+
+SHACKLETON = (129.78, -89.67)
+WIDTH_M = 100_000.0
+WHEN = "2027-01-01T00:00"
+BUDGET_FIRST_FRAME_S = 2.0
+MIN_FPS = 10.0
+
+
+def bench_server(runs: int) -> None:
+    from lunarmap.paths import data_dir
+    from lunarmap.sites import load_sites
+    from lunarmap_ui.terrain3d_panel import _overlays, mesh_payload
+
+    cx, cy = lonlat_to_polar(*SHACKLETON)
+    catalog = load_sites()
+    for n in (201, 257):
+        t0 = time.perf_counter()
+        mesh = terrain_mesh((cx, cy), WIDTH_M, n, time_utc=WHEN)
+        cold = time.perf_counter() - t0
+        times = []
+        for i in range(runs):
+            t0 = time.perf_counter()
+            terrain_mesh((cx + 1_000.0 * (i + 1), cy), WIDTH_M, n, time_utc=WHEN)
+            times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        paths, points = _overlays(mesh, catalog, [], data_dir())
+        payload = json.dumps(mesh_payload(mesh, paths, points))
+        pay_s = time.perf_counter() - t0
+        print(f"mesh {n} x {n} ({mesh.n_triangles:,} triangles) from {' + '.join(mesh.products)}: first {cold:.3f} s, "
+              f"median of {runs} {statistics.median(times):.3f} s; overlays + payload {pay_s:.3f} s, "
+              f"{len(payload) / 1e6:.2f} MB JSON ({len(paths)} draped lines, {len(points)} sites)")
+
+
+#: The same drive on the 2D map (its Deck found through the component's store), for a baseline of this browser.
+_FPS_2D = """() => new Promise((done) => {
+  const root = window.__lmRootEl;
+  const st = globalThis.__lunarmap && globalThis.__lunarmap.states.get(root.parentNode);
+  if (!st || !st.deck) return done(null);
+  let frames = 0;
+  st.deck.setProps({ onAfterRender: () => { frames += 1; } });
+  const v = st.view();
+  const t0 = performance.now();
+  const step = () => {
+    const t = performance.now() - t0;
+    if (t >= 3000) {
+      st.deck.setProps({ viewState: null, initialViewState: { target: v.target, zoom: v.zoom } });
+      return done([frames, t / 1000]);
+    }
+    st.deck.setProps({ viewState: { target: [v.target[0] + t, v.target[1]], zoom: v.zoom } });
+    requestAnimationFrame(step);
+  };
+  requestAnimationFrame(step);
+})"""
+
+
+def bench_browser() -> bool:
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    x, y = lonlat_to_polar(*SHACKLETON)
+    zoom = math.log2(900.0 / WIDTH_M)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "streamlit"), "run", str(ROOT / "dashboard.py"), "--server.port",
+             str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ),
+        )
+        try:
+            while True:
+                try:
+                    urllib.request.urlopen(url + "_stcore/health", timeout=1)
+                    break
+                except OSError:
+                    if proc.poll() is not None:
+                        raise SystemExit("streamlit did not start") from None
+                    time.sleep(0.05)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{url}?view={x:.0f},{y:.0f},{zoom:.3f}")
+            page.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=90_000)
+            wait_root(page, "true")
+            base = page.evaluate(_FPS_2D)
+            if base:
+                print(f"baseline, the 2D map panned a step per animation frame for 3 s: {base[0]} frames in "
+                      f"{base[1]:.2f} s = {base[0] / base[1]:.1f} fps")
+            page.get_by_role("button", name="Layers").click()
+            toggle = page.get_by_test_id("stPopoverBody").get_by_text("3D terrain", exact=True)
+            toggle.wait_for(timeout=20_000)
+            clicked = page.evaluate("() => performance.now()")
+            toggle.click()
+            wait_root(page, "!!r.dataset.terrainFirstFrameMs", timeout_ms=120_000)
+            first = (page.evaluate("() => performance.getEntriesByName('lunarmap:terrain3d-first-frame').slice(-1)[0]"
+                                   ".startTime") - clicked) / 1000.0
+            client = float(page.locator(".lm-root").get_attribute("data-terrain-first-frame-ms")) / 1000.0
+            note = page.locator(".lm-terrain3d-note").inner_text().splitlines()[0]
+            print(f"3D view: {note}")
+            ok = report("click '3D terrain' -> first 3D frame (100 km square)", first, BUDGET_FIRST_FRAME_S, "s")
+            print(f"  of which in the browser (mesh data arrived -> first frame): {client:.3f} s")
+            page.keyboard.press("Escape")
+            # orbit for 3 s, one step per animation frame, as a drag does; count the frames the Deck draws
+            frames, elapsed = page.evaluate("""() => new Promise((done) => {
+              const div = window.__lmRootEl.querySelector('.lm-terrain3d');
+              const deck = div.lmDeck;
+              const root = window.__lmRootEl;
+              const f0 = parseInt(root.dataset.terrainFrames);
+              const t0 = performance.now();
+              const start = { target: [0, 0, 0], zoom: Math.log2(0.9 * div.clientHeight / 100000), rotationX: 35 };
+              const step = () => {
+                const t = performance.now() - t0;
+                if (t >= 3000) return done([parseInt(root.dataset.terrainFrames) - f0, t / 1000]);
+                deck.setProps({ viewState: { ...start, rotationOrbit: t * 0.06 } });
+                requestAnimationFrame(step);
+              };
+              requestAnimationFrame(step);
+            })""")
+            fps = frames / elapsed
+            print(f"orbiting (one view step per animation frame): {frames} frames in {elapsed:.2f} s = {fps:.1f} fps "
+                  f"(usable: >= {MIN_FPS:g}) {'ok' if fps >= MIN_FPS else 'SLOW'}")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+            browser.close()
+    return ok and fps >= MIN_FPS
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    bench_server(args.runs)
+    ok = True if args.no_browser else bench_browser()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
