@@ -113,7 +113,7 @@ def main() -> None:
             return
         root = data_dir()
         state = page.load_data_state(root)
-        address.read_address_once(page.layer_names(state.layers))
+        address.read_address_once(page.layer_names(state.layers), three_d_key=terrain3d_panel.K_T3D_ON)
         notice = st.container()
         map_area(catalog, root, state)
         with notice:
@@ -146,8 +146,9 @@ def map_area(catalog, root: Path, state: page.DataState) -> None:
             search_box(catalog, root, results=right.container())
         with bar_layers, st.popover("Layers", icon=":material/layers:", width="stretch"):
             settings = page.layer_controls(state.layers)
-            terrain3d_panel.terrain3d_controls()
+            three_d = terrain3d_panel.terrain3d_controls()
         address.keep_layers(settings)
+        address.keep_3d(three_d)
         with bar_info:
             page.about_popover(state.layers)
         with left:

@@ -2,7 +2,7 @@
 
 ``?view=x,y,zoom`` is the map's centre in IAU_2015:30135 metres and its deck.gl zoom (written by the
 browser, ``lunarmap_ui/map/navigation.js``, whenever the view comes to rest); ``?layers=a,b,...`` the layers
-shown (written here when a layer is toggled); ``?scenario=ID`` a saved scenario (opened by
+shown (written here when a layer is toggled); ``?3d=1`` the 3D view on; ``?scenario=ID`` a saved scenario (opened by
 :mod:`lunarmap_ui.scenario_panel`, framed on its zones unless the address also has a view).
 A new session reads the address once, before any widget exists, so the layer toggles start as the address
 says. A value that cannot be read is ignored with a notice saying what was wrong; it never stops the page.
@@ -21,10 +21,11 @@ from .errors import error_words
 from .page import K_VIEW, md_text
 
 __all__ = ["QUERY_VIEW", "QUERY_LAYERS", "K_ADDRESS_READ", "K_ADDRESS_NOTICE", "parse_view", "parse_layers",
-           "read_address_once", "keep_layers", "address_notice"]
+           "read_address_once", "keep_layers", "keep_3d", "address_notice", "QUERY_3D"]
 
 QUERY_VIEW = "view"
 QUERY_LAYERS = "layers"
+QUERY_3D = "3d"
 K_ADDRESS_READ = "address_read"
 K_ADDRESS_NOTICE = "address_notice"
 #: Zoom limits of the map (as the browser's view.js) and the farthest centre accepted (metres from the pole).
@@ -65,12 +66,14 @@ def parse_layers(text: str, known: Iterable[str]) -> tuple[set[str], list[str]]:
     return {n for n in names if n in known}, [n for n in names if n not in known]
 
 
-def read_address_once(layer_names: Iterable[str]) -> None:
-    """On a session's first run: the view and the layers from the address (before the widgets exist)."""
+def read_address_once(layer_names: Iterable[str], three_d_key: str | None = None) -> None:
+    """On a session's first run: the view, the layers and the 3D toggle (``three_d_key``) from the address."""
     if st.session_state.get(K_ADDRESS_READ):
         return
     st.session_state[K_ADDRESS_READ] = True
     problems = []
+    if three_d_key is not None and st.query_params.get(QUERY_3D) in ("1", "true", "on"):
+        st.session_state[three_d_key] = True
     view_text = st.query_params.get(QUERY_VIEW)
     if view_text:
         try:
@@ -96,6 +99,14 @@ def keep_layers(settings: Mapping[str, L.LayerSetting]) -> None:
     shown = ",".join(name for name, s in settings.items() if s.visible)
     if st.query_params.get(QUERY_LAYERS) != shown:
         st.query_params[QUERY_LAYERS] = shown
+
+
+def keep_3d(on: bool) -> None:
+    """Write whether the 3D view is on into the address (``?3d=1``; nothing when it is off)."""
+    if on and st.query_params.get(QUERY_3D) != "1":
+        st.query_params[QUERY_3D] = "1"
+    elif not on and QUERY_3D in st.query_params:
+        del st.query_params[QUERY_3D]
 
 
 def address_notice() -> None:

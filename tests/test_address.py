@@ -94,3 +94,20 @@ def test_a_scenario_link_opens_framed_on_its_zones_unless_the_address_has_a_view
     at2 = _page(monkeypatch, tmp_path, scenario=sid, view="5000,6000,-9")
     assert _map(at2)["view"]["target"][:2] == [5000.0, 6000.0]
     assert [z.name for z in at2.session_state["zones"]] == ["Rim A", "Rim B"]
+
+
+def test_the_3d_view_is_kept_in_the_address(monkeypatch, tmp_path):
+    from lunarmap_ui.terrain3d_panel import K_T3D_ON
+
+    at = _page(monkeypatch, write_display_data(tmp_path), **{address.QUERY_3D: "1"})
+    assert at.toggle(key=K_T3D_ON).value is True, "?3d=1 opens the 3D view"
+    at.toggle(key=K_T3D_ON).set_value(False).run()
+    assert address.QUERY_3D not in at.query_params
+    at.toggle(key=K_T3D_ON).set_value(True).run()
+    assert at.query_params[address.QUERY_3D] in ("1", ["1"])
+
+
+def test_an_address_with_layers_sets_the_toggles_without_a_session_state_warning(monkeypatch, tmp_path):
+    at = _page(monkeypatch, write_display_data(tmp_path), layers="sites,hillshade")
+    assert at.toggle(key="show_hillshade").value is True
+    assert not [w.value for w in at.warning if "Session State" in w.value], "the toggles take the address quietly"
