@@ -64,7 +64,7 @@ def test_sunlit_map__the_region_button_computes_the_layer_for_a_small_view(brows
         button = page.locator(".lm-tool-region")
         _set_number(page, "Days", "5")          # the visibility window the layer uses: short, so the test is quick
         _set_number(page, "Step (h)", "6.00")
-        search = page.get_by_label("Find a site, region, IAU feature or coordinates")
+        search = page.get_by_label("Find a site, region, IAU feature or coordinates", exact=True)
         search.fill("Shackleton")
         after_rerun(page, lambda: search.press("Enter"))
         button.wait_for(state="visible", timeout=20_000)   # shown once the view is small enough
