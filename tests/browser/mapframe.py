@@ -191,6 +191,8 @@ def layer_toggle(pg, label: str):
 
 
 def toggle_layer(pg, label: str) -> None:
-    """Click the layer toggle ``label`` in the map's layer list, then close the list (Escape) so it hides no map."""
+    """Click the layer toggle ``label`` in the map's layer list; the list stays open for the next toggle.
+
+    (Closing it with Escape between toggles raced its closing animation: a toggle clicked meanwhile was lost.)
+    """
     layer_toggle(pg, label).click()
-    pg.keyboard.press("Escape")
