@@ -13,7 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from .errors import ScenarioError
-from .scenarios import _ZONE_COLUMNS, ScenarioStore, _imported_zone
+from .scenario_rows import ZONE_COLUMNS, imported_zone
+from .scenarios import ScenarioStore
 from .zones import MAX_IMPORT_BYTES, SizingRule, Zone
 
 __all__ = ["scenario_gpkg_bytes", "scenario_from_gpkg_bytes"]
@@ -59,7 +60,7 @@ def scenario_from_gpkg_bytes(data: bytes, label: str = "the file") -> tuple[str,
         infos = store.list()
         if not infos:
             raise ScenarioError(f"{label} holds no saved scenario.")
-        cols = ", ".join(f'"{c}"' for c in _ZONE_COLUMNS) + ", geom"
+        cols = ", ".join(f'"{c}"' for c in ZONE_COLUMNS) + ", geom"
         zones: list[Zone] = []
         seen: set[str] = set()
         for info in reversed(infos):
@@ -67,7 +68,7 @@ def scenario_from_gpkg_bytes(data: bytes, label: str = "the file") -> tuple[str,
                 rows = con.execute(f"SELECT {cols} FROM zones WHERE scenario_id=? ORDER BY position",
                                    (info.id,)).fetchall()
             for row in rows:
-                z = _imported_zone(row, info.name, label)
+                z = imported_zone(row, info.name, label)
                 if z.id in seen:  # e.g. "Save as new" copies of one scenario in the same file
                     z = replace(z, id=uuid.uuid4().hex[:12])
                 seen.add(z.id)

@@ -15,71 +15,69 @@ import builtins
 import json
 import logging
 import os
-import re
 import sqlite3
-import struct
-import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import platformdirs
-import shapely
 from pyproj import CRS
-from shapely.geometry import Polygon
-from shapely.geometry.base import BaseGeometry
 
 from .crs import SOUTH_POLAR_CODE
 from .errors import ScenarioError, ZoneError
+from .scenario_rows import (
+    EMPTY_RENAME,
+    GPKG_SRS_ID,
+    ZONE_COLUMNS,
+    ScenarioInfo,
+    after_row_hook,
+    check_save_over,
+    free_name_among,
+    gpkg_blob,
+    imported_zone,
+    new_stamp,
+    save_name,
+    zone_values,
+)
 from .sizing_rules import rules_from_records, rules_to_records
-from .zones import SizingRule, Zone, check_text, circle_attributes, polygon_zone
+from .zones import SizingRule, Zone
 
-__all__ = ["ScenarioInfo", "ScenarioStore", "default_store_path", "format_saved"]
+if TYPE_CHECKING:
+    from .scenarios_postgis import PostgisScenarioStore
+
+__all__ = ["ScenarioInfo", "ScenarioStore", "default_store_path", "format_saved", "open_store"]
 
 logger = logging.getLogger(__name__)
 
-_ZONE_COLUMNS = ("zone_id", "scenario_id", "position", "name", "owner", "purpose", "start", "end", "rule", "shape",
-                 "centre_lon_deg", "centre_lat_deg", "radius_km", "rule_key")
-_SRS_ID = 100_030_135  # the GeoPackage srs_id under which the lunar polar CRS is registered here
+_DATABASE_URL_SCHEMES = ("postgresql://", "postgres://")
 
 
 def default_store_path() -> Path:
-    """``$LUNARMAP_SCENARIO_DB`` or ``<user data dir>/lunarmap/scenarios.gpkg``."""
+    """``$LUNARMAP_SCENARIO_DB`` (a file path) or ``<user data dir>/lunarmap/scenarios.gpkg``."""
     env = os.environ.get("LUNARMAP_SCENARIO_DB")
-    if env:
+    if env and not env.startswith(_DATABASE_URL_SCHEMES):
         return Path(env)
     return Path(platformdirs.user_data_dir("lunarmap", appauthor=False)) / "scenarios.gpkg"
 
 
-@dataclass(frozen=True)
-class ScenarioInfo:
-    """A saved scenario's id, name, zone count and last-saved time (UTC, ISO 8601).
+def open_store(location: str | Path | None = None) -> ScenarioStore | PostgisScenarioStore:
+    """The scenario store at ``location`` (default ``$LUNARMAP_SCENARIO_DB``, else the user data folder).
 
-    ``saved_utc`` is the stored text as it is: microseconds
-    (``2026-11-23T14:00:00.123456Z``) for saves by this version, whole seconds
-    for older ones. It changes on every save, so it identifies a saved state
-    (see ``expect_saved_utc`` in :meth:`ScenarioStore.save`).
+    A ``postgresql://user@host:port/database`` URL opens the team store in PostGIS
+    (:class:`lunarmap.scenarios_postgis.PostgisScenarioStore`); anything else is a GeoPackage file path.
+    Both have the same methods and the same rules (unique names, refused saves over newer ones).
     """
+    if location is None:
+        location = os.environ.get("LUNARMAP_SCENARIO_DB") or default_store_path()
+    if isinstance(location, str) and location.startswith(_DATABASE_URL_SCHEMES):
+        from .scenarios_postgis import PostgisScenarioStore  # psycopg is loaded only for a team store
 
-    id: str
-    name: str
-    zone_count: int
-    saved_utc: str
-
-
-def _gpkg_blob(geom: shapely.Geometry) -> bytes:
-    # GeoPackage binary: magic "GP", version 0, flags (little-endian, no envelope), srs_id, then WKB.
-    return b"GP" + bytes([0, 0b0000_0001]) + struct.pack("<i", _SRS_ID) + shapely.to_wkb(geom, byte_order=1)
-
-
-def _from_gpkg_blob(blob: bytes) -> BaseGeometry:
-    flags = blob[3]
-    envelope = (0, 32, 48, 48, 64)[(flags >> 1) & 0b111]
-    return shapely.from_wkb(blob[8 + envelope:])
+        return PostgisScenarioStore(location)
+    return ScenarioStore(location)
 
 
 class ScenarioStore:
@@ -110,7 +108,7 @@ class ScenarioStore:
         tmp = self.path.with_name(f".{self.path.stem}-{uuid.uuid4().hex[:8]}.gpkg")
         empty = gpd.GeoDataFrame(
             {c: gpd.pd.Series(dtype="float64" if c in ("centre_lon_deg", "centre_lat_deg", "radius_km")
-                              else "int64" if c == "position" else "str") for c in _ZONE_COLUMNS},
+                              else "int64" if c == "position" else "str") for c in ZONE_COLUMNS},
             geometry=gpd.GeoSeries([], crs=CRS.from_user_input(SOUTH_POLAR_CODE)),
         )
         empty.to_file(tmp, layer="zones", driver="GPKG", engine="pyogrio", geometry_type="Polygon",
@@ -120,13 +118,13 @@ class ScenarioStore:
             with con:
                 # Give the lunar CRS a fixed srs_id so our geometry blobs can name it.
                 old = con.execute("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name='zones'").fetchone()[0]
-                if old != _SRS_ID:
+                if old != GPKG_SRS_ID:
                     row = con.execute("SELECT srs_name, organization, organization_coordsys_id, definition, description "
                                       "FROM gpkg_spatial_ref_sys WHERE srs_id=?", (old,)).fetchone()
                     con.execute("INSERT INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, organization_coordsys_id, "
-                                "definition, description) VALUES (?, ?, ?, ?, ?, ?)", (row[0], _SRS_ID, row[1], _SRS_ID if row[2] == old else row[2], row[3], row[4]))
-                    con.execute("UPDATE gpkg_geometry_columns SET srs_id=? WHERE table_name='zones'", (_SRS_ID,))
-                    con.execute("UPDATE gpkg_contents SET srs_id=? WHERE table_name='zones'", (_SRS_ID,))
+                                "definition, description) VALUES (?, ?, ?, ?, ?, ?)", (row[0], GPKG_SRS_ID, row[1], GPKG_SRS_ID if row[2] == old else row[2], row[3], row[4]))
+                    con.execute("UPDATE gpkg_geometry_columns SET srs_id=? WHERE table_name='zones'", (GPKG_SRS_ID,))
+                    con.execute("UPDATE gpkg_contents SET srs_id=? WHERE table_name='zones'", (GPKG_SRS_ID,))
                 con.execute("CREATE TABLE scenarios (fid INTEGER PRIMARY KEY AUTOINCREMENT, scenario_id TEXT UNIQUE NOT NULL, "
                             "name TEXT NOT NULL, saved_utc TEXT NOT NULL, sizing_rules TEXT)")
                 con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
@@ -192,36 +190,19 @@ class ScenarioStore:
         The check and the save are one transaction. Each save gets a new
         ``saved_utc`` (microseconds; never the same as the one it replaces).
         """
-        name = (name or "").strip()
-        if not name:
-            raise ScenarioError("a scenario needs a name; type one before saving.")
-        name = _check_name(name)
+        name = save_name(name)
         zones = list(zones)
         sid = scenario_id or uuid.uuid4().hex[:12]
         now = datetime.now(UTC)
-        rows = [
-            (z.id, sid, i, z.name, z.owner, z.purpose, z.start, z.end, z.rule, z.shape,
-             z.centre_lonlat[0] if z.centre_lonlat else None, z.centre_lonlat[1] if z.centre_lonlat else None,
-             z.radius_km, z.rule_key, _gpkg_blob(z.geometry_polar))
-            for i, z in enumerate(zones)
-        ]
+        rows = [(*zone_values(z, sid, i), gpkg_blob(z.geometry_polar)) for i, z in enumerate(zones)]
         rules_json = json.dumps(rules_to_records(rules), ensure_ascii=False)
-        cols = ", ".join(f'"{c}"' for c in _ZONE_COLUMNS) + ", geom"
-        marks = ", ".join("?" for _ in range(len(_ZONE_COLUMNS) + 1))
+        cols = ", ".join(f'"{c}"' for c in ZONE_COLUMNS) + ", geom"
+        marks = ", ".join("?" for _ in range(len(ZONE_COLUMNS) + 1))
         with self._connect() as con, con:
             con.execute("BEGIN IMMEDIATE")  # hold the write lock from the check to the commit
             stored = con.execute("SELECT saved_utc FROM scenarios WHERE scenario_id=?", (sid,)).fetchone()
-            if scenario_id is not None and stored is None:
-                raise ScenarioError(f"no saved scenario has id {sid!r}; save it as a new scenario instead.")
-            if scenario_id is not None and expect_saved_utc is not None and stored[0] != expect_saved_utc:
-                raise ScenarioError(
-                    f"the scenario {name!r} was changed in another session at {stored[0]} (after you opened it); "
-                    "nothing was saved. Use Save as new, or open it again to see the other changes."
-                )
-            stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            while stored is not None and stamp == stored[0]:  # two saves in one microsecond
-                now += timedelta(microseconds=1)
-                stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            check_save_over(name, sid, scenario_id, stored[0] if stored is not None else None, expect_saved_utc)
+            stamp = new_stamp(now, stored[0] if stored is not None else None)
             name = _free_name(con, name, sid, number_if_taken)
             con.execute("DELETE FROM zones WHERE scenario_id=?", (sid,))
             con.execute("INSERT INTO scenarios (scenario_id, name, saved_utc, sizing_rules) VALUES (?, ?, ?, ?) "
@@ -229,7 +210,7 @@ class ScenarioStore:
                         "sizing_rules=excluded.sizing_rules", (sid, name, stamp, rules_json))
             for row in rows:
                 con.execute(f"INSERT INTO zones ({cols}) VALUES ({marks})", row)
-                _after_row_hook()
+                after_row_hook()
         return sid
 
     def list(self) -> list[ScenarioInfo]:
@@ -275,13 +256,13 @@ class ScenarioStore:
         polygon with no holes, a name, an owner, sane attributes); a damaged row is named, not loaded.
         """
         info = self.info(scenario_id)
-        cols = ", ".join(f'"{c}"' for c in _ZONE_COLUMNS) + ", geom"
+        cols = ", ".join(f'"{c}"' for c in ZONE_COLUMNS) + ", geom"
         with self._connect() as con:
             rows = con.execute(f"SELECT {cols} FROM zones WHERE scenario_id=? ORDER BY position", (scenario_id,)).fetchall()
         zones, problems = [], []
         for r in rows:
             try:
-                zones.append(_imported_zone(r, info.name, f"the scenario database {self.path.name!r}"))
+                zones.append(imported_zone(r, info.name, f"the scenario database {self.path.name!r}"))
             except ScenarioError as err:
                 logger.warning("scenario %r: a damaged zone row is left out", scenario_id, exc_info=err)
                 problems.append(str(err))
@@ -289,10 +270,7 @@ class ScenarioStore:
 
     def rename(self, scenario_id: str, new_name: str, number_if_taken: bool = False) -> str:
         """Rename a saved scenario; returns the name given (numbered when taken and ``number_if_taken``)."""
-        new_name = (new_name or "").strip()
-        if not new_name:
-            raise ScenarioError("the new scenario name is empty; type a name.")
-        new_name = _check_name(new_name)
+        new_name = save_name(new_name, EMPTY_RENAME)
         self.info(scenario_id)
         with self._connect() as con, con:
             con.execute("BEGIN IMMEDIATE")
@@ -327,65 +305,8 @@ def format_saved(saved_utc: str, tz_name: str | None = None) -> str:
     return f"{local:%Y-%m-%d %H:%M} {local.tzname() or tz_name}"
 
 
-def _check_name(name: str) -> str:
-    """A scenario name within the zones' text limits (length, valid Unicode), else :class:`ScenarioError`."""
-    try:
-        return check_text(name, "name", "the scenario", required=True)
-    except ZoneError as err:
-        raise ScenarioError(f"{err} Nothing was saved.") from None
-
-
 def _free_name(con: sqlite3.Connection, name: str, scenario_id: str, number_if_taken: bool) -> str:
     """``name`` if no other scenario has it (ignoring case and surrounding space), else refused or numbered."""
-    taken = {str(n).strip().casefold() for (n,) in con.execute(
-        "SELECT name FROM scenarios WHERE scenario_id != ?", (scenario_id,))}
-    if name.casefold() not in taken:
-        return name
-    if not number_if_taken:
-        raise ScenarioError(f"a saved scenario is already named {name!r}; nothing was saved. Choose another "
-                            "name, or let lunarmap number it (e.g. 'Rim plan (2)').")
-    base = re.sub(r" \(\d+\)$", "", name)
-    n = 2
-    while f"{base} ({n})".casefold() in taken:
-        n += 1
-    return f"{base} ({n})"
+    others = [n for (n,) in con.execute("SELECT name FROM scenarios WHERE scenario_id != ?", (scenario_id,))]
+    return free_name_among(others, name, number_if_taken)
 
-
-def _after_row_hook() -> None:
-    """Test hook: with LUNARMAP_TEST_SLOW_SAVE set, pause after each zone row (to kill a save midway)."""
-    delay = os.environ.get("LUNARMAP_TEST_SLOW_SAVE")
-    if delay:
-        time.sleep(float(delay))
-
-
-def _imported_zone(row: tuple, scenario: str, label: str) -> Zone:
-    """One zone row of an imported GeoPackage, checked like a zone read from GeoJSON; ScenarioError if bad."""
-    rec = dict(zip(_ZONE_COLUMNS, row[:-1], strict=True))
-    name = rec["name"] if isinstance(rec["name"], str) and rec["name"].strip() else f"#{rec['position']}"
-    where = f"{label}: zone {name!r} of scenario {scenario!r}"
-    try:
-        if row[-1] is None:
-            raise ScenarioError(f"{where} has no geometry; draw it again or remove it in the source.")
-        geom = _from_gpkg_blob(bytes(row[-1]))
-        if geom is None or geom.is_empty or not isinstance(geom, Polygon):
-            kind = "empty" if geom is None or geom.is_empty else f"a {geom.geom_type}"
-            raise ScenarioError(f"{where} is {kind}, not one polygon; lunarmap zones are single polygons: split "
-                                "multipart zones into separate zones.")
-        if geom.interiors:
-            n = len(geom.interiors)
-            raise ScenarioError(f"{where} has {n} hole{'s' if n != 1 else ''}; lunarmap zones are single outlines: "
-                                "remove the holes or split the zone into parts.")
-        props = {"shape": rec["shape"], "radius_km": rec["radius_km"], "centre_lon_deg": rec["centre_lon_deg"],
-                 "centre_lat_deg": rec["centre_lat_deg"]}
-        meta = {k: rec[k] for k in ("purpose", "start", "end", "rule")}
-        if isinstance(rec.get("rule_key"), str) and rec["rule_key"].strip():
-            meta["rule_key"] = rec["rule_key"].strip()[:80]
-        meta.update(circle_attributes(props, geom))
-        if isinstance(rec["zone_id"], str) and rec["zone_id"].strip():
-            meta["id"] = rec["zone_id"]
-        return polygon_zone(rec["name"], rec["owner"], list(geom.exterior.coords), crs=SOUTH_POLAR_CODE, **meta)
-    except ScenarioError:
-        raise
-    except Exception as err:  # noqa: BLE001 - a damaged row must give a clear refusal, not a traceback
-        raise ScenarioError(f"{where} cannot be imported ({err}); fix it in the source or export it again "
-                            "from lunarmap.") from err

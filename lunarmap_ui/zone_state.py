@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shapely
 import streamlit as st
 
-from lunarmap.scenarios import ScenarioStore
+from lunarmap.scenarios import ScenarioStore, open_store
 from lunarmap.zone_swap import SwappedCoordinatesError
 from lunarmap.zones import SelfIntersectionError, Zone, ZoneReport
 
 from .errors import display_for, error_words, show_error
 from .page import md_text
+
+if TYPE_CHECKING:
+    from lunarmap.scenarios_postgis import PostgisScenarioStore
 
 __all__ = [
     "notice_error", "notice_text", "show_notice",
@@ -65,9 +68,10 @@ class ZonesView:
 
 
 
-def store() -> ScenarioStore:
-    """The scenario database (``LUNARMAP_SCENARIO_DB`` or the user data folder)."""
-    return ScenarioStore()
+def store() -> ScenarioStore | PostgisScenarioStore:
+    """The scenario database: ``LUNARMAP_SCENARIO_DB`` (a GeoPackage path or a team's ``postgresql://`` address)
+    or a GeoPackage in the user data folder."""
+    return open_store()
 
 
 def init_zone_state() -> None:

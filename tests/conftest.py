@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -90,3 +90,31 @@ def prepared_data_dir() -> Path:
         pytest.skip(message)
     prepare(root)
     return root
+
+
+@pytest.fixture(scope="session")
+def postgis_url() -> Iterator[str]:
+    """A throwaway PostGIS database for the session (tests/postgis_cluster.py); skipped without PostgreSQL+PostGIS,
+    except under CI (env CI set), where that is a failure."""
+    from .postgis_cluster import PostgisCluster, postgis_bin_dir
+
+    if postgis_bin_dir() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL with PostGIS is not installed (apt-get install postgresql postgis): "
+                        "the team store tests need it")
+        pytest.skip("PostgreSQL with PostGIS is not installed")
+    cluster = PostgisCluster()
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def empty_postgis(postgis_url) -> str:
+    """The session's PostGIS database with no lunarmap store in it (each test starts empty)."""
+    import psycopg
+
+    with psycopg.connect(postgis_url, autocommit=True) as con:
+        con.execute("DROP SCHEMA IF EXISTS lunarmap CASCADE")
+    return postgis_url

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lunarmap.errors import LunarmapError
-from lunarmap.scenarios import ScenarioStore, _gpkg_blob
+from lunarmap.scenario_rows import gpkg_blob
+from lunarmap.scenarios import ScenarioStore
 from lunarmap.zones import circle_zone, zones_from_geojson
 
 FUZZ = settings(max_examples=200, deadline=None, derandomize=True,
@@ -84,7 +85,7 @@ def test_fuzz__stored_scenario_rows_edited_by_hand_load_or_are_named(tmp_path_fa
     db = ScenarioStore(tmp_path_factory.mktemp("fuzz") / "s.gpkg")
     sid = db.save("fuzz", [circle_zone("Z", "NASA", 0.0, -89.0, 5.0), circle_zone("Y", "ESA", 90.0, -89.0, 5.0)])
     if "geom" in edits and isinstance(edits["geom"], str):
-        edits["geom"] = _gpkg_blob(circle_zone("P", "X", 10.0, -88.0, 2.0).geometry_polar)[: len(edits["geom"])]
+        edits["geom"] = gpkg_blob(circle_zone("P", "X", 10.0, -88.0, 2.0).geometry_polar)[: len(edits["geom"])]
     with sqlite3.connect(db.path) as con:
         for column, value in edits.items():
             if isinstance(value, str):

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
-import time
 
 import geopandas as gpd
 import pyogrio
@@ -20,9 +15,7 @@ from lunarmap.crs import lunar_crs_code
 from lunarmap.errors import ScenarioError
 from lunarmap.scenario_files import scenario_from_gpkg_bytes, scenario_gpkg_bytes
 from lunarmap.scenarios import ScenarioStore, default_store_path, format_saved
-from lunarmap.zones import circle_zone, polygon_zone, with_attributes
-
-from .conftest import PROJECT_ROOT
+from lunarmap.zones import circle_zone, polygon_zone
 
 
 @pytest.fixture
@@ -38,30 +31,6 @@ def zones():
     ]
 
 
-def test_save_list_load_rename_delete(store):
-    original = zones()
-    sid = store.save("Pole 2030", original)
-    (info,) = store.list()
-    assert (info.id, info.name, info.zone_count) == (sid, "Pole 2030", 2)
-    loaded = store.load(sid)
-    assert [z.name for z in loaded] == ["Shackleton rim", "Haworth"]
-    for a, b in zip(original, loaded, strict=True):
-        assert b.geometry_polar.equals_exact(a.geometry_polar, 1e-9)
-        assert (b.owner, b.purpose, b.start, b.end, b.rule, b.shape, b.radius_km, b.centre_lonlat) == (
-            a.owner, a.purpose, a.start, a.end, a.rule, a.shape, a.radius_km, a.centre_lonlat)
-    store.rename(sid, "Pole 2031")
-    assert store.info(sid).name == "Pole 2031"
-    store.save("Pole 2031", loaded[:1], scenario_id=sid)
-    assert store.info(sid).zone_count == 1
-    store.delete(sid)
-    assert store.list() == []
-
-
-def test_saved_in_one_store_object_opens_in_another(tmp_path):
-    sid = ScenarioStore(tmp_path / "s.gpkg").save("shared", zones())
-    assert len(ScenarioStore(tmp_path / "s.gpkg").load(sid)) == 2
-
-
 def test_database_is_a_geopackage_gdal_reads_as_lunar(store):
     store.save("a", zones())
     layers = dict(pyogrio.list_layers(store.path))
@@ -71,47 +40,9 @@ def test_database_is_a_geopackage_gdal_reads_as_lunar(store):
     assert len(frame) == 2 and frame.geometry.is_valid.all()
 
 
-def test_refusals(store):
-    with pytest.raises(ScenarioError, match=r"a scenario needs a name; type one before saving\."):
-        store.save("  ", zones())
-    with pytest.raises(ScenarioError, match=r"no saved scenario has id 'nope'; pick one from the list of saved scenarios\."):
-        store.load("nope")
-    with pytest.raises(ScenarioError, match=r"no saved scenario has id 'nope'; save it as a new scenario instead\."):
-        store.save("x", zones(), scenario_id="nope")
-    sid = store.save("x", zones())
-    with pytest.raises(ScenarioError, match=r"the new scenario name is empty; type a name\."):
-        store.rename(sid, "")
-
-
 def test_default_path_honours_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("LUNARMAP_SCENARIO_DB", str(tmp_path / "x.gpkg"))
     assert default_store_path() == tmp_path / "x.gpkg"
-
-
-_SLOW_SAVE = """
-import sys
-from lunarmap.scenarios import ScenarioStore
-from lunarmap.zones import circle_zone
-store = ScenarioStore(sys.argv[1])
-zs = [circle_zone(f"z{i}", "ESA", 10.0 * i, -88.0, 5.0) for i in range(30)]
-print("saving", flush=True)
-store.save("replacement", zs, scenario_id=sys.argv[2])
-"""
-
-
-def test_save_killed_midway_leaves_previous_scenario_intact(store):
-    sid = store.save("before", zones())
-    env = dict(os.environ, LUNARMAP_TEST_SLOW_SAVE="0.05", PYTHONPATH=str(PROJECT_ROOT))
-    proc = subprocess.Popen([sys.executable, "-c", _SLOW_SAVE, str(store.path), sid], env=env,
-                            stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "saving"
-    time.sleep(0.6)  # a dozen rows into the transaction
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
-    assert proc.returncode == -signal.SIGKILL
-    after = ScenarioStore(store.path)
-    assert after.info(sid).name == "before"
-    assert [z.name for z in after.load(sid)] == ["Shackleton rim", "Haworth"]
 
 
 def test_one_scenario_as_geopackage_bytes_round_trips_and_gdal_reads_it(tmp_path):
@@ -148,34 +79,6 @@ def test_geopackage_without_scenario_tables_is_refused(tmp_path):
 
 
 # --- concurrent sessions ---------------------------------------------------------------------------
-
-
-def test_second_session_saving_over_a_newer_save_is_refused(store):
-    sid = store.save("Pole", zones())
-    opened = store.info(sid).saved_utc            # both sessions open the scenario
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", opened)
-    first = [with_attributes(zones()[0], owner="ESA")]
-    store.save("Pole", first, scenario_id=sid, expect_saved_utc=opened)
-    assert store.info(sid).saved_utc != opened
-    with pytest.raises(ScenarioError, match=r"the scenario 'Pole' was changed in another session at \S+ \(after you "
-                                            r"opened it\); nothing was saved\. Use Save as new, or open it again to "
-                                            r"see the other changes\."):
-        store.save("Pole", zones(), scenario_id=sid, expect_saved_utc=opened)
-    assert [(z.name, z.owner) for z in store.load(sid)] == [("Shackleton rim", "ESA")]
-    # With the new stamp (after opening it again) the save goes through; without one it is not checked.
-    store.save("Pole", zones(), scenario_id=sid, expect_saved_utc=store.info(sid).saved_utc)
-    assert store.info(sid).zone_count == 2
-    store.save("Pole", first, scenario_id=sid)
-    assert store.info(sid).zone_count == 1
-
-
-def test_every_save_gets_a_new_stamp(store):
-    sid = store.save("a", zones())
-    stamps = {store.info(sid).saved_utc}
-    for _ in range(20):
-        store.save("a", zones(), scenario_id=sid)
-        stamps.add(store.info(sid).saved_utc)
-    assert len(stamps) == 21
 
 
 def test_old_second_resolution_stamps_are_kept_as_stored(store):
@@ -242,14 +145,14 @@ def _tamper(data: bytes, tmp_path, sql: str, *params) -> bytes:
 def test_damaged_geopackage_zones_are_refused_naming_the_zone(tmp_path, sql, params, message):
     import shapely
 
-    from lunarmap.scenarios import _gpkg_blob
+    from lunarmap.scenario_rows import gpkg_blob
 
     shapes = {
         "multi": shapely.MultiPolygon([shapely.box(0, 0, 1000, 1000), shapely.box(2000, 0, 3000, 1000)]),
         "hole": shapely.box(0, 0, 10_000, 10_000).difference(shapely.box(2000, 2000, 3000, 3000)),
         "bowtie": shapely.Polygon([(0, 0), (10_000, 10_000), (10_000, 0), (0, 10_000)]),
     }
-    params = tuple(_gpkg_blob(shapes[p]) if p in shapes else p for p in params)
+    params = tuple(gpkg_blob(shapes[p]) if p in shapes else p for p in params)
     data = _tamper(scenario_gpkg_bytes("S", zones()), tmp_path, sql, *params)
     with pytest.raises(ScenarioError, match=message):
         scenario_from_gpkg_bytes(data, "'up.gpkg'")
@@ -272,22 +175,6 @@ def test_geopackage_with_save_as_new_copies_gets_unique_zone_ids(tmp_path):
     name, back = scenario_from_gpkg_bytes(path.read_bytes())
     assert len(back) == 4 and len({z.id for z in back}) == 4
     assert [z.id for z in back[:2]] == [z.id for z in original]  # the first keeps its ids
-
-
-def test_save__a_taken_name_is_refused_or_numbered_as_asked(tmp_path):
-    db = ScenarioStore(tmp_path / "s.gpkg")
-    zone = circle_zone("A", "NASA", 0.0, -89.5, 5.0)
-    first = db.save("Rim plan", [zone])
-    with pytest.raises(ScenarioError, match=r"already named 'rim PLAN '|already named 'rim PLAN'"):
-        db.save("rim PLAN ", [zone])
-    second = db.save("rim PLAN", [zone], number_if_taken=True)
-    third = db.save("Rim plan", [zone], number_if_taken=True)
-    assert [db.info(i).name for i in (first, second, third)] == ["Rim plan", "rim PLAN (2)", "Rim plan (3)"]
-    assert db.save("Rim plan", [zone], scenario_id=first) == first          # its own name is not "taken"
-    with pytest.raises(ScenarioError, match="already named"):
-        db.rename(second, "RIM plan")
-    assert db.rename(second, "Rim plan", number_if_taken=True) == "Rim plan (2)"
-    assert len({s.name.casefold() for s in db.list()}) == len(db.list())
 
 
 def test_format_saved__to_the_minute_in_the_users_time_zone():
@@ -330,9 +217,9 @@ def test_load_checked__damaged_rows_edited_in_qgis_are_named_and_the_rest_load(t
 
 
 def db_blob(geom):
-    from lunarmap.scenarios import _gpkg_blob
+    from lunarmap.scenario_rows import gpkg_blob
 
-    return _gpkg_blob(geom)
+    return gpkg_blob(geom)
 
 
 def test_store_in_a_folder_that_cannot_be_written__is_refused_with_the_fix(tmp_path):
