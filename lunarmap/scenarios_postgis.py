@@ -32,6 +32,7 @@ import json
 import logging
 import os
 import threading
+import time
 import uuid
 import warnings
 from collections.abc import Iterable, Iterator
@@ -157,32 +158,39 @@ def _unreachable(label: str, err: BaseException) -> ScenarioError:
 def _pool_for(url: str, label: str, connect_timeout_s: float) -> ConnectionPool:
     """One small pool of connections per database per process, shared by every store object and session.
 
-    A new connection costs 10-50 ms here; a pooled one is checked (an empty query) and reused.
+    A new connection costs 10-50 ms here; a pooled one is checked (an empty query) and reused. A database that
+    cannot be reached is tried with one plain connection first (a refused port fails at once, not after the
+    pool's timeout), and the failure is remembered for :data:`RETRY_AFTER_S`, so a page that asks again on
+    every rerun is told at once instead of waiting for the timeout each time.
     """
     with _POOLS_LOCK:
         pool = _POOLS.get(url)
         if pool is not None and not pool.closed:
             return pool
-        pool = ConnectionPool(url, min_size=1, max_size=_POOL_SIZE, open=False, check=ConnectionPool.check_connection,
-                              kwargs={"application_name": "lunarmap"}, timeout=connect_timeout_s,
-                              name="lunarmap-scenarios")
+        failed = _FAILED.get(url)
+        if failed is not None and time.monotonic() - failed[0] < RETRY_AFTER_S:
+            raise failed[1]
+        pool = None
         try:
+            psycopg.connect(url, connect_timeout=max(1, round(connect_timeout_s)), application_name="lunarmap").close()
+            pool = ConnectionPool(url, min_size=1, max_size=_POOL_SIZE, open=False,
+                                  check=ConnectionPool.check_connection, kwargs={"application_name": "lunarmap"},
+                                  timeout=connect_timeout_s, name="lunarmap-scenarios")
             pool.open(wait=True, timeout=connect_timeout_s)
-        except PoolTimeout as err:
-            pool.close()
-            probe = _first_connect_error(url, connect_timeout_s)
-            raise _unreachable(label, probe or err) from err
+        except (psycopg.Error, PoolTimeout) as err:
+            if pool is not None:
+                pool.close()
+            error = _unreachable(label, err)
+            _FAILED[url] = (time.monotonic(), error)
+            raise error from err
+        _FAILED.pop(url, None)
         _POOLS[url] = pool
         return pool
 
 
-def _first_connect_error(url: str, connect_timeout_s: float) -> psycopg.Error | None:
-    """Why a connection fails (the pool only says it timed out), for the message."""
-    try:
-        psycopg.connect(url, connect_timeout=max(1, round(connect_timeout_s))).close()
-    except psycopg.Error as err:
-        return err
-    return None
+#: Seconds for which an unreachable database is reported as such without trying again.
+RETRY_AFTER_S = 10.0
+_FAILED: dict[str, tuple[float, ScenarioError]] = {}
 
 
 #: Connections per process: saves take the store's write lock one at a time, reads are sub-millisecond.
@@ -192,7 +200,7 @@ _POOL_SIZE = 4
 class PostgisScenarioStore:
     """Save, list, open, rename and delete scenarios in a PostGIS database (same methods as ``ScenarioStore``)."""
 
-    def __init__(self, url: str, connect_timeout_s: float = 10.0):
+    def __init__(self, url: str, connect_timeout_s: float = 5.0):
         self.url = url
         self.label = redacted_url(url)
         self._pool = _pool_for(url, self.label, connect_timeout_s)

@@ -371,6 +371,21 @@ def test_scenario_link_with_damaged_rows_opens_the_good_zones_and_names_the_bad(
                for w in _plain(at.warning))
 
 
+def test_page_with_an_unreachable_team_database_loads_and_says_why(monkeypatch, tmp_path):
+    monkeypatch.setenv("LUNARMAP_SCENARIO_DB", "postgresql://team:pw@127.0.0.1:9/moon")   # nothing listens on 9
+    at = _page_with_zones(monkeypatch, tmp_path, [circle_zone("A", "NASA", 0.0, -89.0, 5.0)])
+    said = [w.value for w in _plain(at.warning) if "The scenario database cannot be read" in w.value]
+    assert said and "cannot reach the scenario database postgresql://team@127.0.0.1:9/moon" in said[0]
+    assert "check LUNARMAP_SCENARIO_DB" in said[0] and "pw" not in said[0].replace("postgresql", "")
+    assert [z.name for z in at.session_state[zs.K_ZONES]] == ["A"]        # the zones in hand are kept
+    at.text_input(key=zs.K_SCENARIO_NAME).set_value("plan")
+    at.button(key="scenario_save").click()
+    at.run()
+    assert not at.exception
+    assert any("The scenario was not saved" in w.value and "cannot reach" in w.value for w in _plain(at.warning))
+    assert [z.name for z in at.session_state[zs.K_ZONES]] == ["A"]
+
+
 def test_page_with_an_unwritable_scenario_database_loads_and_says_why(monkeypatch, tmp_path):
     monkeypatch.setenv("LUNARMAP_SCENARIO_DB", "/proc/lunarmap-page-test.gpkg")
     at = _page_with_zones(monkeypatch, tmp_path, [circle_zone("A", "NASA", 0.0, -89.0, 5.0)])
