@@ -65,6 +65,7 @@ from .rasters import (
     open_raster,
 )
 from .terrain import hillshade, scale_factor_grid, slope_deg
+from .terrain_blocks import BlockProgress, terrain_blockwise
 
 __all__ = ["PIXEL_M", "HALF_EXTENT_M", "POLAR_DEM_RESOLUTION_M", "BLEND_PX", "blend_polar_dem", "DisplayLayer", "PrepareStep", "PrepareReport", "prepare", "display_layers"]
 
@@ -125,6 +126,7 @@ class PrepareReport:
 class _Ctx:
     root: Path
     out: Path
+    block_progress: Callable[[str, BlockProgress], None] | None = None
 
 
 def _step_elevation(ctx: _Ctx) -> dict:
@@ -148,14 +150,19 @@ def _step_elevation(ctx: _Ctx) -> dict:
 
 def _step_terrain_polar(ctx: _Ctx) -> dict:
     """Slope of the 1.6 km polar DEM on its own grid (what analysis samples poleward of about 70 S)."""
-    with open_raster(ctx.root / SOURCE_DEM_POLAR) as ds:
-        z = (ds.read(1, masked=True).astype(np.float64) * ds.scales[0] + ds.offsets[0]).filled(np.nan)
-        transform = ds.transform
-    slope = slope_deg(z, transform, scale_factor_grid(transform, z.shape)).astype("float32")
-    write_cog(ctx.out / PREPARED["slope_1600m"], slope, transform, float("nan"), units="deg",
-              tags={EFFECTIVE_RESOLUTION_TAG: abs(transform.a), "SOURCE": SOURCE_DEM_POLAR,
-                    "METHOD": "Horn (1981); gradients x k"})
+    _slope_blockwise(ctx, "terrain-1600m", SOURCE_DEM_POLAR, PREPARED["slope_1600m"])
     return {}
+
+
+def _slope_blockwise(ctx: _Ctx, step: str, source_rel: str, out_rel: str) -> None:
+    """The slope of a source DEM on its own grid, block by block (DEMs larger than memory), with progress."""
+    with open_raster(ctx.root / source_rel) as ds:
+        resolution_m = abs(ds.transform.a)
+    hear = ctx.block_progress
+    report = None if hear is None else (lambda p: hear(step, p))
+    terrain_blockwise(ctx.root / source_rel, slope_path=ctx.out / out_rel, progress=report,
+                      tags={EFFECTIVE_RESOLUTION_TAG: resolution_m, "SOURCE": source_rel,
+                            "METHOD": "Horn (1981); gradients x k; block by block"})
 
 
 def _step_terrain(ctx: _Ctx) -> dict:
@@ -174,12 +181,7 @@ def _step_terrain(ctx: _Ctx) -> dict:
 
 
 def _step_terrain_5m(ctx: _Ctx) -> dict:
-    with open_raster(ctx.root / SOURCE_DEM_5M) as ds:
-        z = ds.read(1, masked=True).astype(np.float64).filled(np.nan)
-        transform = ds.transform
-    slope = slope_deg(z, transform, scale_factor_grid(transform, z.shape)).astype("float32")
-    write_cog(ctx.out / PREPARED["slope_5m"], slope, transform, float("nan"), units="deg",
-              tags={EFFECTIVE_RESOLUTION_TAG: abs(transform.a), "SOURCE": SOURCE_DEM_5M, "METHOD": "Horn (1981); gradients x k"})
+    _slope_blockwise(ctx, "terrain-5m", SOURCE_DEM_5M, PREPARED["slope_5m"])
     return {}
 
 
@@ -245,8 +247,8 @@ def _step_display_wac(ctx: _Ctx) -> dict:
 _STEPS: tuple[tuple[str, tuple[str, ...], bool, tuple[str, ...], int, Callable[[_Ctx], dict], tuple[str, ...]], ...] = (
     ("elevation", (SOURCE_DEM,), False, (), 2, _step_elevation, (PREPARED["elevation"],)),
     ("terrain", (), False, ("elevation",), 1, _step_terrain, (PREPARED["slope"], PREPARED["hillshade"])),
-    ("terrain-5m", (SOURCE_DEM_5M,), True, (), 1, _step_terrain_5m, (PREPARED["slope_5m"],)),
-    ("terrain-1600m", (SOURCE_DEM_POLAR,), True, (), 1, _step_terrain_polar, (PREPARED["slope_1600m"],)),
+    ("terrain-5m", (SOURCE_DEM_5M,), True, (), 2, _step_terrain_5m, (PREPARED["slope_5m"],)),
+    ("terrain-1600m", (SOURCE_DEM_POLAR,), True, (), 2, _step_terrain_polar, (PREPARED["slope_1600m"],)),
     ("mosaic", (SOURCE_MOSAIC,), True, (), 1, _step_mosaic, (PREPARED["mosaic"],)),
     ("psr-mask", (SOURCE_PSR,), False, (), 1, _step_psr_mask, (PREPARED["psr"],)),
     ("psr-outlines", (), False, ("psr-mask",), 2, _step_psr_outlines, (PREPARED["psr_outlines"], PREPARED["psr_ids"])),
@@ -307,8 +309,12 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 
 def prepare(data_dir: str | Path | None = None, progress: Callable[[PrepareStep], None] | None = None,
-            force: bool = False) -> PrepareReport:
-    """Build (or bring up to date) every prepared layer from the fetched products in ``data_dir``."""
+            force: bool = False, block_progress: Callable[[str, BlockProgress], None] | None = None) -> PrepareReport:
+    """Build (or bring up to date) every prepared layer from the fetched products in ``data_dir``.
+
+    ``progress`` hears of each step as it ends; ``block_progress(step, progress)`` of each block of the
+    steps that work block by block (slope of the source DEMs), with the time left.
+    """
     root = _data_dir(data_dir)
     out = root / "prepared"
     for rel in (SOURCE_DEM, SOURCE_PSR):
@@ -319,7 +325,7 @@ def prepare(data_dir: str | Path | None = None, progress: Callable[[PrepareStep]
             )
     (out / "display").mkdir(parents=True, exist_ok=True)
     state = _load_state(out / "state.json")
-    ctx = _Ctx(root, out)
+    ctx = _Ctx(root, out, block_progress)
     keys: dict[str, str] = {}
     steps: list[PrepareStep] = []
     entries: list[dict] = []

@@ -13,7 +13,20 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from . import best_sites, compare, distances, fetch, measure, prepare, profile, region_stats, sites, visibility, zones
+from . import (
+    best_sites,
+    compare,
+    distances,
+    fetch,
+    measure,
+    prepare,
+    profile,
+    region_stats,
+    sites,
+    terrain,
+    visibility,
+    zones,
+)
 from .output import format_table, run_command
 
 __all__ = ["COMMANDS", "PROG", "main", "build_parser", "format_table"]
@@ -22,7 +35,8 @@ __all__ = ["COMMANDS", "PROG", "main", "build_parser", "format_table"]
 PROG = "lunarmap"
 
 #: Command modules, in the order ``--help`` lists them.
-COMMANDS = (sites, distances, fetch, zones, prepare, visibility, compare, region_stats, best_sites, measure, profile)
+COMMANDS = (sites, distances, fetch, zones, prepare, terrain, visibility, compare, region_stats, best_sites, measure,
+            profile)
 
 
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:

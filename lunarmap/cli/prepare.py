@@ -6,6 +6,7 @@ import argparse
 
 from ..paths import data_dir
 from ..prepare import PrepareStep, prepare
+from ..terrain_blocks import BlockProgress
 
 __all__ = ["register", "run"]
 
@@ -15,8 +16,11 @@ def run(args: argparse.Namespace) -> int:
     def show(step: PrepareStep) -> None:
         print(f"  {step.name:<18} {step.status:<13} {step.seconds:7.2f} s", flush=True)
 
+    def show_block(step: str, p: BlockProgress) -> None:
+        print(f"  {step:<18} {p}", flush=True)
+
     print(f"preparing layers in {data_dir(args.data_dir) / 'prepared'}")
-    report = prepare(args.data_dir, progress=show, force=args.force)
+    report = prepare(args.data_dir, progress=show, force=args.force, block_progress=show_block)
     what = "nothing to do: all layers up to date" if report.is_noop else f"built {len(report.built)} step(s)"
     print(f"{what} ({report.seconds:.2f} s)")
     return 0
