@@ -32,6 +32,7 @@ __all__ = [
     "HorizonError",
     "UnknownFeatureError",
     "CoordinateTextError",
+    "ComputeError",
 ]
 
 
@@ -129,3 +130,7 @@ class UnknownFeatureError(LunarmapError, LookupError):
 
 class CoordinateTextError(GeometryError):
     """Coordinates typed as text that cannot be read (count of numbers, letters, ranges)."""
+
+
+class ComputeError(LunarmapError, ConnectionError):
+    """The compute cluster named by the user (LUNARMAP_DASK_SCHEDULER) cannot be reached."""

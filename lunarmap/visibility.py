@@ -18,11 +18,10 @@ the skyline (Earth's own radius, about 0.95 deg, is not added).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +29,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from .compute import executor
 from .crs import LONLAT_CODE, MOON_RADIUS_M, lonlat_to_polar, transformer
 from .ephemeris import EPHEMERIS_END, EPHEMERIS_START, MoonFrameVectors, moon_frame_vectors, sky_track
 from .errors import GeometryError, TimeWindowError
@@ -315,7 +315,8 @@ def _horizon_batch(kwargs: dict) -> list[Horizon]:
 
 def _region_horizons(lon: np.ndarray, lat: np.ndarray, kwargs: dict, workers: int,
                      progress: Callable[[int, int], None] | None) -> list[Horizon]:
-    """Horizons of all grid points, in worker processes when the grid is large and the sampler can be sent."""
+    """Horizons of all grid points, on Dask workers (:mod:`lunarmap.compute`: a local cluster of ``workers``
+    processes, or the scheduler in ``LUNARMAP_DASK_SCHEDULER``) when the grid is large and the sampler can be sent."""
     n = lon.size
     if workers > 1 and n >= 1_000:
         try:
@@ -328,8 +329,7 @@ def _region_horizons(lon: np.ndarray, lat: np.ndarray, kwargs: dict, workers: in
     bounds = np.linspace(0, n, workers * 8 + 1).astype(int)
     jobs = [dict(kwargs, lon_deg=lon[a:b], lat_deg=lat[a:b], cap_deg=caps[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     done = 0
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with executor(workers) as pool:
         futures = {pool.submit(_horizon_batch, job): i for i, job in enumerate(jobs)}
         parts: list[list[Horizon]] = [[] for _ in jobs]
         try:
@@ -340,7 +340,8 @@ def _region_horizons(lon: np.ndarray, lat: np.ndarray, kwargs: dict, workers: in
                     progress(done, n)
         except BaseException:
             # stop at once (e.g. progress raised to cancel): drop the batches not started yet
-            pool.shutdown(wait=False, cancel_futures=True)
+            for fut in futures:
+                fut.cancel()
             raise
     return [h for part in parts for h in part]
 

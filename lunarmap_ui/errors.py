@@ -27,6 +27,7 @@ import streamlit as st
 from lunarmap.errors import (
     CatalogError,
     ChecksumError,
+    ComputeError,
     CoordinateTextError,
     CRSError,
     DataMissingError,
@@ -94,6 +95,7 @@ ERROR_DISPLAY: tuple[ErrorDisplay, ...] = (
     ErrorDisplay(CatalogError, "error", "The data catalogue is invalid"),
     ErrorDisplay(CRSError, "error", "Wrong coordinate system"),
     ErrorDisplay(RasterError, "error", "Raster cannot be used"),
+    ErrorDisplay(ComputeError, "error", "Compute cluster unreachable"),
     ErrorDisplay(LunarmapError, "error", "Error"),
 )
 #: Anything else (a bug): an error alert, and the traceback in the log at ERROR.
