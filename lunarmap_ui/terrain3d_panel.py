@@ -60,6 +60,10 @@ ASSUMED_MAP_WIDTH_PX = 900.0
 _PSR_COLOR = [30, 144, 255, 255]
 _ZONE_COLOR = [255, 80, 60, 255]
 _SITE_COLOR = [255, 255, 255, 255]
+#: Outlines are simplified to this share of the mesh spacing before draping (98 m at 100 km across, about one
+#: pixel of a 1,000-pixel view of the square): the official PSR outlines in a 100 km square at Shackleton drop from
+#: about 11,000 vertices to a few thousand, which the browser's software WebGL draws several times faster.
+OUTLINE_TOLERANCE_SHARE = 0.125
 
 
 def terrain3d_controls() -> bool:
@@ -154,19 +158,20 @@ def _overlays(mesh: TerrainMesh, catalog: Iterable[Any], zones: Sequence[Mapping
     cx, cy = mesh.center_xy_m
     half = mesh.width_m / 2
     box = shapely.box(cx - half, cy - half, cx + half, cy + half)
+    tol = OUTLINE_TOLERANCE_SHARE * mesh.spacing_m
     paths: list[dict] = []
-    for piece in drape_lines(mesh, _psr_lines(data_dir, box)):
+    for piece in drape_lines(mesh, _psr_lines(data_dir, box), tol):
         paths.append({"kind": "psr", "path": np.round(piece, 1).tolist(), "color": _PSR_COLOR})
     for zone in zones:
         ring = zone.get("ring")
         if ring:
             closed = np.vstack([np.asarray(ring, float), np.asarray(ring[:1], float)])
-            for piece in drape_lines(mesh, [closed]):
+            for piece in drape_lines(mesh, [closed], tol):
                 paths.append({"kind": "zone", "path": np.round(piece, 1).tolist(), "color": _ZONE_COLOR})
     points: list[dict] = []
     for site in catalog:
         if site.is_region:
-            for piece in drape_lines(mesh, _rings(site.geometry_polar)):
+            for piece in drape_lines(mesh, _rings(site.geometry_polar), tol):
                 paths.append({"kind": "region", "path": np.round(piece, 1).tolist(), "color": [255, 210, 0, 255]})
             continue
         p = site.geometry_polar

@@ -76,6 +76,13 @@ def test_3d_view_at_shackleton_draws_terrain_orbits_and_gives_the_2d_map_back(br
         pg.keyboard.press("+")
         assert not pg.locator(".lm-nav").is_visible() and not pg.locator(".lm-toolbar").is_visible()
         wait_root(pg, f"parseInt(r.dataset.terrainFrames) > {frames}", timeout_ms=30_000)   # drawn since
+        # the drag drew the coarse mesh (terrain3d_detail.js); the full one is back once the view is still
+        root = pg.locator(".lm-root")
+        assert int(root.get_attribute("data-terrain-moves") or 0) >= 1
+        assert root.get_attribute("data-terrain-triangles") == "32768"
+        assert root.get_attribute("data-terrain-triangles-moving") == "2048"
+        wait_root(pg, "r.dataset.terrainDetail === 'full'", timeout_ms=30_000)
+        wait_root(pg, f"parseInt(r.dataset.terrainFrames) > {frames}", timeout_ms=30_000)
         pg.screenshot(path=str(screenshots_dir / "terrain3d-shackleton-orbited.png"))
         b = _pixels(pg)
         assert np.abs(a - b).mean() > 2.0, "orbiting changed the picture"
