@@ -13,12 +13,14 @@ opening view. The view's width in map metres is the map's width in CSS pixels ov
 
 The mesh: :func:`lunarmap.terrain_mesh.terrain_mesh` with :data:`VERTICES_PER_SIDE` = 129 vertices a side
 (32,768 triangles; the library's budget is 2 x 256 x 256 = 131,072). 129 a side puts vertices 781 m apart over
-the widest square (100 km), twice as fine as the 1.6 km polar DEM that covers it; in headless Chromium with
-software WebGL the frame rate did not improve from 80,000 to 32,768 triangles (bench/bench_terrain3d.py), but the
-data sent shrinks from 1.05 to about 0.45 MB. Sent compactly (:func:`mesh_payload`):
+the widest square (100 km), twice as fine as the 1.6 km polar DEM that covers it. While the view moves the browser
+draws a coarser mesh of 2,048 triangles (``lunarmap_ui/map/terrain3d_detail.js``: in headless Chromium's software
+WebGL the full mesh and the outlines' lines each held the orbit to 2 to 3 frames a second; bench/bench_terrain3d.py).
+Sent compactly (:func:`mesh_payload`):
 heights as a list (0.1 m), colours as base64 RGB bytes; the browser (``lunarmap_ui/map/terrain3d.js``) rebuilds
 positions, normals and triangle indices from the regular grid. Sites, zones and the official PSR outlines in the
-square are draped on it (:func:`lunarmap.terrain_mesh.drape_lines`).
+square are draped on it (:func:`lunarmap.terrain_mesh.drape_lines`), simplified to :data:`OUTLINE_TOLERANCE_SHARE`
+of the mesh spacing first.
 """
 
 from __future__ import annotations

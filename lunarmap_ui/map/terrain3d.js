@@ -179,6 +179,10 @@ function open(st, deck) {
         root.dataset.terrainFirstFrameMs = String(Math.round(performance.now() - t3.opened));
         if (performance.mark) performance.mark("lunarmap:terrain3d-first-frame");
       }
+      if (t3.key && root.dataset.terrainDetail === "full" && !root.dataset.terrainFullFrameMs) {
+        root.dataset.terrainFullFrameMs = String(Math.round(performance.now() - t3.opened));
+        if (performance.mark) performance.mark("lunarmap:terrain3d-full-frame");
+      }
     },
     onError: (error) => {
       note.textContent = "3D view error: " + (error && error.message ? error.message : String(error));
@@ -216,6 +220,7 @@ function close(st) {
   st.dom.root.removeEventListener("keydown", t3.keyGuard, true);
   st.dom.root.dataset.terrain3d = "off";
   delete st.dom.root.dataset.terrainFirstFrameMs;
+  delete st.dom.root.dataset.terrainFullFrameMs;
 }
 
 function show(st, deck, t) {

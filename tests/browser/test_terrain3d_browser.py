@@ -54,6 +54,8 @@ def test_3d_view_at_shackleton_draws_terrain_orbits_and_gives_the_2d_map_back(br
         before = _view(pg)
         _toggle_3d(pg)
         wait_root(pg, "r.dataset.terrain3d === 'on' && !!r.dataset.terrainFirstFrameMs", timeout_ms=120_000)
+        # the full mesh is drawn (not the coarse one of a moving view, terrain3d_detail.js)
+        wait_root(pg, "r.dataset.terrainDetail === 'full' && !!r.dataset.terrainFullFrameMs", timeout_ms=60_000)
         first_ms = float(pg.locator(".lm-root").get_attribute("data-terrain-first-frame-ms"))
         note = pg.locator(".lm-terrain3d-note").inner_text()
         assert "40.0 km square" in note and "triangles" in note and "Sun at" in note, note
