@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
 
 from .crs import MOON_RADIUS_M, lonlat_to_polar, polar_to_lonlat
 from .ephemeris import as_utc, moon_frame_vectors, sky_track
@@ -280,12 +281,14 @@ def terrain_mesh(center_xy_m: Any, width_m: Any, n: int = DEFAULT_VERTICES_PER_S
         resolution_m=(float(finite_res.min()), float(finite_res.max())), products=tuple(used), sun=sun)
 
 
-def drape_lines(mesh: TerrainMesh, lines_xy: Any) -> list[np.ndarray]:
+def drape_lines(mesh: TerrainMesh, lines_xy: Any, tolerance_m: float = 0.0) -> list[np.ndarray]:
     """Polylines (absolute IAU_2015:30135 metres) laid on the mesh: (m, 3) arrays in the mesh frame.
 
-    Each line is densified to half the mesh spacing so it follows the surface, lifted a little above it
-    (4 % of the spacing times the exaggeration), and cut where it leaves the square (pieces of fewer than
-    two points are dropped).
+    With ``tolerance_m`` > 0 each line is first simplified (Douglas-Peucker, :func:`shapely.simplify`): no
+    vertex dropped lies further than ``tolerance_m`` map metres from the simplified line (finer detail than the
+    mesh can show costs vertices the browser draws every frame). Each line is then densified to half the mesh
+    spacing so it follows the surface, lifted a little above it (4 % of the spacing times the exaggeration), and
+    cut where it leaves the square (pieces of fewer than two points are dropped).
     """
     out: list[np.ndarray] = []
     step = mesh.spacing_m / 2.0
@@ -294,6 +297,8 @@ def drape_lines(mesh: TerrainMesh, lines_xy: Any) -> list[np.ndarray]:
         pts = np.asarray(line, dtype=float).reshape(-1, 2)
         if len(pts) < 2:
             continue
+        if tolerance_m > 0.0 and len(pts) > 2:
+            pts = shapely.get_coordinates(shapely.simplify(shapely.linestrings(pts), tolerance_m))
         seg = np.diff(pts, axis=0)
         counts = np.maximum(np.ceil(np.hypot(seg[:, 0], seg[:, 1]) / step).astype(int), 1)
         parts = [pts[i] + seg[i] * (np.arange(c) / c)[:, None] for i, c in enumerate(counts)]

@@ -13,12 +13,14 @@ opening view. The view's width in map metres is the map's width in CSS pixels ov
 
 The mesh: :func:`lunarmap.terrain_mesh.terrain_mesh` with :data:`VERTICES_PER_SIDE` = 129 vertices a side
 (32,768 triangles; the library's budget is 2 x 256 x 256 = 131,072). 129 a side puts vertices 781 m apart over
-the widest square (100 km), twice as fine as the 1.6 km polar DEM that covers it; in headless Chromium with
-software WebGL the frame rate did not improve from 80,000 to 32,768 triangles (bench/bench_terrain3d.py), but the
-data sent shrinks from 1.05 to about 0.45 MB. Sent compactly (:func:`mesh_payload`):
+the widest square (100 km), twice as fine as the 1.6 km polar DEM that covers it. While the view moves the browser
+draws a coarser mesh of 2,048 triangles (``lunarmap_ui/map/terrain3d_detail.js``: in headless Chromium's software
+WebGL the full mesh and the outlines' lines each held the orbit to 2 to 3 frames a second; bench/bench_terrain3d.py).
+Sent compactly (:func:`mesh_payload`):
 heights as a list (0.1 m), colours as base64 RGB bytes; the browser (``lunarmap_ui/map/terrain3d.js``) rebuilds
 positions, normals and triangle indices from the regular grid. Sites, zones and the official PSR outlines in the
-square are draped on it (:func:`lunarmap.terrain_mesh.drape_lines`).
+square are draped on it (:func:`lunarmap.terrain_mesh.drape_lines`), simplified to :data:`OUTLINE_TOLERANCE_SHARE`
+of the mesh spacing first.
 """
 
 from __future__ import annotations
@@ -60,6 +62,10 @@ ASSUMED_MAP_WIDTH_PX = 900.0
 _PSR_COLOR = [30, 144, 255, 255]
 _ZONE_COLOR = [255, 80, 60, 255]
 _SITE_COLOR = [255, 255, 255, 255]
+#: Outlines are simplified to this share of the mesh spacing before draping (98 m at 100 km across, about one
+#: pixel of a 1,000-pixel view of the square): the official PSR outlines in a 100 km square at Shackleton drop from
+#: about 11,000 vertices to a few thousand, which the browser's software WebGL draws several times faster.
+OUTLINE_TOLERANCE_SHARE = 0.125
 
 
 def terrain3d_controls() -> bool:
@@ -154,19 +160,20 @@ def _overlays(mesh: TerrainMesh, catalog: Iterable[Any], zones: Sequence[Mapping
     cx, cy = mesh.center_xy_m
     half = mesh.width_m / 2
     box = shapely.box(cx - half, cy - half, cx + half, cy + half)
+    tol = OUTLINE_TOLERANCE_SHARE * mesh.spacing_m
     paths: list[dict] = []
-    for piece in drape_lines(mesh, _psr_lines(data_dir, box)):
+    for piece in drape_lines(mesh, _psr_lines(data_dir, box), tol):
         paths.append({"kind": "psr", "path": np.round(piece, 1).tolist(), "color": _PSR_COLOR})
     for zone in zones:
         ring = zone.get("ring")
         if ring:
             closed = np.vstack([np.asarray(ring, float), np.asarray(ring[:1], float)])
-            for piece in drape_lines(mesh, [closed]):
+            for piece in drape_lines(mesh, [closed], tol):
                 paths.append({"kind": "zone", "path": np.round(piece, 1).tolist(), "color": _ZONE_COLOR})
     points: list[dict] = []
     for site in catalog:
         if site.is_region:
-            for piece in drape_lines(mesh, _rings(site.geometry_polar)):
+            for piece in drape_lines(mesh, _rings(site.geometry_polar), tol):
                 paths.append({"kind": "region", "path": np.round(piece, 1).tolist(), "color": [255, 210, 0, 255]})
             continue
         p = site.geometry_polar

@@ -14,11 +14,14 @@ Both are map-only: their callbacks run in the map fragment and never ask for a w
 on demand, the sunlit % at points along the line (:func:`lunarmap.profile.profile_sunlit` in a
 :class:`~lunarmap_ui.jobs.BackgroundJob`, with progress; one page run when it ends, to stop the polling);
 :func:`profile_between_sites` is the selection panel's "Profile between the selected sites".
+:func:`start_warm_up` reads the profile's data in the background once per process, so the first profile a user
+draws answers as fast as the next (bench/bench_profile.py).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +34,7 @@ from lunarmap.crs import LONLAT_CODE, SOUTH_POLAR_CODE, lonlat_to_polar
 from lunarmap.errors import GeometryError, LunarmapError
 from lunarmap.measure import Measurement, measure_legs, parse_points
 from lunarmap.paths import data_dir as default_data_dir
-from lunarmap.profile import DEFAULT_SAMPLES, Profile, elevation_profile, path_samples, profile_sunlit
+from lunarmap.profile import DEFAULT_SAMPLES, Profile, elevation_profile, path_samples, profile_sunlit, warm_up
 from lunarmap.profile_export import profile_csv, profile_payload, sunlit_payload
 from lunarmap.sites import SiteCatalog
 
@@ -43,7 +46,7 @@ from .timing import timed
 
 __all__ = ["K_MEASURE", "K_PROFILE", "K_PROFILE_CACHE", "MAX_POINTS", "LEG_PATH_POINTS", "on_measure", "on_profile",
            "measure_data", "profile_data", "set_measure", "set_profile", "tools_panel", "profile_between_sites",
-           "K_SUNLIT_JOB", "SUNLIT_POINTS", "start_sunlit"]
+           "K_SUNLIT_JOB", "SUNLIT_POINTS", "start_sunlit", "start_warm_up"]
 
 logger = logging.getLogger(__name__)
 
@@ -373,7 +376,29 @@ def _csv_of(key: tuple, prof: Profile) -> str:
     return store[key]
 
 
+@st.cache_resource(show_spinner=False)
+def _warm_up_thread(data_dir: str) -> threading.Thread:
+    thread = threading.Thread(target=warm_up, args=(data_dir,), name="lunarmap-profile-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def start_warm_up(data_dir: Path | None = None) -> threading.Thread:
+    """Read the profile's data in a background thread, once per server process and data folder.
+
+    The first profile of a process would otherwise read the DEMs, the PSR maps and outlines and the gazetteer
+    (:func:`lunarmap.profile.warm_up`; about 0.2 s, more on a busy machine) while the user waits for the chart.
+    Started beside the map, after the map's data has been sent, so the page's first paint does not wait for it;
+    Streamlit's resource cache keeps the thread, so later runs and sessions start nothing.
+    """
+    return _warm_up_thread(str(data_dir or default_data_dir()))
+
+
 def tools_panel() -> None:
-    """Beside the map: the measured legs (copyable text, CSV) and the profile's summary and CSV."""
+    """Beside the map: the measured legs (copyable text, CSV) and the profile's summary and CSV.
+
+    Also starts the profile's warm-up (:func:`start_warm_up`) on the page's first run in this process.
+    """
+    start_warm_up()
     _measure_panel()
     _profile_panel()

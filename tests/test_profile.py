@@ -288,3 +288,37 @@ def test_bad_input_is_refused_with_a_clear_error(kwargs, message):
     with pytest.raises(GeometryError, match=message) as err:
         elevation_profile(args.pop("vertices"), **args)
     assert isinstance(err.value, LunarmapError)
+
+
+@pytest.mark.realdata
+def test_warm_up_reads_what_the_first_profile_needs(prepared_data_dir):
+    from lunarmap import gazetteer, psr_official, rasters
+    from lunarmap.profile import warm_up
+
+    def misses():
+        return (rasters._grid_cached.cache_info().misses, psr_official._load.cache_info().misses,
+                gazetteer._load.cache_info().misses)
+
+    rasters._grid_cached.cache_clear()
+    psr_official._load.cache_clear()
+    gazetteer._load.cache_clear()
+    took = warm_up(prepared_data_dir)
+    assert 0.0 < took < 60.0
+    before = misses()
+    assert before[1] == 1 and before[2] == 1                    # the outlines and the gazetteer were read
+    for path in rasters.elevation_sources(prepared_data_dir):  # every DEM, not only the ones the line needed
+        rasters._grid(path)
+    assert misses() == before
+    line = [(129.78, -89.2), (129.78 + 180.0, -89.9)]          # across Shackleton: DEMs, PSR outlines, places
+    p = elevation_profile(line, samples=200, data_dir=prepared_data_dir)
+    assert p.psr_bands and any(b.place for b in p.psr_bands)
+    assert misses() == before                                   # nothing more was read from disk
+
+
+def test_warm_up_with_no_data_says_so_in_the_log_and_returns(tmp_path, caplog):
+    from lunarmap.profile import warm_up
+
+    with caplog.at_level("INFO", logger="lunarmap.profile"):
+        took = warm_up(tmp_path)
+    assert took >= 0.0
+    assert "profile warm-up stopped" in caplog.text

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pytest
+import shapely
 from pyproj import Geod, Transformer
 
 from lunarmap.ephemeris import sky_track
@@ -151,6 +152,26 @@ def test_sun_in_mesh_and_drape(crater_dem):
     lift = 0.04 * mesh.spacing_m
     np.testing.assert_allclose(piece[:, 2], mesh.z_at(piece[:, 0] + xy[0], piece[:, 1] + xy[1]) + lift)
     assert piece[:, 2].min() < -DEPTH_M + lift + 1 and piece[:, 2].max() > -50
+
+
+def test_drape_simplifies_within_the_tolerance(crater_dem):
+    path, xy = crater_dem(0.0, -90.0)
+    mesh = terrain_mesh(xy, 16_000.0, n=81, dem_paths=[path])          # 200 m spacing
+    # a line along x with a 10 m zigzag every 20 m (far finer than the mesh), and one 600 m corner
+    x = np.arange(-6_000.0, 6_001.0, 20.0)
+    y = np.where(np.arange(x.size) % 2 == 0, 0.0, 10.0) + np.where(x > 0, x * 0.1, 0.0)
+    line = np.column_stack([x + xy[0], y + xy[1]])
+    full = drape_lines(mesh, [line])[0]
+    tol = 25.0
+    simple = drape_lines(mesh, [line], tolerance_m=tol)[0]
+    # densified to half the spacing (100 m) either way; the zigzag's 600 vertices are gone, not the corner
+    assert len(full) > 600 and len(simple) <= 12_000 / 100 + 3, (len(full), len(simple))
+    drawn = shapely.LineString(simple[:, :2])
+    original = shapely.LineString(line - np.array(xy))
+    assert drawn.hausdorff_distance(original) <= tol + 1e-6
+    assert drawn.distance(shapely.Point(6_000.0, 600.0)) < 1e-6 and drawn.distance(shapely.Point(0.0, 0.0)) <= tol
+    lift = 0.04 * mesh.spacing_m
+    np.testing.assert_allclose(simple[:, 2], mesh.z_at(simple[:, 0] + xy[0], simple[:, 1] + xy[1]) + lift)
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [

@@ -231,3 +231,28 @@ def test_page__sunlit_along_the_line_is_computed_on_demand_with_progress(monkeyp
     table = next(d.value for d in at.dataframe if "Sunlit (%)" in d.value.columns)
     assert list(table["Sunlit (%)"]) == [25.0, 50.0] and list(table["Distance (km)"]) == [0.0, 30.0]
     assert not at.get("progress")
+
+
+def test_warm_up_starts_once_per_process_and_data_folder(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(tp, "warm_up", lambda data_dir: calls.append(data_dir))
+    tp._warm_up_thread.clear()
+    try:
+        first = tp.start_warm_up(tmp_path)
+        assert tp.start_warm_up(tmp_path) is first                  # a later run (or session) starts nothing
+        other = tp.start_warm_up(tmp_path / "other")
+        assert other is not first
+        for thread in (first, other):
+            thread.join(timeout=30)
+            assert not thread.is_alive() and thread.daemon
+        assert sorted(calls) == sorted([str(tmp_path), str(tmp_path / "other")])
+    finally:
+        tp._warm_up_thread.clear()
+
+
+def test_page__the_first_run_starts_the_profile_warm_up(monkeypatch, prepared_data_dir):
+    started = []
+    monkeypatch.setattr(tp, "start_warm_up", lambda data_dir=None: started.append(data_dir))
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=120).run()
+    assert not at.exception
+    assert started, "the page did not start the warm-up"

@@ -1,11 +1,15 @@
 // The 3D terrain view: when the data's "terrain3d" is set, a second deck.gl Deck (OrbitView, cartesian metres
 // relative to the square's centre) is laid over the 2D map and draws the mesh, lit by the Sun, with the PSR
-// outlines, zones, regions and sites draped on it. The 2D Deck underneath is never touched, so switching back
-// (terrain3d null) shows the 2D map exactly as it was. Called by the component's entry (map_component.js)
-// after main.mount() for every render; the mesh's frame is described in lunarmap/terrain_mesh.py.
+// outlines, zones and regions painted into its texture (and drawn as lines over it when the view is still) and
+// the sites on it. The 2D Deck underneath is never
+// touched, so switching back (terrain3d null) shows the 2D map exactly as it was. Called by the component's entry
+// (map_component.js) after main.mount() for every render; the mesh's frame is described in
+// lunarmap/terrain_mesh.py. What a frame costs, and the coarse mesh drawn while the view moves: terrain3d_detail.js.
 //
 // deck.gl exports used (globalThis.deck): Deck, OrbitView, SimpleMeshLayer, PathLayer, ScatterplotLayer,
 // TextLayer, LightingEffect, DirectionalLight, AmbientLight, COORDINATE_SYSTEM.
+
+import { coarseMesh, detailSwitch, drapeSize, gridIndices, gridTexCoords, MOVING_PIXEL_RATIO, paintDrape } from "./terrain3d_detail.js";
 
 /** RGB bytes (base64) as floats 0..1, three per vertex. */
 export function decodeColors(b64, count) {
@@ -57,17 +61,8 @@ export function gridMesh(t) {
       normals[k + 2] = 1 / len;
     }
   }
-  const indices = new Uint32Array((n - 1) * (n - 1) * 6);
-  let q = 0;
-  for (let i = 0; i < n - 1; i += 1) {
-    for (let j = 0; j < n - 1; j += 1) {
-      const v0 = i * n + j;
-      const v2 = v0 + n;
-      indices.set([v0, v0 + 1, v2 + 1, v0, v2 + 1, v2], q); // counter-clockwise seen from above
-      q += 6;
-    }
-  }
-  return { positions, normals, colors: decodeColors(t.colors, n * n), indices };
+  // counter-clockwise seen from above; texture coordinates put the drape's top row on the north edge
+  return { positions, normals, colors: decodeColors(t.colors, n * n), texCoords: gridTexCoords(n), indices: gridIndices(n) };
 }
 
 /** The light's direction (the way the light travels: from the Sun), or a high light when no Sun is given. */
@@ -89,28 +84,64 @@ export function meshKey(t) {
   return [t.n, t.spacingM, t.center.join(","), t.exaggeration, t.z.length, t.z[0], t.z[t.z.length >> 1], t.colors.length].join("|");
 }
 
-function layersFor(deck, t, mesh) {
+/** A key that changes when the mesh or the overlays painted on it (or the sites) change. */
+export function drapeKey(t) {
+  return meshKey(t) + "|" + JSON.stringify([t.paths, t.points]);
+}
+
+const MESH_DATA = [{ position: [0, 0, 0] }];
+const MATERIAL = { ambient: 0.12, diffuse: 0.9, shininess: 8, specularColor: [30, 30, 30] };
+
+function meshProp(m) {
+  return { attributes: { positions: { value: m.positions, size: 3 }, normals: { value: m.normals, size: 3 },
+    colors: { value: m.colors, size: 3 }, texCoords: { value: m.texCoords, size: 2 } }, indices: { value: m.indices, size: 1 } };
+}
+
+function newCanvas(size) {
+  const c = document.createElement("canvas");
+  c.width = size;
+  c.height = size;
+  return c;
+}
+
+/** Built once per mesh and overlays: the full and the coarse mesh, the drape texture, and the layers on them. */
+function layersFor(deck, t, drapePx) {
   const cartesian = { coordinateSystem: deck.COORDINATE_SYSTEM.CARTESIAN };
+  const full = gridMesh(t);
+  const coarse = coarseMesh(full, t.n);
+  const drape = paintDrape(t, full, drapeSize(drapePx, globalThis.devicePixelRatio || 1), newCanvas);
   const rows = (kind) => t.paths.filter((p) => p.kind === kind);
   const path = (id, data, width) => new deck.PathLayer({ id, data, ...cartesian, getPath: (d) => d.path, getColor: (d) => d.color,
     getWidth: width, widthUnits: "pixels", widthMinPixels: 1, parameters: { depthCompare: "less-equal" } });
-  return [
-    new deck.SimpleMeshLayer({
-      id: "terrain3d-mesh", data: [{ position: [0, 0, 0] }], ...cartesian,
-      mesh: { attributes: { positions: { value: mesh.positions, size: 3 }, normals: { value: mesh.normals, size: 3 },
-        colors: { value: mesh.colors, size: 3 } }, indices: { value: mesh.indices, size: 1 } },
-      getPosition: (d) => d.position, getColor: [255, 255, 255], sizeScale: 1,
-      material: { ambient: 0.12, diffuse: 0.9, shininess: 8, specularColor: [30, 30, 30] },
-    }),
-    path("terrain3d-psr", rows("psr"), 1.5),
-    path("terrain3d-regions", rows("region"), 2),
-    path("terrain3d-zones", rows("zone"), 2.5),
-    new deck.ScatterplotLayer({ id: "terrain3d-sites", data: t.points, ...cartesian, getPosition: (d) => d.position,
-      getFillColor: (d) => d.color, getLineColor: [0, 0, 0], stroked: true, lineWidthMinPixels: 1, radiusUnits: "pixels", getRadius: 4 }),
-    new deck.TextLayer({ id: "terrain3d-site-labels", data: t.points, ...cartesian, getPosition: (d) => d.position,
-      getText: (d) => String(d.name || ""), getSize: 12, getColor: [255, 255, 255], getPixelOffset: [0, -12],
-      outlineWidth: 2, outlineColor: [0, 0, 0], fontSettings: { sdf: true }, billboard: true }),
-  ];
+  const mesh = (id, m) => new deck.SimpleMeshLayer({ id, data: MESH_DATA, ...cartesian, mesh: meshProp(m), texture: drape,
+    getPosition: (d) => d.position, getColor: [255, 255, 255], sizeScale: 1, material: MATERIAL });
+  return {
+    full: mesh("terrain3d-mesh", full),
+    coarse: mesh("terrain3d-mesh-coarse", coarse),
+    triangles: [full.indices.length / 3, coarse.indices.length / 3],
+    drapeSize: drape.width,
+    lines: [path("terrain3d-psr", rows("psr"), 1.5), path("terrain3d-regions", rows("region"), 2),
+      path("terrain3d-zones", rows("zone"), 2.5)],
+    rest: [
+      new deck.ScatterplotLayer({ id: "terrain3d-sites", data: t.points, ...cartesian, getPosition: (d) => d.position,
+        getFillColor: (d) => d.color, getLineColor: [0, 0, 0], stroked: true, lineWidthMinPixels: 1, radiusUnits: "pixels", getRadius: 4 }),
+      new deck.TextLayer({ id: "terrain3d-site-labels", data: t.points, ...cartesian, getPosition: (d) => d.position,
+        getText: (d) => String(d.name || ""), getSize: 12, getColor: [255, 255, 255], getPixelOffset: [0, -12],
+        outlineWidth: 2, outlineColor: [0, 0, 0], fontSettings: { sdf: true }, billboard: true }),
+    ],
+  };
+}
+
+/**
+ * The Deck's layers and pixel ratio, moving (the coarse mesh, fewer pixels, the outlines only as painted in the
+ * texture) or settled (the full mesh, and the outlines also drawn as lines over it: unlit, so bright in shadow).
+ */
+function detailProps(set, moving) {
+  return {
+    layers: [set.full.clone({ visible: !moving }), set.coarse.clone({ visible: moving }),
+      ...set.lines.map((l) => l.clone({ visible: !moving })), ...set.rest],
+    useDevicePixels: moving ? MOVING_PIXEL_RATIO : true,
+  };
 }
 
 function effectFor(deck, t) {
@@ -139,6 +170,7 @@ function open(st, deck) {
     onViewStateChange: ({ viewState }) => {
       root.dataset.terrainOrbit = viewState.rotationOrbit.toFixed(2); // for tests: the orbit's angle (deg)
       root.dataset.terrainTilt = viewState.rotationX.toFixed(2);
+      if (t3.set) t3.detail.move();
     },
     onAfterRender: () => {
       t3.frames += 1;
@@ -147,12 +179,24 @@ function open(st, deck) {
         root.dataset.terrainFirstFrameMs = String(Math.round(performance.now() - t3.opened));
         if (performance.mark) performance.mark("lunarmap:terrain3d-first-frame");
       }
+      if (t3.key && root.dataset.terrainDetail === "full" && !root.dataset.terrainFullFrameMs) {
+        root.dataset.terrainFullFrameMs = String(Math.round(performance.now() - t3.opened));
+        if (performance.mark) performance.mark("lunarmap:terrain3d-full-frame");
+      }
     },
     onError: (error) => {
       note.textContent = "3D view error: " + (error && error.message ? error.message : String(error));
     },
   });
+  // the coarse mesh while the view moves, the full one SETTLE_MS after (terrain3d_detail.js)
+  t3.detail = detailSwitch((moving) => {
+    if (!t3.set) return;
+    root.dataset.terrainDetail = moving ? "moving" : "full";
+    if (moving) root.dataset.terrainMoves = String(parseInt(root.dataset.terrainMoves || "0", 10) + 1); // for tests
+    t3.deck.setProps(detailProps(t3.set, moving));
+  });
   div.lmDeck = t3.deck; // for the benchmark (bench/bench_terrain3d.py drives the orbit)
+  div.lmMove = () => t3.detail.move(); // the same for a view set from outside (the benchmark's scripted orbit)
   // The 2D map's scale bar, drawing tools and zoom buttons would act on the hidden 2D map: hidden, and its keys
   // (+ - 0, tool keys) held back, so the 2D view comes back exactly as it was.
   t3.hidden = [st.dom.scale, st.dom.tools, root.querySelector(".lm-nav")].filter(Boolean);
@@ -169,28 +213,45 @@ function close(st) {
   const t3 = st.terrain3d;
   if (!t3) return;
   st.terrain3d = null;
+  t3.detail.stop();
   t3.deck.finalize();
   t3.div.remove();
   for (const e of t3.hidden) e.style.visibility = "";
   st.dom.root.removeEventListener("keydown", t3.keyGuard, true);
   st.dom.root.dataset.terrain3d = "off";
   delete st.dom.root.dataset.terrainFirstFrameMs;
+  delete st.dom.root.dataset.terrainFullFrameMs;
 }
 
 function show(st, deck, t) {
   const t3 = st.terrain3d || (st.terrain3d = open(st, deck));
   const key = meshKey(t);
   const fresh = key !== t3.key;
-  if (fresh) t3.mesh = gridMesh(t);
-  const props = { layers: layersFor(deck, t, t3.mesh), effects: [effectFor(deck, t)] };
+  const rect = t3.div.getBoundingClientRect();
+  const props = {};
+  const drawn = drapeKey(t);
+  if (drawn !== t3.drawn) { // new mesh or overlays: build once; a rerun with the same data keeps every layer as it is
+    t3.set = layersFor(deck, t, Math.max(rect.width, rect.height));
+    t3.drawn = drawn;
+    Object.assign(props, detailProps(t3.set, t3.detail.moving));
+    const root = st.dom.root;
+    root.dataset.terrainTriangles = String(t3.set.triangles[0]);
+    root.dataset.terrainTrianglesMoving = String(t3.set.triangles[1]);
+    root.dataset.terrainDrapePx = String(t3.set.drapeSize);
+    root.dataset.terrainDetail = t3.detail.moving ? "moving" : "full";
+  }
+  const sunKey = JSON.stringify(t.sun);
+  if (sunKey !== t3.sunKey) {
+    props.effects = [effectFor(deck, t)];
+    t3.sunKey = sunKey;
+  }
   if (fresh && (!t3.key || t3.centerKey !== t.center.join(",") + "|" + t.widthM)) {
-    const rect = t3.div.getBoundingClientRect();
     props.initialViewState = orbitStart(t, { width: rect.width, height: rect.height });
     t3.centerKey = t.center.join(",") + "|" + t.widthM;
   }
   t3.key = key;
   t3.note.textContent = [t.note, t.sunText, "Drag to orbit, Shift-drag to pan, wheel to zoom."].filter(Boolean).join("\n");
-  t3.deck.setProps(props);
+  if (Object.keys(props).length) t3.deck.setProps(props);
 }
 
 /** Show, update or remove the 3D view for one render of the component (after main.mount()). */

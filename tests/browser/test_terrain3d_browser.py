@@ -54,6 +54,8 @@ def test_3d_view_at_shackleton_draws_terrain_orbits_and_gives_the_2d_map_back(br
         before = _view(pg)
         _toggle_3d(pg)
         wait_root(pg, "r.dataset.terrain3d === 'on' && !!r.dataset.terrainFirstFrameMs", timeout_ms=120_000)
+        # the full mesh is drawn (not the coarse one of a moving view, terrain3d_detail.js)
+        wait_root(pg, "r.dataset.terrainDetail === 'full' && !!r.dataset.terrainFullFrameMs", timeout_ms=60_000)
         first_ms = float(pg.locator(".lm-root").get_attribute("data-terrain-first-frame-ms"))
         note = pg.locator(".lm-terrain3d-note").inner_text()
         assert "40.0 km square" in note and "triangles" in note and "Sun at" in note, note
@@ -76,6 +78,13 @@ def test_3d_view_at_shackleton_draws_terrain_orbits_and_gives_the_2d_map_back(br
         pg.keyboard.press("+")
         assert not pg.locator(".lm-nav").is_visible() and not pg.locator(".lm-toolbar").is_visible()
         wait_root(pg, f"parseInt(r.dataset.terrainFrames) > {frames}", timeout_ms=30_000)   # drawn since
+        # the drag drew the coarse mesh (terrain3d_detail.js); the full one is back once the view is still
+        root = pg.locator(".lm-root")
+        assert int(root.get_attribute("data-terrain-moves") or 0) >= 1
+        assert root.get_attribute("data-terrain-triangles") == "32768"
+        assert root.get_attribute("data-terrain-triangles-moving") == "2048"
+        wait_root(pg, "r.dataset.terrainDetail === 'full'", timeout_ms=30_000)
+        wait_root(pg, f"parseInt(r.dataset.terrainFrames) > {frames}", timeout_ms=30_000)
         pg.screenshot(path=str(screenshots_dir / "terrain3d-shackleton-orbited.png"))
         b = _pixels(pg)
         assert np.abs(a - b).mean() > 2.0, "orbiting changed the picture"
