@@ -1,6 +1,6 @@
 """Benchmark: N concurrent dashboard sessions over two replicas on one PostGIS scenario store (issue 20).
 
-    python bench/bench_load.py [--sessions 5,10,20,30,40] [--think 1.0] [--timeout 900]
+    python bench/bench_load.py [--sessions 5,10,20,30,40] [--think 1.0] [--arrival 5.0] [--timeout 900]
 
 Loopback only, and it stops by itself. It starts a throwaway PostgreSQL + PostGIS server
 (``tests/postgis_cluster.py``), writes the synthetic display data of the browser tests
@@ -15,7 +15,8 @@ frontend speaks it), so on this 2-core machine the figures are the servers', not
 WebGL renderers'. It sends what the frontend sends: widget values found by their keys in the
 page's deltas, the map component's ``draw`` trigger (``lunarmap_ui/map/protocol.json``) as the
 component's trigger-aggregator value, and the fragment id when the widget lives in the map's
-fragment. Each user (tag ``u<i>-<run>``; ``--think`` seconds between actions, a person's pace):
+fragment. Each user (tag ``u<i>-<run>``; ``--think`` seconds between actions, a person's pace; the users'
+arrivals spread evenly over ``--arrival`` seconds, as a load tester's spawn rate, ``--arrival 0`` all at once):
 
 1. opens the page; sets "Owner of new zones" to its tag; draws two geodesic circles on the map;
 2. names the scenario ``load <tag>`` and clicks Save (the address gets ``?scenario=ID``);
@@ -339,12 +340,13 @@ class Page:
 
 
 async def user(i: int, n: int, run: str, urls: list[str], tally: Tally, all_saved: asyncio.Event,
-               think: float, settle: Callable[[int], None], peak: Callable[[], None]) -> None:
+               think: float, arrival: float, settle: Callable[[int], None], peak: Callable[[], None]) -> None:
     """One simulated user's steps (see the module docstring); failures are tallied, never raised."""
     tag = f"u{i:02d}-{run}"
     page = Page(urls[i % 2], tally, tag)
     lon = -180.0 + 360.0 * i / n                     # each user's zones on its own meridian, 87-88 S
     try:
+        await asyncio.sleep(arrival * i / n)          # users arrive one after another, not all in one instant
         await page.open()
         page.check(tag, set(), "on opening")
         await asyncio.sleep(think)
@@ -366,6 +368,7 @@ async def user(i: int, n: int, run: str, urls: list[str], tally: Tally, all_save
         await page.draw_circle(lon, -88.2, -88.1)      # unsaved: only this session may ever see it
         page.check(tag, {"Zone 1", "Zone 2", "Zone 3"}, "after the unsaved drawing")
         await all_saved.wait()
+        await asyncio.sleep(arrival * i / n)          # and do not all act in the instant the last one saved
         await page.rerun("rerun")
         for _ in range(2):
             await asyncio.sleep(think)
@@ -423,7 +426,8 @@ def lost_saves(url: str, saved: dict[str, tuple[str, str]]) -> list[str]:
     return lost
 
 
-async def step(n: int, run: str, replicas: list[Replica], think: float, timeout_s: float) -> dict[str, Any]:
+async def step(n: int, run: str, replicas: list[Replica], think: float, arrival: float,
+               timeout_s: float) -> dict[str, Any]:
     tally = Tally()
     all_saved = asyncio.Event()
     rss_before = [r.rss_mb() for r in replicas]
@@ -443,7 +447,7 @@ async def step(n: int, run: str, replicas: list[Replica], think: float, timeout_
 
     urls = [r.url for r in replicas]
     t0 = time.monotonic()
-    tasks = [asyncio.ensure_future(user(i, n, run, urls, tally, all_saved, think, settle, peak)) for i in range(n)]
+    tasks = [asyncio.ensure_future(user(i, n, run, urls, tally, all_saved, think, arrival, settle, peak)) for i in range(n)]
     _, late = await asyncio.wait(tasks, timeout=timeout_s)
     for t in late:
         t.cancel()
@@ -512,10 +516,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", default="5,10,20,30,40", help="the ramp: concurrent users per step")
     ap.add_argument("--think", type=float, default=1.0, help="seconds between one user's actions")
+    ap.add_argument("--arrival", type=float, default=5.0,
+                    help="seconds over which the users' arrivals (and their first action after the wait) are spread")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per step before it is stopped")
     args = ap.parse_args()
     ramp = [int(s) for s in args.sessions.split(",")]
-    print(f"load benchmark: users {ramp} over 2 replicas, think time {args.think} s, "
+    print(f"load benchmark: users {ramp} over 2 replicas, think time {args.think} s, arrivals over {args.arrival} s, "
           f"{os.cpu_count()} CPUs, load average at start {os.getloadavg()[0]:.2f}")
     cluster = PostgisCluster("lunarmap_load")
     replicas: list[Replica] = []
@@ -531,10 +537,10 @@ def main() -> int:
             replicas = [Replica(Path(tmp), env) for _ in range(2)]
             for r in replicas:
                 r.wait_ready()
-            warm = asyncio.run(step(2, "warm", replicas, 0.0, args.timeout))   # first runs import and cache
+            warm = asyncio.run(step(2, "warm", replicas, 0.0, 0.0, args.timeout))   # first runs import and cache
             print(f"warm-up: 2 users, {len(warm['errors'])} errors, median rerun {warm['median_s']:.3f} s")
             for n in ramp:
-                res = asyncio.run(step(n, f"n{n}", replicas, args.think, args.timeout))
+                res = asyncio.run(step(n, f"n{n}", replicas, args.think, args.arrival, args.timeout))
                 res["lost"] = lost_saves(url, res.pop("saved"))
                 show(res)
                 results.append(res)
@@ -554,7 +560,7 @@ def main() -> int:
     print(f"budget at {judged['sessions']} sessions: " + ("met" if not problems else "OVER: " + ", ".join(problems)))
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"bench_load-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    path.write_text(json.dumps({"think_s": args.think, "steps": results, "breaks_at": breaks}, indent=1))
+    path.write_text(json.dumps({"think_s": args.think, "arrival_s": args.arrival, "steps": results, "breaks_at": breaks}, indent=1))
     print(f"results: {path.relative_to(ROOT)}")
     return 1 if problems else 0
 
