@@ -38,6 +38,7 @@ __all__ = [
     "scale_factor_grid",
     "slope_deg",
     "hillshade",
+    "hillshade_from_gradients",
 ]
 
 
@@ -123,6 +124,12 @@ def hillshade(
     ``z_factor`` exaggerates heights (1 = true relief).
     """
     d_row, d_col = horn_gradients(elevation_m, transform, scale_factor)
+    return hillshade_from_gradients(d_row, d_col, transform, azimuth_deg, altitude_deg, z_factor)
+
+
+def hillshade_from_gradients(d_row: np.ndarray, d_col: np.ndarray, transform: Affine, azimuth_deg: float = 315.0,
+                             altitude_deg: float = 45.0, z_factor: float = 1.0) -> np.ndarray:
+    """:func:`hillshade` from gradients already computed by :func:`horn_gradients` (slope and shade from one pass)."""
     # Map east = +column; map north = -row for a north-up grid (transform.e < 0).
     sign_row = -1.0 if transform.e < 0 else 1.0
     dz_east = z_factor * d_col * (1.0 if transform.a > 0 else -1.0)
