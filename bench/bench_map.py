@@ -19,18 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.mapframe import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from bench._server import CHROMIUM, launch_chromium, streamlit_server  # noqa: E402
 
 BUDGET_RERUN_S = 0.150
 BUDGET_SPEC_BYTES = 1_000_000
@@ -76,12 +73,6 @@ def bench_server(runs: int) -> bool:
     return ok
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _drawn_epoch_s(page) -> float:
     page.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=60_000)
     return page.evaluate(
@@ -92,50 +83,34 @@ def _drawn_epoch_s(page) -> float:
 def bench_browser() -> bool:
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        start = time.time()
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "streamlit"), "run", str(ROOT / "dashboard.py"), "--server.port",
-             str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ),
-        )
+        browser = launch_chromium(p)
         try:
-            while True:
-                try:
-                    urllib.request.urlopen(url + "_stcore/health", timeout=1)
-                    break
-                except OSError:
-                    if proc.poll() is not None:
-                        raise SystemExit("streamlit did not start") from None
-                    time.sleep(0.02)
-            server_up = time.time() - start
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url)
-            cold = _drawn_epoch_s(page) - start
-            print(f"server answering after {server_up:.2f} s")
-            ok = report("cold: streamlit run -> map drawn (headless Chromium)", cold, BUDGET_COLD_S, "s")
-            page2 = browser.new_page(viewport={"width": 1400, "height": 1000})
-            t_nav = time.time()
-            page2.goto(url)
-            warm = _drawn_epoch_s(page2) - t_nav
-            ok &= report("warm: page load -> map drawn (server and browser cache warm)", warm, BUDGET_WARM_S, "s")
-            requests: list[str] = []
-            page2.on("request", lambda r: requests.append(r.url) if "/app/static/" in r.url else None)
-            label = page2.get_by_text("Permanent shadow (PSR)", exact=True)
-            if label.count():
-                for _ in range(2):
-                    label.click()
-                    page2.wait_for_timeout(400)
-                    page2.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=15_000)
-                ok &= report("static files fetched by toggling PSRs off and on", len(requests), 0, "req")
-            else:
-                print("PSR layer not prepared: toggle request count not measured")
+            with streamlit_server() as server:
+                url = server.url
+                server_up = time.time() - server.started_epoch_s
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.goto(url)
+                cold = _drawn_epoch_s(page) - server.started_epoch_s
+                print(f"server answering after {server_up:.2f} s")
+                ok = report("cold: streamlit run -> map drawn (headless Chromium)", cold, BUDGET_COLD_S, "s")
+                page2 = browser.new_page(viewport={"width": 1400, "height": 1000})
+                t_nav = time.time()
+                page2.goto(url)
+                warm = _drawn_epoch_s(page2) - t_nav
+                ok &= report("warm: page load -> map drawn (server and browser cache warm)", warm, BUDGET_WARM_S, "s")
+                requests: list[str] = []
+                page2.on("request", lambda r: requests.append(r.url) if "/app/static/" in r.url else None)
+                label = page2.get_by_text("Permanent shadow (PSR)", exact=True)
+                if label.count():
+                    for _ in range(2):
+                        label.click()
+                        page2.wait_for_timeout(400)
+                        page2.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=15_000)
+                    ok &= report("static files fetched by toggling PSRs off and on", len(requests), 0, "req")
+                else:
+                    print("PSR layer not prepared: toggle request count not measured")
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
             browser.close()
     return ok
 

@@ -50,21 +50,17 @@ import datetime as dt
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._server import CHROMIUM, QUIET_OPTIONS, launch_chromium, start_server  # noqa: E402
 from lunarmap.paths import data_dir  # noqa: E402
 from lunarmap_ui.static_files import deckgl_bundle_path  # noqa: E402
-from tests.browser.mapframe import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 RESULTS_DIR = ROOT / "bench" / "results"
 PAGES = {"lunarmap": ROOT / "dashboard.py", "plain": ROOT / "bench" / "plain_pydeck_page.py"}
@@ -73,8 +69,6 @@ BUDGET_COLD_MS = 4000.0
 BUDGET_RATIO = 1.3
 LOAD_TIMEOUT_MS = 120_000
 VIEWPORT = {"width": 1400, "height": 1000}
-# nothing but the loopback servers
-BENCH_CHROMIUM_ARGS = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"]
 
 #: Runs before any page script: notes each large image uploaded to a WebGL texture, and the frame after the last.
 INIT_JS = """
@@ -122,48 +116,6 @@ def default_images(root: Path) -> list[str]:
                   if L.RASTER_DEFAULTS.get(d.name, L.LayerSetting(True, 1.0)).visible)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(script: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
-    streamlit = Path(sys.executable).parent / "streamlit"
-    port = _free_port()
-    log = open(log_path, "w")
-    proc = subprocess.Popen(
-        [str(streamlit), "run", str(script), "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-        cwd=ROOT, env=dict(os.environ, LUNARMAP_SCENARIO_DB=str(log_path.parent / "scenarios.gpkg")),
-        stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "_stcore/health", timeout=1)
-            return proc, url
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise SystemExit(f"streamlit did not start:\n{log_path.read_text()[-3000:]}") from None
-            try:   # the pause between polls is a wait on the process: an early exit ends it at once
-                proc.wait(timeout=0.1)
-            except subprocess.TimeoutExpired:
-                continue
-            raise SystemExit(f"streamlit exited:\n{log_path.read_text()[-3000:]}") from None
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
 def measure(pg, page: str) -> dict:
     """Wait for the map drawn on the page just opened; its times (ms from navigation start)."""
     pg.wait_for_function(_LUNARMAP_DONE if page == "lunarmap" else _PLAIN_DONE, timeout=LOAD_TIMEOUT_MS)
@@ -186,7 +138,9 @@ def measure(pg, page: str) -> dict:
 
 
 def one_round(browser, page: str, warm: int, tmp: Path, shots: Path | None, r: int) -> list[dict]:
-    proc, url = start_server(PAGES[page], tmp / f"{page}-{r}.log")
+    server = start_server(PAGES[page], env={"LUNARMAP_SCENARIO_DB": str(tmp / "scenarios.gpkg")},
+                          options=QUIET_OPTIONS, log_path=tmp / f"{page}-{r}.log")
+    url = server.url
     loads = []
     try:
         ctx = browser.new_context(viewport=VIEWPORT)
@@ -205,7 +159,7 @@ def one_round(browser, page: str, warm: int, tmp: Path, shots: Path | None, r: i
             print(f"  page errors on {page}: {errors[:3]}")
         ctx.close()
     finally:
-        stop_server(proc)
+        server.stop()
     for x in loads:
         marks = " ".join(f"{k} {v:.0f}" for k, v in x["marks_ms"].items())
         deck = "" if x["deck_transfer_bytes"] is None else f", deck.gl {x['deck_transfer_bytes'] / 1e3:.0f} kB"
@@ -236,7 +190,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-page-"))
     loads: list[dict] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BENCH_CHROMIUM_ARGS)
+        browser = launch_chromium(p, offline=True)     # nothing but the loopback servers
         for r in range(ARGS.rounds):
             order = ["lunarmap", "plain"] if r % 2 == 0 else ["plain", "lunarmap"]
             for page in [x for x in order if ARGS.only in (None, x)]:

@@ -32,23 +32,19 @@ import math
 import os
 import platform
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._server import launch_chromium, start_server  # noqa: E402
 from lunarmap.crs import lonlat_to_polar  # noqa: E402
 from lunarmap.paths import data_dir  # noqa: E402
 from tests.browser.mapframe import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
     MapFrame,
     after_rerun,
     open_map_page,
@@ -108,38 +104,6 @@ ELAPSED_JS = """() => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(folder: Path) -> tuple[subprocess.Popen, str]:
-    """``streamlit run dashboard.py`` on a free port (log in ``folder``); waits for its health check."""
-    port = free_port()
-    env = dict(os.environ, LUNARMAP_DATA_DIR=str(data_dir()), LUNARMAP_SCENARIO_DB=str(folder / "scenarios.gpkg"),
-               LUNARMAP_TIMING="1")
-    log = open(folder / "streamlit.log", "w")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "streamlit"), "run", str(ROOT / "dashboard.py"),
-                             "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-                             "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "_stcore/health", timeout=1)
-            return proc, url
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.terminate()
-                raise SystemExit(f"streamlit did not start: {(folder / 'streamlit.log').read_text()[-2000:]}") from None
-            try:
-                proc.wait(timeout=0.2)
-            except subprocess.TimeoutExpired:
-                pass
-
-
 def frame_shackleton(pg) -> MapFrame:
     """Fly to Shackleton, zoom out until 130 km of map fit across the canvas; the frame."""
     box = pg.get_by_placeholder(re.compile("Shackleton"))
@@ -185,10 +149,13 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
-        proc, url = start_app(Path(tmp))
+        server = start_server(env={"LUNARMAP_DATA_DIR": str(data_dir()), "LUNARMAP_TIMING": "1",
+                                   "LUNARMAP_SCENARIO_DB": str(Path(tmp) / "scenarios.gpkg")},
+                              log_path=Path(tmp) / "streamlit.log")
+        url = server.url
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+                browser = launch_chromium(p)
                 ctx = browser.new_context(viewport={"width": 1400, "height": 1300})
                 ctx.add_init_script(INIT_JS)
                 pg = open_map_page(ctx, url, timeout_ms=90_000)
@@ -215,8 +182,7 @@ def main() -> None:
                 browser.close()
             log = (Path(tmp) / "streamlit.log").read_text()
         finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+            server.stop(timeout_s=20)
     callbacks = [float(v) for v in re.findall(r"run profile-callback ([\d.]+) ms", log)]
     fragments = [float(v) for v in re.findall(r"run map ([\d.]+) ms", log)]
     warm = times[1:]

@@ -25,9 +25,7 @@ import argparse
 import json
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,36 +34,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._server import launch_chromium, start_server  # noqa: E402
 from lunarmap.paths import data_dir  # noqa: E402
-from tests.browser.mapframe import CHROMIUM, CHROMIUM_ARGS, MapFrame, click_map, wait_idle  # noqa: E402
+from tests.browser.mapframe import MapFrame, click_map, wait_idle  # noqa: E402
 
 RESULTS_DIR = ROOT / "bench" / "results"
 BUDGET_MS = 50.0
 _RUN = re.compile(r"run (app|map|map-in-app) ([\d.]+) ms")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """``streamlit run dashboard.py`` with run timing on; its log read line by line."""
 
     def __init__(self, data: Path, tmp: Path) -> None:
-        self.port = _free_port()
         self.log_path = tmp / "streamlit.log"
-        env = dict(os.environ, LUNARMAP_TIMING="1", LUNARMAP_DATA_DIR=str(data),
-                   LUNARMAP_SCENARIO_DB=str(tmp / "scenarios.gpkg"))
-        env.pop("LUNARMAP_SITES_FILE", None)
-        self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "streamlit"), "run", str(ROOT / "dashboard.py"),
-             "--server.port", str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
-        self.url = f"http://127.0.0.1:{self.port}/"
+        self._server = start_server(env={"LUNARMAP_TIMING": "1", "LUNARMAP_DATA_DIR": str(data),
+                                         "LUNARMAP_SCENARIO_DB": str(tmp / "scenarios.gpkg"),
+                                         "LUNARMAP_SITES_FILE": None}, log_path=self.log_path)
+        self.proc = self._server.proc
+        self.url = self._server.url
 
     def runs(self) -> list[tuple[str, float]]:
         return [(m.group(1), float(m.group(2))) for m in _RUN.finditer(self.log_path.read_text())]
@@ -80,12 +67,7 @@ class Server:
         return runs
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self._log.close()
+        self._server.stop(timeout_s=20)
 
 
 def _settle(server: Server, pg, before: int) -> list[tuple[str, float]]:
@@ -110,17 +92,9 @@ def main() -> int:
         server = Server(data, Path(tmp))
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+                browser = launch_chromium(p)
                 pg = browser.new_page(viewport={"width": 1280, "height": 800})
-                t0 = time.perf_counter()
-                while True:
-                    try:
-                        pg.goto(server.url, timeout=5_000)
-                        break
-                    except Exception:
-                        if time.perf_counter() - t0 > 60:
-                            raise
-                        time.sleep(0.2)
+                pg.goto(server.url)      # the server answers its health check already
                 pg.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=120_000)
                 wait_idle(pg)
                 first = server.runs()

@@ -29,19 +29,18 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_map import _free_port, report  # noqa: E402
+from bench._server import launch_chromium, start_server  # noqa: E402
+from bench.bench_map import report  # noqa: E402
 from lunarmap.crs import lonlat_to_polar  # noqa: E402
 from lunarmap.terrain_mesh import terrain_mesh  # noqa: E402
-from tests.browser.mapframe import CHROMIUM, CHROMIUM_ARGS, wait_root  # noqa: E402
+from tests.browser.mapframe import wait_root  # noqa: E402
 
 SHACKLETON = (129.78, -89.67)
 WIDTH_M = 100_000.0
@@ -119,26 +118,13 @@ _ORBIT = """(moving) => new Promise((done) => {
 def bench_browser() -> bool:
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
     x, y = lonlat_to_polar(*SHACKLETON)
     zoom = math.log2(900.0 / WIDTH_M)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "streamlit"), "run", str(ROOT / "dashboard.py"), "--server.port",
-             str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ),
-        )
+        browser = launch_chromium(p)
+        server = start_server()
+        url = server.url
         try:
-            while True:
-                try:
-                    urllib.request.urlopen(url + "_stcore/health", timeout=1)
-                    break
-                except OSError:
-                    if proc.poll() is not None:
-                        raise SystemExit("streamlit did not start") from None
-                    time.sleep(0.05)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{url}?view={x:.0f},{y:.0f},{zoom:.3f}")
             page.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=90_000)
@@ -193,8 +179,7 @@ def bench_browser() -> bool:
                 n, secs = page.evaluate(_ORBIT, moving)
                 print(f"scripted orbit, {label}: {n} frames in {secs:.2f} s = {n / secs:.1f} fps")
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            server.stop()
             browser.close()
     return ok and fps >= MIN_FPS
 

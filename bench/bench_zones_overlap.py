@@ -53,13 +53,11 @@ import argparse
 import json
 import math
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -282,34 +280,22 @@ def _median_max(values: list[float]) -> str:
 
 def bench_server(path: Path, n: int, tmp: Path, idle_wait_s: float, a_timeout_s: float) -> bool:
     """Part 3: session A imports ``path`` while session B reruns; see the module docstring."""
-    streamlit = Path(sys.executable).parent / "streamlit"
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         print("3. not measured: playwright is not installed (run with --skip-server to silence this)")
         return True
-    from tests.browser.mapframe import CHROMIUM, CHROMIUM_ARGS, open_map_page, wait_idle
+    from bench._server import CHROMIUM, QUIET_OPTIONS, STREAMLIT, ServerDidNotStart, launch_chromium, start_server
+    from tests.browser.mapframe import open_map_page, wait_idle
     from tests.display_data import write_display_data
 
-    if not CHROMIUM.exists() or not streamlit.exists():
-        print(f"3. not measured: {CHROMIUM if not CHROMIUM.exists() else streamlit} not found")
+    if not CHROMIUM.exists() or not STREAMLIT.exists():
+        print(f"3. not measured: {CHROMIUM if not CHROMIUM.exists() else STREAMLIT} not found")
         return True
     data = write_display_data(tmp / "data")
-    env = dict(os.environ, LUNARMAP_DATA_DIR=str(data), LUNARMAP_SCENARIO_DB=str(tmp / "scenarios.gpkg"),
-               PYTHONWARNINGS="ignore")
-    env.pop("LUNARMAP_SITES_FILE", None)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    env = {"LUNARMAP_DATA_DIR": str(data), "LUNARMAP_SCENARIO_DB": str(tmp / "scenarios.gpkg"),
+           "PYTHONWARNINGS": "ignore", "LUNARMAP_SITES_FILE": None}
     log_path = tmp / "streamlit.log"
-    log = open(log_path, "w")
-    proc = subprocess.Popen(
-        [str(streamlit), "run", str(ROOT / "dashboard.py"), "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "true",   # for page_profile (script run times); the browser stays offline
-         "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
 
     def fail(why: str) -> bool:
         print(f"3. FAILED: {why}\n   server log (last lines):\n" + "\n".join(
@@ -317,22 +303,15 @@ def bench_server(path: Path, n: int, tmp: Path, idle_wait_s: float, a_timeout_s:
         return False
 
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(url + "_stcore/health", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    return fail(f"streamlit exited with status {proc.returncode} before answering")
-                if time.monotonic() > deadline:
-                    return fail("streamlit did not answer on /_stcore/health within 60 s")
-                time.sleep(0.1)
+        server = start_server(env=env, log_path=log_path, options=[
+            *QUIET_OPTIONS, "--browser.gatherUsageStats", "true"])  # for page_profile (script run times)
+    except ServerDidNotStart as err:
+        return fail(str(err).splitlines()[0])
+    try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-                *CHROMIUM_ARGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"])
+            browser = launch_chromium(p, offline=True)        # the browser stays offline
             try:
-                return _two_sessions(browser, url, path, n, proc.pid, idle_wait_s, a_timeout_s,
+                return _two_sessions(browser, server.url, path, n, server.proc.pid, idle_wait_s, a_timeout_s,
                                      open_map_page, wait_idle)
             except _Timeout as err:
                 return fail(str(err))
@@ -341,13 +320,7 @@ def bench_server(path: Path, n: int, tmp: Path, idle_wait_s: float, a_timeout_s:
             finally:
                 browser.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-        log.close()
+        server.stop()
 
 
 def _two_sessions(browser, url: str, path: Path, n: int, pid: int, idle_wait_s: float, a_timeout_s: float,

@@ -54,13 +54,10 @@ import argparse
 import base64
 import math
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -68,15 +65,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._server import CHROMIUM, QUIET_OPTIONS, launch_chromium, start_server  # noqa: E402
 from lunarmap.crs import SOUTH_POLAR_CODE  # noqa: E402
 from lunarmap.paths import data_dir  # noqa: E402
 from lunarmap.scenarios import ScenarioStore  # noqa: E402
 from lunarmap.zones import Zone, analyse_zones, circle_zone, polygon_zone  # noqa: E402
-from tests.browser.mapframe import CHROMIUM, CHROMIUM_ARGS, MapFrame, wait_idle  # noqa: E402
+from tests.browser.mapframe import MapFrame, wait_idle  # noqa: E402
 
 BUDGET_MS = 500.0
-# nothing but the loopback server: usage statistics are on (for page_profile) and never sent
-BENCH_CHROMIUM_ARGS = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"]
 N_ZONES = 50
 N_CIRCLES = 5
 DRAG_PX = 30.0
@@ -204,46 +200,7 @@ def drawn_circle(centre_xy, edge_xy, owner: str) -> Zone:
     return circle_zone("drawn", owner, clon, clat, float(distance_m(clon, clat, elon, elat)) / 1000.0)
 
 
-# ----------------------------------------------------------------------------- server and page
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(db: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
-    streamlit = Path(sys.executable).parent / "streamlit"
-    env = dict(os.environ, LUNARMAP_SCENARIO_DB=str(db))
-    port = _free_port()
-    log = open(log_path, "w")
-    proc = subprocess.Popen(
-        [str(streamlit), "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "true",     # for the page_profile (server exec_time) messages
-         "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "_stcore/health", timeout=1)
-            return proc, url
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise SystemExit(f"streamlit did not start:\n{log_path.read_text()[-3000:]}") from None
-            time.sleep(0.1)
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
+# ----------------------------------------------------------------------------- the page
 def zoom_to_grid(pg) -> MapFrame:
     """Wheel-zoom about the pole until about ``VIEW_WIDTH_M`` of map fills the canvas width."""
     frame = MapFrame(pg)
@@ -403,10 +360,13 @@ def run(shots: Path | None) -> None:
     sid = ScenarioStore(db).save("bench: 50 zones", zones)
     print(f"data: {root}; {N_ZONES} zones, {base_conflicts} conflicts; scenario {sid} in {db}")
     print(f"machine: {os.cpu_count()} CPUs, load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f} (1/5/15 min)")
-    proc, url = start_server(db, tmp / "streamlit.log")
+    server = start_server(env={"LUNARMAP_SCENARIO_DB": str(db)}, log_path=tmp / "streamlit.log", options=[
+        *QUIET_OPTIONS, "--browser.gatherUsageStats", "true"])    # for the page_profile (server exec_time) messages
+    url = server.url
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BENCH_CHROMIUM_ARGS)
+            # nothing but the loopback server: usage statistics are on (for page_profile) and never sent
+            browser = launch_chromium(p, offline=True)
             ctx = browser.new_context(viewport={"width": 1400, "height": 1300})
             ctx.add_init_script(INIT_JS)
             pg = ctx.new_page()
@@ -460,7 +420,7 @@ def run(shots: Path | None) -> None:
                 print(f"page errors: {errors}")
             browser.close()
     finally:
-        stop_server(proc)
+        server.stop()
     load1 = os.getloadavg()
     print(f"\n{N_CIRCLES} circles drawn on the page with {N_ZONES} + k zones (real data, 60 m PSR grid):")
     print(f"  end to end, mouse-up -> map updated (zone + overlap highlights): {fmt([r['map'] for r in results])}")

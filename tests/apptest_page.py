@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import streamlit as st
@@ -28,15 +31,59 @@ def fresh_caches():
     st.cache_resource.clear()
 
 
-def run_page(monkeypatch, data_dir: Path, sites_file: Path | None = None, mirror: Path | None = None) -> AppTest:
-    """Run dashboard.py once with this data folder (and optionally a site catalogue or a data mirror)."""
+def run_page(monkeypatch, data_dir: Path, sites_file: Path | None = None, mirror: Path | None = None, *,
+             query: Mapping[str, str] | None = None, session: Mapping[str, Any] | None = None,
+             timeout_s: float = 90.0) -> AppTest:
+    """Run dashboard.py once with this data folder (and optionally a site catalogue or a data mirror).
+
+    ``query``: the page address's query parameters (``?view=...``); ``session``: session state set before the
+    run (what earlier runs or a trigger's callback left there); ``timeout_s``: how long one run may take, seconds.
+    The page must run without an exception.
+    """
     monkeypatch.setenv("LUNARMAP_DATA_DIR", str(data_dir))
     for name, value in (("LUNARMAP_SITES_FILE", sites_file), ("LUNARMAP_DATA_MIRROR", mirror)):
         if value is None:
             monkeypatch.delenv(name, raising=False)
         else:
             monkeypatch.setenv(name, str(value))
-    at = AppTest.from_file(DASHBOARD, default_timeout=90)
+    at = AppTest.from_file(DASHBOARD, default_timeout=timeout_s)
+    for key, text in (query or {}).items():
+        at.query_params[key] = text
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+@dataclass(frozen=True)
+class FirstStart:
+    """The page started on an empty data folder: before the data, while fetching it, and after (AppTest runs)."""
+
+    data_dir: Path
+    #: a session opened before the data existed, with no mirror named (nothing is fetched)
+    before: AppTest
+    #: the session that opened with the shared mirror named: it fetched and prepared the data itself
+    fetched: AppTest
+    #: a new session of the same process afterwards, with no mirror named (Streamlit's caches as they were left)
+    after: AppTest
+
+
+def start_on_empty_folder(root: Path, mirror: Path) -> FirstStart:
+    """Start the page on the empty folder ``root/data``: a session without a mirror, one with ``mirror``, one after.
+
+    The three sessions run one after the other with Streamlit's caches cleared only before the first, as one
+    server would run them; the environment is restored afterwards. Used once per test session by the
+    ``first_start`` fixture of ``tests/conftest.py`` (the fetch and prepare take ~40 s).
+    """
+    data = root / "data"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LUNARMAP_SCENARIO_DB", str(root / "scenarios.gpkg"))
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        before = run_page(mp, data)
+        fetched = run_page(mp, data, mirror=mirror)
+        after = run_page(mp, data)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return FirstStart(data, before, fetched, after)

@@ -1,7 +1,8 @@
 """A shared catalogue of awkward cases, for every test file to parametrise over (as shapely's ``tests/common.py``).
 
 Plain named constants and ``pytest.param`` lists with ids, nothing computed by
-the code under test. Points are ``(lon_deg, lat_deg)`` on the IAU 2015 Moon
+the code under test (the Moon sphere and the synthetic crater at the end are
+built with pyproj only). Points are ``(lon_deg, lat_deg)`` on the IAU 2015 Moon
 sphere (IAU_2015:30100, degrees east, south negative); lon/lat geometries are
 shapely objects in those degrees, with edges straight in lon/lat as GeoJSON
 files write them. Each constant says in its docstring what makes it awkward.
@@ -14,7 +15,13 @@ False
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
 import pytest
+from pyproj import Geod, Transformer
 from shapely.geometry import GeometryCollection, LineString, MultiPolygon, Point, Polygon
 
 # --- points -------------------------------------------------------------------------------------------
@@ -193,3 +200,57 @@ ZONE_TOUCHING_SITE = (NEAR_POLE, 13.0, 0.0)
 """(circle centre, radius_km, azimuth_deg): a site placed exactly ``radius_km`` from the centre at that azimuth
 touches the zone's boundary (distance == radius), the boundary case of "inside"."""
 
+
+# --- the Moon, built here (independent of lunarmap.crs and lunarmap.geodesy) ----------------------------
+
+MOON_R_M = 1_737_400.0
+"""The IAU 2015 Moon sphere's radius, metres."""
+
+MOON_GEOD = Geod(a=MOON_R_M, b=MOON_R_M)
+"""pyproj.Geod on the Moon sphere: the independent tool geodesic distances are checked against."""
+
+_MOON_LONLAT = f"+proj=longlat +R={MOON_R_M:.0f} +no_defs"
+_MOON_STERE = f"+proj=stere +lat_0=-90 +lat_ts=-90 +lon_0=0 +R={MOON_R_M:.0f} +units=m +no_defs"
+LONLAT_TO_POLAR = Transformer.from_proj(_MOON_LONLAT, _MOON_STERE, always_xy=True)
+"""(lon, lat) degrees -> south polar stereographic (x, y) metres, from PROJ strings (not IAU codes)."""
+
+POLAR_TO_LONLAT = Transformer.from_proj(_MOON_STERE, _MOON_LONLAT, always_xy=True)
+"""South polar stereographic (x, y) metres -> (lon, lat) degrees: the inverse of :data:`LONLAT_TO_POLAR`."""
+
+# --- a synthetic crater -------------------------------------------------------------------------------
+
+CRATER_DEPTH_M, CRATER_FLOOR_M, CRATER_RIM_M = 600.0, 1_500.0, 4_500.0
+"""The synthetic crater: a flat floor out to 1.5 km from its centre, a straight wall to the rim at 4.5 km,
+flat beyond; 600 m deep. Distances from the centre are true geodesic metres on the Moon sphere."""
+
+CRATER_WALL_DEG = math.degrees(math.atan(CRATER_DEPTH_M / (CRATER_RIM_M - CRATER_FLOOR_M)))
+"""The wall's slope: atan(600 / 3000) = 11.31 degrees."""
+
+CRATER_PIXEL_M = 20.0
+"""The crater DEM's pixel size, metres (on the map)."""
+
+
+def crater_height_m(r_m):
+    """The crater's height (m, 0 beyond the rim) at geodesic distance ``r_m`` (m) from its centre."""
+    return np.clip((r_m - CRATER_FLOOR_M) / (CRATER_RIM_M - CRATER_FLOOR_M), 0.0, 1.0) * CRATER_DEPTH_M - CRATER_DEPTH_M
+
+
+def write_crater_dem(make_raster: Callable[..., Path], lon0: float, lat0: float,
+                     half_m: float = 9_000.0) -> tuple[Path, tuple[float, float]]:
+    """The crater centred at (``lon0``, ``lat0``) as ``crater.tif`` in IAU_2015:30135, ``half_m`` each side.
+
+    ``make_raster`` is the fixture of ``tests/conftest.py`` (or the same call). Each pixel's height is
+    :func:`crater_height_m` of its centre's geodesic distance from the crater's centre (pyproj.Geod on the
+    sphere), so the crater is round on the Moon, not on the map. Returns the path and the centre's map (x, y) m.
+    """
+    cx, cy = LONLAT_TO_POLAR.transform(lon0, lat0)
+    n = int(2 * half_m / CRATER_PIXEL_M)
+    x0, y0 = cx - half_m, cy + half_m
+    xs = x0 + CRATER_PIXEL_M * (np.arange(n) + 0.5)
+    ys = y0 - CRATER_PIXEL_M * (np.arange(n) + 0.5)
+    gx, gy = np.meshgrid(xs, ys)
+    lon, lat = POLAR_TO_LONLAT.transform(gx.ravel(), gy.ravel())
+    r = MOON_GEOD.inv(np.full(lon.size, lon0), np.full(lon.size, lat0), lon, lat)[2]
+    path = make_raster(crater_height_m(np.asarray(r)).reshape(n, n), origin=(x0, y0), pixel_m=CRATER_PIXEL_M,
+                       name="crater.tif")
+    return path, (cx, cy)

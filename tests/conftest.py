@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,33 @@ def scenario_store_in_tmp(tmp_path, monkeypatch) -> Path:
     return path
 
 
+def write_raster(
+    folder: Path,
+    array: np.ndarray,
+    origin: tuple[float, float] = (-3000.0, 3000.0),
+    pixel_m: float = 60.0,
+    crs: object = SOUTH_POLAR,
+    nodata: float | None = None,
+    name: str = "r.tif",
+) -> Path:
+    """Write a small GeoTIFF from an array (2D, or bands first) into ``folder``; its path. See :func:`make_raster`."""
+    arr = np.asarray(array)
+    if arr.ndim == 2:
+        arr = arr[None]
+    path = folder / name
+    profile = {
+        "driver": "GTiff", "width": arr.shape[2], "height": arr.shape[1], "count": arr.shape[0],
+        "dtype": arr.dtype, "transform": from_origin(origin[0], origin[1], pixel_m, pixel_m),
+    }
+    if crs is not None:
+        profile["crs"] = rasterio.crs.CRS.from_wkt(CRS.from_user_input(crs).to_wkt())
+    if nodata is not None:
+        profile["nodata"] = nodata
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(arr)
+    return path
+
+
 @pytest.fixture
 def make_raster(tmp_path: Path) -> Callable[..., Path]:
     """Factory: write a small GeoTIFF from an array and return its path.
@@ -37,32 +65,28 @@ def make_raster(tmp_path: Path) -> Callable[..., Path]:
     ``make_raster(array, origin=(x0, y0), pixel_m=60.0, crs=SOUTH_POLAR, nodata=None, name="r.tif")``;
     ``crs=None`` writes a raster with no CRS.
     """
+    return partial(write_raster, tmp_path)
 
-    def _make(
-        array: np.ndarray,
-        origin: tuple[float, float] = (-3000.0, 3000.0),
-        pixel_m: float = 60.0,
-        crs: object = SOUTH_POLAR,
-        nodata: float | None = None,
-        name: str = "r.tif",
-    ) -> Path:
-        arr = np.asarray(array)
-        if arr.ndim == 2:
-            arr = arr[None]
-        path = tmp_path / name
-        profile = {
-            "driver": "GTiff", "width": arr.shape[2], "height": arr.shape[1], "count": arr.shape[0],
-            "dtype": arr.dtype, "transform": from_origin(origin[0], origin[1], pixel_m, pixel_m),
-        }
-        if crs is not None:
-            profile["crs"] = rasterio.crs.CRS.from_wkt(CRS.from_user_input(crs).to_wkt())
-        if nodata is not None:
-            profile["nodata"] = nodata
-        with rasterio.open(path, "w", **profile) as dst:
-            dst.write(arr)
-        return path
 
-    return _make
+@pytest.fixture(scope="session")
+def crater_dem(tmp_path_factory) -> Callable[..., tuple[Path, tuple[float, float]]]:
+    """Factory: the synthetic crater of ``tests/cases.py`` centred at (lon, lat); (path, centre's map x, y).
+
+    ``crater_dem(lon0, lat0, half_m=9_000.0)``. Each crater is written once per session (in a folder of its
+    own, as ``crater.tif``) and shared: tests only read it.
+    """
+    from .cases import write_crater_dem
+
+    made: dict[tuple[float, float, float], tuple[Path, tuple[float, float]]] = {}
+
+    def _crater(lon0: float, lat0: float, half_m: float = 9_000.0) -> tuple[Path, tuple[float, float]]:
+        key = (lon0, lat0, half_m)
+        if key not in made:
+            folder = tmp_path_factory.mktemp("crater")
+            made[key] = write_crater_dem(partial(write_raster, folder), lon0, lat0, half_m)
+        return made[key]
+
+    return _crater
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +114,20 @@ def prepared_data_dir() -> Path:
         pytest.skip(message)
     prepare(root)
     return root
+
+
+@pytest.fixture(scope="session")
+def first_start(tmp_path_factory):
+    """The page's first start on an empty data folder with the shared mirror (``apptest_page.FirstStart``), once.
+
+    The tests that use it read its pages (and may run them again with ``LUNARMAP_DATA_DIR`` set to its
+    ``data_dir``) but never change its data folder. Skips when the mirror is not beside the project.
+    """
+    if not SHARED_DATA.is_dir():
+        pytest.skip("the shared lunar-data mirror is not beside the project")
+    from .apptest_page import start_on_empty_folder
+
+    return start_on_empty_folder(tmp_path_factory.mktemp("first-start"), SHARED_DATA)
 
 
 @pytest.fixture(scope="session")

@@ -14,19 +14,13 @@ from lunarmap.views import view_for_geometries
 from lunarmap.zones import circle_zone
 from lunarmap_ui import address
 
-from .apptest_page import DASHBOARD, fresh_caches  # noqa: F401 - fresh_caches: autouse fixture
+from .apptest_page import fresh_caches, run_page  # noqa: F401 - fresh_caches: autouse fixture
 from .display_data import write_display_data
 
 
 def _page(monkeypatch, data_dir, **params) -> AppTest:
-    monkeypatch.setenv("LUNARMAP_DATA_DIR", str(data_dir))
-    monkeypatch.delenv("LUNARMAP_SITES_FILE", raising=False)
-    at = AppTest.from_file(DASHBOARD, default_timeout=90)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    """The page opened at an address with these query parameters."""
+    return run_page(monkeypatch, data_dir, query=params)
 
 
 def _map(at: AppTest) -> dict:

@@ -136,16 +136,12 @@ def test_page__first_start_without_mirror_offers_the_fetch(monkeypatch, tmp_path
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_page__first_start_with_mirror_fetches_and_prepares_without_a_prompt(monkeypatch, tmp_path):
-    from .conftest import SHARED_DATA
-
-    if not SHARED_DATA.is_dir():
-        pytest.skip("the shared lunar-data mirror is not beside the project")
-    data = tmp_path / "data"
-    before = _run(monkeypatch, data)          # a session that opened before the data existed (no mirror: no fetch)
+def test_page__first_start_with_mirror_fetches_and_prepares_without_a_prompt(first_start):
+    data, before, at = first_start.data_dir, first_start.before, first_start.fetched
+    # a session that opened before the data existed (no mirror: no fetch)
     assert any("Site table not available" in str(e.value) or "not available" in str(e.value)
                for e in [*before.warning, *before.error, *before.info])
-    at = _run(monkeypatch, data, mirror=SHARED_DATA)
+    # then a session opened with the mirror named
     assert (data / "prepared" / "display.json").is_file()
     # nothing said before the fetch outlives it: the comparison's table is there in the session that fetched
     assert any("elevation (m)" in d.value.columns for d in at.dataframe), "the comparison was computed on the data"

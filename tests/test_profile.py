@@ -1,9 +1,10 @@
 """lunarmap.profile and lunarmap.profile_export: elevation profiles along great-circle paths.
 
-A synthetic crater (a flat-floored cone written here as a GeoTIFF in IAU_2015:30135, its height a function of
-the true geodesic distance from its centre) gives the analytic depth and wall slope; sample positions are
-checked against pyproj.Geod on a sphere built here; the PSR bands of a real profile across Shackleton against
-the crossings of the PSR outlines with the same path, computed here with pyproj and shapely.
+A synthetic crater (a flat-floored cone written as a GeoTIFF in IAU_2015:30135, its height a function of
+the true geodesic distance from its centre: tests/cases.py) gives the analytic depth and wall slope; sample
+positions are checked against pyproj.Geod on the Moon sphere (built in tests/cases.py); the PSR bands of a
+real profile across Shackleton against the crossings of the PSR outlines with the same path, computed here with
+pyproj and shapely.
 """
 
 from __future__ import annotations
@@ -16,98 +17,77 @@ import math
 import numpy as np
 import pytest
 import shapely
-from pyproj import Geod, Transformer
 
 from lunarmap.crs import SOUTH_POLAR_CODE
 from lunarmap.errors import GeometryError, LunarmapError
 from lunarmap.profile import elevation_profile, path_samples, profile_sunlit
 from lunarmap.profile_export import CSV_COLUMNS, profile_csv, profile_payload, sunlit_payload
 
-R = 1_737_400.0
-GEOD = Geod(a=R, b=R)
-_LONLAT = f"+proj=longlat +R={R:.0f} +no_defs"
-_STERE = f"+proj=stere +lat_0=-90 +lat_ts=-90 +lon_0=0 +R={R:.0f} +units=m +no_defs"
-TO_MAP = Transformer.from_proj(_LONLAT, _STERE, always_xy=True)
-FROM_MAP = Transformer.from_proj(_STERE, _LONLAT, always_xy=True)
+from .cases import (
+    CRATER_DEPTH_M,
+    CRATER_FLOOR_M,
+    CRATER_PIXEL_M,
+    CRATER_RIM_M,
+    CRATER_WALL_DEG,
+    LONLAT_TO_POLAR,
+    MOON_GEOD,
+    POLAR_TO_LONLAT,
+)
 
-# The synthetic crater: flat floor to FLOOR_M, a straight wall to RIM_M, flat beyond; DEPTH_M deep.
-DEPTH_M, FLOOR_M, RIM_M = 600.0, 1_500.0, 4_500.0
-WALL_DEG = math.degrees(math.atan(DEPTH_M / (RIM_M - FLOOR_M)))      # 11.31 deg
-PIXEL_M = 20.0
+# The synthetic crater of tests/cases.py (the crater_dem fixture of tests/conftest.py): 600 m deep, 20 m pixels.
 # Bilinear interpolation of the wall (height linear in the distance r from the centre) errs by at most
 # slope * p^2 / (8 r) in height (its curvature across the radius is slope / r); a slope from two heights
-# 2 h apart (h = one pixel) then errs by at most twice that over 2 h. At r >= FLOOR_M: 0.019 deg; allowed 0.05.
+# 2 h apart (h = one pixel) then errs by at most twice that over 2 h. At r >= CRATER_FLOOR_M: 0.019 deg; allowed 0.05.
 SLOPE_TOL_DEG = 0.05
-assert math.degrees(2 * (DEPTH_M / (RIM_M - FLOOR_M)) * PIXEL_M**2 / (8 * FLOOR_M) / (2 * PIXEL_M)) < SLOPE_TOL_DEG / 2
-
-
-def _crater_height(r_m):
-    return np.clip((r_m - FLOOR_M) / (RIM_M - FLOOR_M), 0.0, 1.0) * DEPTH_M - DEPTH_M
-
-
-@pytest.fixture
-def crater_dem(make_raster):
-    """Factory: a GeoTIFF of the crater centred at (lon, lat), ``half_m`` each side, 20 m pixels."""
-
-    def _make(lon0, lat0, half_m=9_000.0, name="crater.tif"):
-        cx, cy = TO_MAP.transform(lon0, lat0)
-        n = int(2 * half_m / PIXEL_M)
-        x0, y0 = cx - half_m, cy + half_m
-        xs = x0 + PIXEL_M * (np.arange(n) + 0.5)
-        ys = y0 - PIXEL_M * (np.arange(n) + 0.5)
-        gx, gy = np.meshgrid(xs, ys)
-        lon, lat = FROM_MAP.transform(gx.ravel(), gy.ravel())
-        r = GEOD.inv(np.full(lon.size, lon0), np.full(lon.size, lat0), lon, lat)[2]
-        return make_raster(_crater_height(np.asarray(r)).reshape(n, n), origin=(x0, y0), pixel_m=PIXEL_M, name=name)
-
-    return _make
+_WALL_GRADIENT = CRATER_DEPTH_M / (CRATER_RIM_M - CRATER_FLOOR_M)
+assert math.degrees(2 * _WALL_GRADIENT * CRATER_PIXEL_M**2 / (8 * CRATER_FLOOR_M) / (2 * CRATER_PIXEL_M)) < SLOPE_TOL_DEG / 2
 
 
 def _radial_line(lon0, lat0, az_deg, reach_m):
-    a = GEOD.fwd(lon0, lat0, az_deg, reach_m)[:2]
-    b = GEOD.fwd(lon0, lat0, az_deg + 180.0, reach_m)[:2]
+    a = MOON_GEOD.fwd(lon0, lat0, az_deg, reach_m)[:2]
+    b = MOON_GEOD.fwd(lon0, lat0, az_deg + 180.0, reach_m)[:2]
     return [a, b]
 
 
 def _wall(profile, centre, margin_m):
     """Samples on the wall, at least ``margin_m`` from its foot and its rim, and on which side of the centre."""
-    r = GEOD.inv(np.full(profile.n, centre[0]), np.full(profile.n, centre[1]), profile.lon_deg, profile.lat_deg)[2]
-    on = (r > FLOOR_M + margin_m) & (r < RIM_M - margin_m)
+    r = MOON_GEOD.inv(np.full(profile.n, centre[0]), np.full(profile.n, centre[1]), profile.lon_deg, profile.lat_deg)[2]
+    on = (r > CRATER_FLOOR_M + margin_m) & (r < CRATER_RIM_M - margin_m)
     return on, profile.distance_m < profile.total_m / 2
 
 
 @pytest.mark.parametrize(("centre", "az"), [((0.0, -90.0), 30.0), ((180.0, -88.5), 90.0), ((-179.9, -88.5), 10.0)],
                          ids=["at the pole", "across 180 (east-west)", "by 180 (north-south)"])
 def test_synthetic_crater_has_the_analytic_depth_wall_slope_and_no_cross_slope(crater_dem, centre, az):
-    path = crater_dem(*centre)
+    path, _ = crater_dem(*centre)
     line = _radial_line(*centre, az, 8_000.0)
     p = elevation_profile(line, samples=801, dem_paths=[path], with_psr=False)
     # Floor and surroundings are flat: bilinear interpolation reproduces them exactly.
-    assert np.nanmax(p.elevation_m) - np.nanmin(p.elevation_m) == pytest.approx(DEPTH_M, abs=1e-6)
-    assert np.nanmin(p.elevation_m) == pytest.approx(-DEPTH_M, abs=1e-6)
-    on, inbound = _wall(p, centre, 2 * PIXEL_M)
+    assert np.nanmax(p.elevation_m) - np.nanmin(p.elevation_m) == pytest.approx(CRATER_DEPTH_M, abs=1e-6)
+    assert np.nanmin(p.elevation_m) == pytest.approx(-CRATER_DEPTH_M, abs=1e-6)
+    on, inbound = _wall(p, centre, 2 * CRATER_PIXEL_M)
     assert on[inbound].sum() > 50 and on[~inbound].sum() > 50
     # Downhill on the way in (negative), uphill on the way out (positive).
-    assert p.slope_along_deg[on & inbound] == pytest.approx(-WALL_DEG, abs=SLOPE_TOL_DEG)
-    assert p.slope_along_deg[on & ~inbound] == pytest.approx(WALL_DEG, abs=SLOPE_TOL_DEG)
+    assert p.slope_along_deg[on & inbound] == pytest.approx(-CRATER_WALL_DEG, abs=SLOPE_TOL_DEG)
+    assert p.slope_along_deg[on & ~inbound] == pytest.approx(CRATER_WALL_DEG, abs=SLOPE_TOL_DEG)
     # Across a radius the crater is level: left and right points are equally far from the centre. Within two
     # pixels of the breaks of slope (foot and rim) bilinear interpolation of the kink is not symmetric (0.2 deg).
-    r = GEOD.inv(np.full(p.n, centre[0]), np.full(p.n, centre[1]), p.lon_deg, p.lat_deg)[2]
-    away = (np.abs(r - FLOOR_M) > 2 * PIXEL_M) & (np.abs(r - RIM_M) > 2 * PIXEL_M)
+    r = MOON_GEOD.inv(np.full(p.n, centre[0]), np.full(p.n, centre[1]), p.lon_deg, p.lat_deg)[2]
+    away = (np.abs(r - CRATER_FLOOR_M) > 2 * CRATER_PIXEL_M) & (np.abs(r - CRATER_RIM_M) > 2 * CRATER_PIXEL_M)
     assert np.abs(p.slope_across_deg[away]).max() < SLOPE_TOL_DEG and away.sum() > 0.95 * p.n
-    assert set(p.elevation_resolution_m.tolist()) == {PIXEL_M} and p.resolution_bands[0].product == "crater"
+    assert set(p.elevation_resolution_m.tolist()) == {CRATER_PIXEL_M} and p.resolution_bands[0].product == "crater"
     assert len(p.resolution_bands) == 1 and p.resolution_bands[0].end_m == pytest.approx(16_000.0, abs=1e-6)
 
 
 def test_synthetic_crater__a_chord_has_the_wall_slope_across_it_signed_by_side(crater_dem):
     """A chord passing 3 km from the centre: at its closest point the wall falls towards the centre, so with
     the centre on the right the ground rises to the left (negative across) and along is level; reversed, positive."""
-    path = crater_dem(0.0, -90.0)
+    path, _ = crater_dem(0.0, -90.0)
     start, end = (-7_000.0, 3_000.0), (7_000.0, 3_000.0)     # travelling +x, the centre (0, 0) on the right
     for verts, sign in (([start, end], -1.0), ([end, start], 1.0)):
         p = elevation_profile(verts, crs=SOUTH_POLAR_CODE, samples=701, dem_paths=[path], with_psr=False)
         i = int(np.argmin(np.hypot(p.x_m, p.y_m)))
-        assert p.slope_across_deg[i] == pytest.approx(sign * WALL_DEG, abs=SLOPE_TOL_DEG)
+        assert p.slope_across_deg[i] == pytest.approx(sign * CRATER_WALL_DEG, abs=SLOPE_TOL_DEG)
         assert p.slope_along_deg[i] == pytest.approx(0.0, abs=SLOPE_TOL_DEG)
 
 
@@ -123,11 +103,11 @@ def test_samples_lie_on_the_geodesics_at_the_distances_pyproj_gives(name):
     verts = np.array(PATHS[name])
     lon, lat = verts[:, 0], verts[:, 1]
     s, plon, plat, arc, cum = path_samples(np.where(lat <= -90, 0.0, lon), lat, samples=333)
-    legs = GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])[2]
+    legs = MOON_GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])[2]
     assert cum == pytest.approx(np.concatenate([[0.0], np.cumsum(legs)]), abs=1e-3)
     assert np.diff(s) == pytest.approx(np.full(s.size - 1, cum[-1] / (s.size - 1)), abs=1e-6)
-    a = GEOD.inv(lon[arc], lat[arc], plon, plat)[2]           # from the arc's first vertex
-    b = GEOD.inv(plon, plat, lon[arc + 1], lat[arc + 1])[2]    # to its last
+    a = MOON_GEOD.inv(lon[arc], lat[arc], plon, plat)[2]           # from the arc's first vertex
+    b = MOON_GEOD.inv(plon, plat, lon[arc + 1], lat[arc + 1])[2]    # to its last
     assert cum[arc] + a == pytest.approx(s, abs=1e-3)
     assert a + b == pytest.approx(legs[arc], abs=1e-3)         # on the geodesic, not beside it
     assert np.all((plon >= -180.0) & (plon <= 180.0))
@@ -139,7 +119,7 @@ def test_real_profile_across_the_pole_and_180(prepared_data_dir, name):
     p = elevation_profile(PATHS[name], samples=500, data_dir=prepared_data_dir)
     assert np.isfinite(p.elevation_m).all() and np.isfinite(p.slope_along_deg).all()
     assert np.isfinite(p.in_psr).all()      # the whole path is inside the PSR maps
-    x, y = TO_MAP.transform(p.lon_deg, p.lat_deg)
+    x, y = LONLAT_TO_POLAR.transform(p.lon_deg, p.lat_deg)
     assert p.x_m == pytest.approx(x, abs=1e-6) and p.y_m == pytest.approx(y, abs=1e-6)
     bands = p.resolution_bands
     assert bands[0].start_m == 0.0 and bands[-1].end_m == p.total_m
@@ -155,26 +135,26 @@ def test_resolution_bands_change_where_the_5m_dem_ends(prepared_data_dir):
     fine, coarse = p.resolution_bands
     assert (fine.product, fine.resolution_m) == ("pgda78_shoemaker_5m_crop", 5.0)
     assert (coarse.product, coarse.resolution_m) == ("ldem256_south_polar_1600m", 1600.0)
-    lon, lat = FROM_MAP.transform([76_000.0, 76_640.0], [39_000.0, 39_000.0])
-    edge = GEOD.inv(lon[0], lat[0], lon[1], lat[1])[2]
+    lon, lat = POLAR_TO_LONLAT.transform([76_000.0, 76_640.0], [39_000.0, 39_000.0])
+    edge = MOON_GEOD.inv(lon[0], lat[0], lon[1], lat[1])[2]
     assert abs(fine.end_m - edge) <= p.spacing_m
 
 
 def _outline_crossings(line_lonlat, polygons, n=8_000):
     """(start, end) geodesic distances from the line's start where the densified great circle is in the polygons."""
     (lon1, lat1), (lon2, lat2) = line_lonlat
-    mid = GEOD.npts(lon1, lat1, lon2, lat2, n)
+    mid = MOON_GEOD.npts(lon1, lat1, lon2, lat2, n)
     lon = np.array([lon1, *[q[0] for q in mid], lon2])
     lat = np.array([lat1, *[q[1] for q in mid], lat2])
-    x, y = TO_MAP.transform(lon, lat)
+    x, y = LONLAT_TO_POLAR.transform(lon, lat)
     track = shapely.LineString(np.column_stack([x, y]))
     near = [g for g in polygons if g.intersects(track)]
     inside = shapely.union_all(near).intersection(track) if near else shapely.LineString()
     spans = []
     for piece in shapely.get_parts(shapely.line_merge(inside) if not inside.is_empty else inside):
         ends = shapely.get_coordinates(piece)[[0, -1]]
-        elon, elat = FROM_MAP.transform(ends[:, 0], ends[:, 1])
-        d = GEOD.inv([lon1, lon1], [lat1, lat1], elon, elat)[2]
+        elon, elat = POLAR_TO_LONLAT.transform(ends[:, 0], ends[:, 1])
+        d = MOON_GEOD.inv([lon1, lon1], [lat1, lat1], elon, elat)[2]
         spans.append((float(min(d)), float(max(d))))
     return sorted(spans)
 
@@ -211,7 +191,7 @@ def test_psr_bands_across_shackleton_match_the_outlines_crossings(prepared_data_
     for g in got:          # and every band is such a crossing (a tiny one may be seen by one sample)
         assert any(abs(g[0] - e[0]) <= spacing and abs(g[1] - e[1]) <= spacing for e in expected), (g, expected)
     # The longest band is Shackleton's floor: the official outline holding the crater's centre.
-    cx, cy = TO_MAP.transform(*centre)
+    cx, cy = LONLAT_TO_POLAR.transform(*centre)
     holder = official.loc[official.geometry.contains(shapely.Point(cx, cy)), "PSR_ID"].tolist()
     longest = max(p.psr_bands, key=lambda b: b.end_m - b.start_m)
     assert [longest.psr_id] == holder and longest.resolution_m == 60.0 and longest.place == "Shackleton"
@@ -219,7 +199,7 @@ def test_psr_bands_across_shackleton_match_the_outlines_crossings(prepared_data_
 
 
 def test_csv_has_units_and_sources_for_every_column_at_full_precision(crater_dem):
-    path = crater_dem(0.0, -90.0)
+    path, _ = crater_dem(0.0, -90.0)
     p = elevation_profile(_radial_line(0.0, -90.0, 0.0, 8_000.0), samples=101, dem_paths=[path], with_psr=False)
     text = profile_csv(p)
     comments = [line for line in text.splitlines() if line.startswith("#")]
@@ -238,7 +218,7 @@ def test_csv_has_units_and_sources_for_every_column_at_full_precision(crater_dem
 
 
 def test_payload_is_json_ready_with_one_index_for_every_list(crater_dem):
-    path = crater_dem(0.0, -90.0)
+    path, _ = crater_dem(0.0, -90.0)
     p = elevation_profile(_radial_line(0.0, -90.0, 0.0, 8_000.0), samples=64, dem_paths=[path], with_psr=False)
     doc = json.loads(json.dumps(profile_payload(p), allow_nan=False))
     for key in ("distance_m", "elevation_m", "slope_along_deg", "slope_across_deg", "in_psr", "resolution_m",

@@ -156,13 +156,12 @@ def test_without_the_gazetteer_sites_are_still_found_and_the_page_says_why(monke
 @pytest.mark.realdata
 @pytest.mark.slow
 @needs_gazetteer
-def test_after_the_first_start_fetch_a_new_session_finds_iau_features(monkeypatch, tmp_path):
+def test_after_the_first_start_fetch_a_new_session_finds_iau_features(monkeypatch, first_start):
     """Issue 16: the page fetches the data itself; a session started afterwards searches the IAU features."""
-    data = tmp_path / "data"
-    first = run_page(monkeypatch, data, mirror=SHARED_DATA)          # empty folder: the page fetches and prepares
-    assert (data / GAZETTEER_FILE).is_file()
+    data, first, second = first_start.data_dir, first_start.fetched, first_start.after
+    assert (data / GAZETTEER_FILE).is_file()                          # empty folder: the page fetched and prepared
     assert not [b for b in first.button if b.key == "data_setup_button"]
-    second = run_page(monkeypatch, data)                              # a new session of the same server
+    monkeypatch.setenv("LUNARMAP_DATA_DIR", str(data))                # second: a new session of the same server
     assert not any("Only catalogue sites" in c.value for c in second.caption)
     at = _search(second, "Amundsen")
     _assert_centred(_view(at), 83.07, -84.44)

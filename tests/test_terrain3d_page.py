@@ -11,13 +11,12 @@ import json
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from lunarmap.terrain_mesh import MAX_TRIANGLES
 from lunarmap_ui import terrain3d_panel as T
 from lunarmap_ui.map_component import load_protocol
 
-from .apptest_page import DASHBOARD, fresh_caches  # noqa: F401 - fresh_caches: autouse fixture
+from .apptest_page import fresh_caches, run_page  # noqa: F401 - fresh_caches: autouse fixture
 from .display_data import write_display_data
 
 DEPTH_M = 3_000.0
@@ -35,13 +34,7 @@ def _data(tmp_path, make_raster, monkeypatch):
 
 
 def _page(monkeypatch, root, view):
-    monkeypatch.setenv("LUNARMAP_DATA_DIR", str(root))
-    monkeypatch.delenv("LUNARMAP_SITES_FILE", raising=False)
-    at = AppTest.from_file(DASHBOARD, default_timeout=120)
-    at.query_params["view"] = view
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_page(monkeypatch, root, query={"view": view}, timeout_s=120)
 
 
 def _map(at):

@@ -1,9 +1,9 @@
 """lunarmap.terrain_mesh: the 3D terrain mesh, its frame, its triangle budget and the Sun on it.
 
-A synthetic crater (a flat-floored cone written here as a GeoTIFF in IAU_2015:30135, its height a function of the
-true geodesic distance from its centre, as in tests/test_profile.py) gives the analytic depth and wall slope in the
-mesh, at the pole (scale factor 1) and at 80 S (1.0077, where map metres are not true metres); the Sun's vector is
-checked against the ephemeris's elevation and against an azimuth rebuilt here from the stereographic formulas.
+A synthetic crater (a flat-floored cone written as a GeoTIFF in IAU_2015:30135, its height a function of the
+true geodesic distance from its centre: tests/cases.py, shared with tests/test_profile.py) gives the analytic
+depth and wall slope in the mesh, at the pole (scale factor 1) and at 80 S (1.0077, where map metres are not true
+metres); the Sun's vector is checked against the ephemeris's elevation and against an azimuth rebuilt here from the stereographic formulas.
 """
 
 from __future__ import annotations
@@ -13,56 +13,37 @@ import math
 import numpy as np
 import pytest
 import shapely
-from pyproj import Geod, Transformer
 
 from lunarmap.ephemeris import sky_track
 from lunarmap.errors import LunarmapError
 from lunarmap.terrain_mesh import MAX_TRIANGLES, drape_lines, scale_factor, sun_direction, terrain_mesh
 
-R = 1_737_400.0
-GEOD = Geod(a=R, b=R)
-_LONLAT = f"+proj=longlat +R={R:.0f} +no_defs"
-_STERE = f"+proj=stere +lat_0=-90 +lat_ts=-90 +lon_0=0 +R={R:.0f} +units=m +no_defs"
-TO_MAP = Transformer.from_proj(_LONLAT, _STERE, always_xy=True)
-FROM_MAP = Transformer.from_proj(_STERE, _LONLAT, always_xy=True)
+from .cases import (
+    CRATER_DEPTH_M,
+    CRATER_FLOOR_M,
+    CRATER_PIXEL_M,
+    CRATER_RIM_M,
+    CRATER_WALL_DEG,
+    LONLAT_TO_POLAR,
+    MOON_GEOD,
+    MOON_R_M,
+    POLAR_TO_LONLAT,
+)
 
-DEPTH_M, FLOOR_M, RIM_M = 600.0, 1_500.0, 4_500.0
-WALL_DEG = math.degrees(math.atan(DEPTH_M / (RIM_M - FLOOR_M)))      # 11.31 deg
-PIXEL_M = 20.0
+# The synthetic crater of tests/cases.py (the crater_dem fixture of tests/conftest.py): 600 m deep, 20 m pixels.
 # Slope error budget of the mesh normals (central differences over 2 spacings of a cone sampled bilinearly on 20 m
 # pixels, plus the change of the scale factor across 4.5 km at 80 S, 2.3e-4 relative): under 0.02 deg. Leaving out
 # the 1/k correction at 80 S would err by 0.085 deg, so the tolerance tells them apart.
 SLOPE_TOL_DEG = 0.03
-assert abs(math.degrees(math.atan(math.tan(math.radians(WALL_DEG)) * 1.0077)) - WALL_DEG) > 2 * SLOPE_TOL_DEG
-
-
-def _crater_height(r_m):
-    return np.clip((r_m - FLOOR_M) / (RIM_M - FLOOR_M), 0.0, 1.0) * DEPTH_M - DEPTH_M
-
-
-@pytest.fixture
-def crater_dem(make_raster):
-    def _make(lon0, lat0, half_m=9_000.0):
-        cx, cy = TO_MAP.transform(lon0, lat0)
-        n = int(2 * half_m / PIXEL_M)
-        x0, y0 = cx - half_m, cy + half_m
-        xs = x0 + PIXEL_M * (np.arange(n) + 0.5)
-        ys = y0 - PIXEL_M * (np.arange(n) + 0.5)
-        gx, gy = np.meshgrid(xs, ys)
-        lon, lat = FROM_MAP.transform(gx.ravel(), gy.ravel())
-        r = GEOD.inv(np.full(lon.size, lon0), np.full(lon.size, lat0), lon, lat)[2]
-        path = make_raster(_crater_height(np.asarray(r)).reshape(n, n), origin=(x0, y0), pixel_m=PIXEL_M,
-                           name="crater.tif")
-        return path, (cx, cy)
-
-    return _make
+_WALL_AT_80S_UNCORRECTED_DEG = math.degrees(math.atan(math.tan(math.radians(CRATER_WALL_DEG)) * 1.0077))
+assert abs(_WALL_AT_80S_UNCORRECTED_DEG - CRATER_WALL_DEG) > 2 * SLOPE_TOL_DEG
 
 
 def _wall_slopes_deg(mesh, centre_lonlat, margin_m):
     pos = mesh.positions.astype(float)
-    lon, lat = FROM_MAP.transform(pos[:, 0] + mesh.center_xy_m[0], pos[:, 1] + mesh.center_xy_m[1])
-    r = GEOD.inv(np.full(lon.size, centre_lonlat[0]), np.full(lon.size, centre_lonlat[1]), lon, lat)[2]
-    on = (r > FLOOR_M + margin_m) & (r < RIM_M - margin_m)
+    lon, lat = POLAR_TO_LONLAT.transform(pos[:, 0] + mesh.center_xy_m[0], pos[:, 1] + mesh.center_xy_m[1])
+    r = MOON_GEOD.inv(np.full(lon.size, centre_lonlat[0]), np.full(lon.size, centre_lonlat[1]), lon, lat)[2]
+    on = (r > CRATER_FLOOR_M + margin_m) & (r < CRATER_RIM_M - margin_m)
     return np.degrees(np.arccos(mesh.normals[on, 2].astype(float))), on
 
 
@@ -74,12 +55,12 @@ def test_crater_has_the_analytic_depth_and_wall_slope(crater_dem, centre):
     assert mesh.scale_factor == pytest.approx(k) and (k == pytest.approx(1.0) or k > 1.007)
     z = mesh.positions[:, 2].astype(float)
     # flat floor and flat surroundings: exact, heights scaled by k as the map's distances are
-    assert z.max() - z.min() == pytest.approx(k * DEPTH_M, abs=1e-3)
-    assert np.nanmax(mesh.elevation_m) - np.nanmin(mesh.elevation_m) == pytest.approx(DEPTH_M, abs=1e-6)
+    assert z.max() - z.min() == pytest.approx(k * CRATER_DEPTH_M, abs=1e-3)
+    assert np.nanmax(mesh.elevation_m) - np.nanmin(mesh.elevation_m) == pytest.approx(CRATER_DEPTH_M, abs=1e-6)
     slopes, on = _wall_slopes_deg(mesh, centre, 2 * mesh.spacing_m)
     assert on.sum() > 500
-    assert np.abs(slopes - WALL_DEG).max() < SLOPE_TOL_DEG
-    assert mesh.resolution_m == (PIXEL_M, PIXEL_M) and mesh.products == ("crater",)
+    assert np.abs(slopes - CRATER_WALL_DEG).max() < SLOPE_TOL_DEG
+    assert mesh.resolution_m == (CRATER_PIXEL_M, CRATER_PIXEL_M) and mesh.products == ("crater",)
 
 
 def test_exaggeration_multiplies_heights_only(crater_dem):
@@ -89,13 +70,13 @@ def test_exaggeration_multiplies_heights_only(crater_dem):
     np.testing.assert_allclose(five.positions[:, :2], one.positions[:, :2])
     np.testing.assert_allclose(five.positions[:, 2], 5 * one.positions[:, 2], rtol=1e-6)
     slopes, _ = _wall_slopes_deg(five, (0.0, -90.0), 2 * five.spacing_m)
-    expected = math.degrees(math.atan(5 * DEPTH_M / (RIM_M - FLOOR_M)))
+    expected = math.degrees(math.atan(5 * CRATER_DEPTH_M / (CRATER_RIM_M - CRATER_FLOOR_M)))
     assert np.abs(slopes - expected).max() < 0.1
 
 
 def test_curvature_drops_the_surface_below_the_centres_tangent_plane(make_raster):
     # a flat DEM (height 0 everywhere): z is the sphere's fall below the tangent plane, r^2 / (2 R k) in map metres
-    cx, cy = TO_MAP.transform(40.0, -85.0)
+    cx, cy = LONLAT_TO_POLAR.transform(40.0, -85.0)
     path = make_raster(np.zeros((100, 100)), origin=(cx - 50_000, cy + 50_000), pixel_m=1_000.0)
     mesh = terrain_mesh((cx, cy), 90_000.0, n=91, dem_paths=[path])
     k = float(scale_factor(cx, cy))
@@ -103,7 +84,7 @@ def test_curvature_drops_the_surface_below_the_centres_tangent_plane(make_raster
     r = math.hypot(corner[0], corner[1])
     # independent: the true sphere's sagitta at the corner's true distance (map distance / k), scaled by k
     true_r = r / k
-    sagitta = R - math.sqrt(R**2 - true_r**2)
+    sagitta = MOON_R_M - math.sqrt(MOON_R_M**2 - true_r**2)
     assert corner[2] == pytest.approx(-k * sagitta, rel=2e-4)
     assert mesh.positions[mesh.n * (mesh.n // 2) + mesh.n // 2, 2] == pytest.approx(0.0, abs=1e-6)
 
@@ -124,7 +105,7 @@ def test_triangle_budget_and_indices(crater_dem):
 @pytest.mark.parametrize(("lon", "lat", "when"), [(0.0, -90.0, "2024-03-01T06:00"), (-130.0, -85.5, "2025-11-20T18:30"),
                                                    (179.5, -89.0, "2026-06-02T00:00")])
 def test_sun_vector_has_the_ephemeris_elevation_and_azimuth(lon, lat, when):
-    xy = TO_MAP.transform(lon, lat)
+    xy = LONLAT_TO_POLAR.transform(lon, lat)
     sun = sun_direction(xy, when)
     v = sun.vector
     assert np.linalg.norm(v) == pytest.approx(1.0)
@@ -151,7 +132,7 @@ def test_sun_in_mesh_and_drape(crater_dem):
     assert piece[0, 0] == pytest.approx(-8_000.0, abs=mesh.spacing_m / 2) and piece[-1, 0] == pytest.approx(3_000.0)
     lift = 0.04 * mesh.spacing_m
     np.testing.assert_allclose(piece[:, 2], mesh.z_at(piece[:, 0] + xy[0], piece[:, 1] + xy[1]) + lift)
-    assert piece[:, 2].min() < -DEPTH_M + lift + 1 and piece[:, 2].max() > -50
+    assert piece[:, 2].min() < -CRATER_DEPTH_M + lift + 1 and piece[:, 2].max() > -50
 
 
 def test_drape_simplifies_within_the_tolerance(crater_dem):
@@ -196,4 +177,4 @@ def test_bad_input_says_what_was_wrong(crater_dem, kwargs, match):
 def test_a_square_off_every_dem_is_refused(crater_dem):
     path, _ = crater_dem(0.0, -90.0)
     with pytest.raises(LunarmapError, match="no elevation data covers"):
-        terrain_mesh(TO_MAP.transform(0.0, -70.0), 10_000.0, n=11, dem_paths=[path])
+        terrain_mesh(LONLAT_TO_POLAR.transform(0.0, -70.0), 10_000.0, n=11, dem_paths=[path])

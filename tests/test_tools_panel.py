@@ -23,7 +23,7 @@ from lunarmap_ui import map_component as mc
 from lunarmap_ui import page
 from lunarmap_ui import tools_panel as tp
 
-from .apptest_page import DASHBOARD, fresh_caches  # noqa: F401 - fresh_caches: autouse fixture
+from .apptest_page import fresh_caches, run_page  # noqa: F401 - fresh_caches: autouse fixture
 
 GEOD = Geod(a=MOON_RADIUS_M, b=MOON_RADIUS_M)
 SHACKLETON = (129.78, -89.67)
@@ -57,14 +57,8 @@ def _validate(name: str, value) -> list[str]:
 
 
 def _page(monkeypatch, data_dir, session: dict) -> AppTest:
-    monkeypatch.setenv("LUNARMAP_DATA_DIR", str(data_dir))
-    monkeypatch.delenv("LUNARMAP_SITES_FILE", raising=False)
-    at = AppTest.from_file(DASHBOARD, default_timeout=120)
-    for k, v in session.items():
-        at.session_state[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    """The page run with this session state (what a trigger's callback left in it)."""
+    return run_page(monkeypatch, data_dir, session=session, timeout_s=120)
 
 
 def _map(at: AppTest) -> dict:

@@ -24,7 +24,7 @@ from lunarmap_ui import zone_state as zs
 from lunarmap_ui import zones_panel as zp
 from lunarmap_ui.page import K_MAP as K_MAP_KEY
 
-from .apptest_page import DASHBOARD, fresh_caches, run_page  # noqa: F401 - fresh_caches: autouse fixture
+from .apptest_page import fresh_caches, run_page  # noqa: F401 - fresh_caches: autouse fixture
 
 
 def _xy(lon, lat):
@@ -40,13 +40,7 @@ def test_parse_vertices_names_the_bad_line():
 
 # ----------------------------------------------------------------- the page
 def _page_with_zones(monkeypatch, data_dir, zones) -> AppTest:
-    monkeypatch.setenv("LUNARMAP_DATA_DIR", str(data_dir))
-    monkeypatch.delenv("LUNARMAP_SITES_FILE", raising=False)
-    at = AppTest.from_file(DASHBOARD, default_timeout=90)
-    at.session_state[zs.K_ZONES] = list(zones)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_page(monkeypatch, data_dir, session={zs.K_ZONES: list(zones)})
 
 
 class _Text:
@@ -225,22 +219,15 @@ def test_saved_scenario_opens_from_its_link_in_another_session_and_unsaved_zones
     sid = saved[0].id
     assert at.query_params[zs.QUERY_KEY] == [sid] or at.query_params[zs.QUERY_KEY] == sid
     # a new session with the link sees the saved zones; one without it sees none
-    other = AppTest.from_file(DASHBOARD, default_timeout=90)
-    other.query_params[zs.QUERY_KEY] = sid
-    other.run()
+    other = run_page(monkeypatch, tmp_path, query={zs.QUERY_KEY: sid})
     assert [z.name for z in other.session_state[zs.K_ZONES]] == ["Rim A"]
     assert other.session_state[zs.K_ZONES][0].area_km2 == pytest.approx(a.area_km2, rel=1e-9)
-    fresh = AppTest.from_file(DASHBOARD, default_timeout=90)
-    fresh.run()
+    fresh = run_page(monkeypatch, tmp_path)
     assert fresh.session_state[zs.K_ZONES] == []
 
 
 def test_a_link_to_a_missing_scenario_says_so_and_keeps_the_page(monkeypatch, tmp_path):
-    monkeypatch.setenv("LUNARMAP_DATA_DIR", str(tmp_path))
-    at = AppTest.from_file(DASHBOARD, default_timeout=90)
-    at.query_params[zs.QUERY_KEY] = "nope"
-    at.run()
-    assert not at.exception
+    at = run_page(monkeypatch, tmp_path, query={zs.QUERY_KEY: "nope"})
     assert any("could not be opened" in w.value and "no saved scenario has id 'nope'" in w.value for w in _plain(at.warning))
 
 
@@ -360,12 +347,7 @@ def test_scenario_link_with_damaged_rows_opens_the_good_zones_and_names_the_bad(
                                      circle_zone("Broken", "ESA", 90.0, -89.0, 5.0)])
     with sqlite3.connect(db.path) as con:
         con.execute("UPDATE zones SET geom=NULL WHERE name='Broken'")
-    monkeypatch.setenv("LUNARMAP_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("LUNARMAP_SITES_FILE", raising=False)
-    at = AppTest.from_file(DASHBOARD, default_timeout=90)
-    at.query_params[zs.QUERY_KEY] = sid
-    at.run()
-    assert not at.exception, at.exception
+    at = run_page(monkeypatch, tmp_path, query={zs.QUERY_KEY: sid})
     assert [z.name for z in at.session_state[zs.K_ZONES]] == ["Good"]
     assert any("1 damaged row(s) were left out" in w.value and "'Broken'" in w.value and "has no geometry" in w.value
                for w in _plain(at.warning))
