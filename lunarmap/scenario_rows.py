@@ -10,6 +10,7 @@ imported zone is when it is read back (a team edits these tables in QGIS).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import struct
@@ -27,7 +28,7 @@ from .crs import SOUTH_POLAR_CODE
 from .errors import ScenarioError, ZoneError
 from .zones import Zone, check_text, circle_attributes, polygon_zone
 
-__all__ = ["EMPTY_RENAME", "EMPTY_SAVE", "GPKG_SRS_ID", "ZONE_COLUMNS", "ScenarioInfo", "after_row_hook",
+__all__ = ["checked_zones", "EMPTY_RENAME", "EMPTY_SAVE", "GPKG_SRS_ID", "ZONE_COLUMNS", "ScenarioInfo", "after_row_hook",
            "check_name", "check_save_over", "free_name_among", "from_gpkg_blob", "gpkg_blob", "imported_zone",
            "new_stamp", "save_name", "zone_values"]
 
@@ -174,3 +175,20 @@ def imported_zone(row: tuple, scenario: str, label: str, decode: Callable[[bytes
     except Exception as err:  # noqa: BLE001 - a damaged row must give a clear refusal, not a traceback
         raise ScenarioError(f"{where} cannot be imported ({err}); fix it in the source or export it again "
                             "from lunarmap.") from err
+
+
+def checked_zones(rows: Iterable[tuple], scenario_id: str, scenario: str, label: str,
+                  decode: Callable[[bytes], BaseGeometry] | None = None) -> tuple[list[Zone], list[str]]:
+    """The rows of a stored scenario that pass the import checks, and a message per damaged row (logged)."""
+    zones, problems = [], []
+    for r in rows:
+        try:
+            zones.append(imported_zone(r, scenario, label, decode))
+        except ScenarioError as err:
+            _logger.warning("scenario %r: a damaged zone row is left out", scenario_id, exc_info=err)
+            problems.append(str(err))
+    return zones, problems
+
+
+#: The stores' logger: the messages about damaged rows come from where the rows are read.
+_logger = logging.getLogger("lunarmap.scenarios")

@@ -36,9 +36,9 @@ from .scenario_rows import (
     ScenarioInfo,
     after_row_hook,
     check_save_over,
+    checked_zones,
     free_name_among,
     gpkg_blob,
-    imported_zone,
     new_stamp,
     save_name,
     zone_values,
@@ -259,14 +259,7 @@ class ScenarioStore:
         cols = ", ".join(f'"{c}"' for c in ZONE_COLUMNS) + ", geom"
         with self._connect() as con:
             rows = con.execute(f"SELECT {cols} FROM zones WHERE scenario_id=? ORDER BY position", (scenario_id,)).fetchall()
-        zones, problems = [], []
-        for r in rows:
-            try:
-                zones.append(imported_zone(r, info.name, f"the scenario database {self.path.name!r}"))
-            except ScenarioError as err:
-                logger.warning("scenario %r: a damaged zone row is left out", scenario_id, exc_info=err)
-                problems.append(str(err))
-        return zones, problems
+        return checked_zones(rows, scenario_id, info.name, f"the scenario database {self.path.name!r}")
 
     def rename(self, scenario_id: str, new_name: str, number_if_taken: bool = False) -> str:
         """Rename a saved scenario; returns the name given (numbered when taken and ``number_if_taken``)."""

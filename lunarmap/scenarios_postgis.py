@@ -52,8 +52,8 @@ from .scenario_rows import (
     ScenarioInfo,
     after_row_hook,
     check_save_over,
+    checked_zones,
     free_name_among,
-    imported_zone,
     new_stamp,
     save_name,
     zone_values,
@@ -332,14 +332,7 @@ class PostgisScenarioStore:
         with self._connect() as con:
             rows = con.execute(f"SELECT {cols} FROM lunarmap.zones WHERE scenario_id = %s ORDER BY position, fid",
                                (scenario_id,)).fetchall()
-        zones, problems = [], []
-        for r in rows:
-            try:
-                zones.append(imported_zone(r, info.name, f"the scenario database {self.label}", shapely.from_wkb))
-            except ScenarioError as err:
-                logger.warning("scenario %r: a damaged zone row is left out", scenario_id, exc_info=err)
-                problems.append(str(err))
-        return zones, problems
+        return checked_zones(rows, scenario_id, info.name, f"the scenario database {self.label}", shapely.from_wkb)
 
     def rename(self, scenario_id: str, new_name: str, number_if_taken: bool = False) -> str:
         """Rename a saved scenario; returns the name given (numbered when taken and ``number_if_taken``)."""

@@ -15,20 +15,14 @@ from lunarmap.crs import lunar_crs_code
 from lunarmap.errors import ScenarioError
 from lunarmap.scenario_files import scenario_from_gpkg_bytes, scenario_gpkg_bytes
 from lunarmap.scenarios import ScenarioStore, default_store_path, format_saved
-from lunarmap.zones import circle_zone, polygon_zone
+from lunarmap.zones import circle_zone
+
+from .test_scenario_stores import zones
 
 
 @pytest.fixture
 def store(tmp_path):
     return ScenarioStore(tmp_path / "scenarios.gpkg")
-
-
-def zones():
-    return [
-        circle_zone("Shackleton rim", "CNSA", 129.78, -89.67, 13.0, purpose="station", start="2026-08-01", end="2030-12-31",
-                    rule="descent/landing boundary"),
-        polygon_zone("Haworth", "NASA", [(-20, -87), (-30, -87), (-30, -86.5), (-20, -86.5)]),
-    ]
 
 
 def test_database_is_a_geopackage_gdal_reads_as_lunar(store):

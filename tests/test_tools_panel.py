@@ -247,6 +247,5 @@ def test_warm_up_starts_once_per_process_and_data_folder(monkeypatch, tmp_path):
 def test_page__the_first_run_starts_the_profile_warm_up(monkeypatch, prepared_data_dir):
     started = []
     monkeypatch.setattr(tp, "start_warm_up", lambda data_dir=None: started.append(data_dir))
-    at = AppTest.from_file(str(DASHBOARD), default_timeout=120).run()
-    assert not at.exception
+    run_page(monkeypatch, prepared_data_dir, timeout_s=120)   # (run_page checks the run raised nothing)
     assert started, "the page did not start the warm-up"

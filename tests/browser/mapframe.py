@@ -196,3 +196,17 @@ def toggle_layer(pg, label: str) -> None:
     (Closing it with Escape between toggles raced its closing animation: a toggle clicked meanwhile was lost.)
     """
     layer_toggle(pg, label).click()
+
+
+def save_scenario(pg, name: str) -> str:
+    """Type ``name`` as the scenario name and press Save; once the page's address holds the scenario, return it."""
+    from playwright.sync_api import expect
+
+    box = pg.get_by_role("textbox", name="Scenario name")
+    box.fill(name)
+    after_rerun(pg, lambda: box.press("Enter"))
+    save = pg.get_by_role("button", name="Save", exact=True)
+    expect(save).to_be_enabled(timeout=90_000)   # Streamlit disables it while a slow rerun runs
+    save.click()
+    pg.wait_for_function("() => location.search.includes('scenario=')", timeout=30_000)
+    return pg.url

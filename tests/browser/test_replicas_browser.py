@@ -24,14 +24,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from playwright.sync_api import expect
 
 from lunarmap.zones import circle_zone, zones_to_geojson
 
 from ..conftest import PROJECT_ROOT, SHARED_DATA
 from ..display_data import copy_gazetteer, write_display_data
 from .conftest import _streamlit_app
-from .mapframe import after_rerun, import_zone_file, open_map_page, wait_root
+from .mapframe import import_zone_file, open_map_page, save_scenario, wait_root
 
 pytestmark = pytest.mark.browser
 
@@ -69,15 +68,8 @@ def test_a_scenario_saved_on_one_replica_opens_by_its_link_on_the_other(browser,
     import_zone_file(a, path)
     _text(a, r"Imported 2 zone\(s\) from 'team\.geojson'")
     wait_root(a, "r.dataset.zoneCount === '2' && r.dataset.held === '0'")
-    name = a.get_by_role("textbox", name="Scenario name")
-    name.fill("Team plan")
-    after_rerun(a, lambda: name.press("Enter"))
-    save = a.get_by_role("button", name="Save", exact=True)
-    expect(save).to_be_enabled(timeout=90_000)
-    save.click()
+    link = save_scenario(a, "Team plan")
     _text(a, r"Saved 'Team plan' \(2 zones\)")
-    a.wait_for_function("() => location.search.includes('scenario=')", timeout=10_000)
-    link = a.url
     sid = re.search(r"[?&]scenario=([0-9a-f]{12})", link).group(1)
 
     # The row is in PostGIS, in the lunar CRS, where the team's other tools read it.

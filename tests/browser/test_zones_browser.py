@@ -23,6 +23,7 @@ from .mapframe import (
     next_frames,
     open_entry_tab,
     open_map_page,
+    save_scenario,
     wait_idle,
     wait_root,
     wait_view_settled,
@@ -118,15 +119,8 @@ def test_draw_check_save_and_reopen_from_the_link(browser, app_url, screenshots_
     other_ctx.close()
 
     # save, and the page's URL becomes the scenario's link
-    name = pg.get_by_role("textbox", name="Scenario name")
-    name.fill("Rim plan <b>A</b>")
-    after_rerun(pg, lambda: name.press("Enter"))
-    save = pg.get_by_role("button", name="Save", exact=True)
-    expect(save).to_be_enabled(timeout=90_000)
-    save.click()
+    link = save_scenario(pg, "Rim plan <b>A</b>")
     _text(pg, r"Saved 'Rim plan <b>A</b>' \(2 zones\)")
-    pg.wait_for_function("() => location.search.includes('scenario=')", timeout=10_000)
-    link = pg.url
     assert re.search(r"[?&]scenario=[0-9a-f]{12}(&|$)", link), link   # the view and layers may follow
     # saved: leaving the page no longer asks
     pg.wait_for_function("() => !Object.values(globalThis.__lunarmap.unsaved).some(Boolean)", timeout=10_000)
