@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+
+from lunarmap_ui.static_files import STATIC_DIR, STATIC_URL_PREFIX
 
 from .conftest import PROJECT_ROOT
 
@@ -40,3 +44,10 @@ def run_page(monkeypatch, data_dir: Path, sites_file: Path | None = None, mirror
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def layer_rows(layer: dict[str, Any]) -> list[dict[str, Any]]:
+    """A map layer's rows: its ``data``, or the static JSON file its ``dataUrl`` names (rows sent by reference)."""
+    if "dataUrl" in layer:
+        return json.loads((STATIC_DIR / layer["dataUrl"].removeprefix(STATIC_URL_PREFIX)).read_text(encoding="utf-8"))
+    return layer["data"]
