@@ -43,17 +43,19 @@ export function prefetchImages(store, layerSpecs) {
   prefetchRows(store, layerSpecs);
 }
 
+// One waiter per image or rows file and map: every render converts the layers again while they load, and
+// a waiter per render made each load redraw the map once per render before it (dozens of frames).
 function waitFor(st, promise, onImage) {
+  st.waiting = st.waiting || new Set();
+  if (st.waiting.has(promise)) return;
+  st.waiting.add(promise);
   st.pending += 1;
-  promise
-    .then(() => {
-      st.pending -= 1;
-      onImage(null);
-    })
-    .catch((error) => {
-      st.pending -= 1;
-      onImage(error);
-    });
+  const done = (error) => {
+    st.waiting.delete(promise);
+    st.pending -= 1;
+    onImage(error);
+  };
+  promise.then(() => done(null), done);
 }
 
 /**

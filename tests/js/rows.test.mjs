@@ -43,7 +43,7 @@ test("a failed fetch is reported and tried again by a later render; rows that ar
   assert.deepEqual(calls, ["missing.json", "bad.json", "missing.json"]);
 });
 
-test("convertLayers waits for rows by reference and keeps a layer's last rows while its new ones load", async () => {
+test("convertLayers waits for rows by reference (once per file, whatever the renders) and keeps a layer's last rows while its new ones load", async () => {
   const old = [{ id: "a", selected: false }];
   const fresh = [{ id: "a", selected: true }];
   const { fetchJson } = fakeFetch({ "r1.json": old, "r2.json": fresh });
@@ -58,6 +58,7 @@ test("convertLayers waits for rows by reference and keeps a layer's last rows wh
   const onRows = (error) => (error ? errors.push(error) : converted.push("again"));
   rowsFor(store, "r1.json", fetchJson);
   assert.deepEqual(convertLayers(st, store, [spec1], onRows), [], "left out until its rows are here");
+  convertLayers(st, store, [spec1], onRows); // another render meanwhile: still one waiter, one redraw
   assert.equal(st.pending, 1);
   await store.rows.get("r1.json").promise;
   await Promise.resolve();
