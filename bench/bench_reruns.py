@@ -17,6 +17,10 @@ again, and records the run's server time and which scope ran (``map``: the fragm
 whole page). Also printed: the whole page's run time on the first load and on a reload. Budgets (issue 17):
 under 50 ms of server time for a toggle, an opacity change and a readout click. Results also go to
 ``bench/results/bench_reruns-<time>.json``. Exit status 1 when a median is over its budget.
+
+Where the time goes: run it with ``LUNARMAP_PROFILE=<folder>`` (passed on to the server) and each run is
+profiled with cProfile into that folder (:mod:`lunarmap_ui.timing`); the times it prints are then the
+profiled ones, slower than the page's.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -323,9 +324,14 @@ def deck_spec(layers: Sequence[Mapping[str, Any] | pdk.Layer], view: ViewTarget)
     to_convert = [x for x in layers if not isinstance(x, Mapping)]
     converted = iter(layer_dicts(to_convert)) if to_convert else iter(())
     out_layers = [p if p is not None else next(converted) for p in plain]
-    views = json.loads(json.dumps(pdk.Deck(layers=[], views=[map_view()], map_style=None, map_provider=None),
-                                  default=default_serialize))["views"]
-    return {"views": views, "initialViewState": view.as_dict(), "layers": out_layers, "mapStyle": None}
+    return {"views": json.loads(_views_json()), "initialViewState": view.as_dict(), "layers": out_layers, "mapStyle": None}
+
+
+@lru_cache(maxsize=1)
+def _views_json() -> str:
+    """The map's views as JSON, made once (building a pydeck Deck costs milliseconds: it probes for Jupyter)."""
+    deck = pdk.Deck(layers=[], views=[map_view()], map_style=None, map_provider=None)
+    return json.dumps(json.loads(json.dumps(deck, default=default_serialize))["views"])
 
 
 def known_kinds() -> tuple[str, ...]:

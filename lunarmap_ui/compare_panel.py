@@ -35,6 +35,7 @@ from lunarmap.geodesy import geodesic_circle
 from lunarmap.sites import Site, SiteCatalog
 
 from .errors import show_error
+from .map_rows import by_reference
 from .page import K_SELECTED, data_stamp, md_text
 from .visibility_panel import chosen_window
 
@@ -185,7 +186,8 @@ def compare_radius_km() -> float | None:
         return None
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+# cache_resource: the dicts are only read; their rows go by reference (a static JSON file: lunarmap_ui.map_rows)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _circle_layer_dicts(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str, ...], radius_km: float) -> list[dict]:
     sites = _catalog.select(list(ids))
     lon, lat = sites_lonlat(sites)
@@ -197,7 +199,7 @@ def _circle_layer_dicts(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str,
                       get_fill_color=list(_CIRCLE_RGB) + [35], get_line_color=list(_CIRCLE_RGB) + [230],
                       line_width_units=pdk.types.String("pixels"), get_line_width=1.5, stroked=True, filled=True,
                       pickable=False, coordinate_system=pdk.types.String("cartesian"))
-    return L.layer_dicts([layer])
+    return by_reference(L.layer_dicts([layer]))
 
 
 def radius_circle_layers(catalog: SiteCatalog) -> list[dict]:

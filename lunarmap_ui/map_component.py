@@ -10,8 +10,8 @@ and sends clicks, finished shapes and the view back as trigger values.
 How the browser gets its code: the component's ``js`` is ``map_component.js``, a small entry that
 ``import()``s the real component, the ES modules in ``lunarmap_ui/map/`` (``main.js`` wiring;
 ``geometry.js``; ``view.js``; ``pending.js``; ``keys.js``; ``zones.js``; ``converter.js``; ``layers.js``;
-``labels.js``; ``labelpass.js``; ``legend.js``; ``navigation.js``; ``snapshot.js``, the PNG export; ``dom.js``;
-``chart.js``, the profile chart; ``tools.js``; one module per toolbar mode in ``modes/``, all behind one
+``labels.js``; ``labelpass.js``; ``rows.js``, rows sent by reference; ``legend.js``; ``navigation.js``;
+``snapshot.js``, the PNG export; ``dom.js``; ``chart.js``, the profile chart; ``tools.js``; one module per toolbar mode in ``modes/``, all behind one
 interface). They are served natively as ES modules, without a build
 step: :func:`component_module_url` publishes that folder into the running app's Streamlit static folder under a
 content-hashed name (``static/lunarmap-map-<sha12>/``, see :func:`~lunarmap_ui.static_files.publish_tree`),
@@ -32,7 +32,7 @@ Message protocol (version :data:`PROTOCOL`)
 
     {"protocol": 2, "mapId": str, "mode": "pan"|"circle"|"polygon"|"edit"|"measure"|"profile", "height": int,
      "deckUrl": str, "moduleUrl": str,
-     "spec": {"views": [...], "initialViewState": {...}, "layers": [...]},
+     "spec": {"views": [...], "initialViewState": {...}, "layers": [{..., "data": [...]} | {..., "dataUrl": str}]},
      "view": {"target": [x, y, 0], "zoom": z, "nonce": int},
      "legend": [{"title", "units", "meaning", "type": "ramp"|"classes", "stops"|"classes", "note"}],
      "tools": {"draw": bool, "region": bool, "regionLabel": str},
@@ -51,6 +51,9 @@ Message protocol (version :data:`PROTOCOL`)
                           "paths": [{"kind", "path": [[x, y, z], ...], "color"}],
                           "points": [{"name", "position": [x, y, z], "color"}]}}
 
+  A layer's rows come in its ``data`` or, for rows that never change while the app runs (graticule, regions,
+  sites and their labels), by reference: ``dataUrl`` names a content-hashed static JSON file of the rows
+  (:mod:`lunarmap_ui.map_rows`), fetched once per page and kept (``rows.js``), so a rerun re-sends no rows.
   ``view`` moves the map only when its ``nonce`` changes (fly-to); otherwise
   the user's pan and zoom are kept. ``mode`` is the toolbar mode when the map
   first mounts; afterwards the mode the user picks is kept across reruns.

@@ -27,6 +27,7 @@ from lunarmap.sites import Site, SiteCatalog
 
 from .errors import error_words, log_error, show_error
 from .map_component import click_value, lunar_map, map_data
+from .map_rows import by_reference, published
 from .reruns import K_PAGE_RERUN, in_fragment_run, request_page_rerun, rerun_page_if_asked, whole_page
 from .static_files import publish
 
@@ -168,15 +169,26 @@ def _published_url(path: str, size: int) -> str:
 
 # cache_resource, not cache_data: the layer dicts are read, never changed (``_with_opacity`` copies shallowly), and
 # cache_data would unpickle a fresh copy of every site row on every run of the map
+# their rows go by reference (static JSON files, :mod:`lunarmap_ui.map_rows`): a rerun sends only the layers' props
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _site_layer_dicts(_catalog: SiteCatalog, catalog_key: str, selected: tuple[str, ...],
                       show_sites: bool, show_regions: bool) -> list[dict]:
-    return L.layer_dicts(L.site_layers(list(_catalog), selected, show_sites=show_sites, show_regions=show_regions))
+    return by_reference(L.layer_dicts(L.site_layers(list(_catalog), selected, show_sites=show_sites,
+                                                    show_regions=show_regions)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _graticule_dicts(visible: bool) -> list[dict]:
-    return L.layer_dicts(L.graticule_layers(1.0, visible))
+    return by_reference(L.layer_dicts(L.graticule_layers(1.0, visible)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _raster_dicts(rasters: tuple[tuple[str, str, tuple[float, ...]], ...],
+                  settings: tuple[tuple[str, bool, float], ...]) -> list[dict]:
+    """The raster layers' JSON dicts for these images and settings (pydeck's conversion is the slow part)."""
+    below = L.raster_layers([L.RasterSource(name, url, bounds) for name, url, bounds in rasters],
+                            {name: L.LayerSetting(shown, opacity) for name, shown, opacity in settings})
+    return L.layer_dicts(below) if below else []
 
 
 def _with_opacity(layers: list[dict], opacity_by_prefix: dict[str, float]) -> list[dict]:
@@ -234,18 +246,19 @@ def build_map_data(catalog: SiteCatalog, display: Sequence[Any], settings: dict[
     of :func:`lunarmap_ui.map_component.map_data` (zones, tools, ...).
     """
     key = str(catalog.path)
-    rasters = []
-    for d in display:
-        url = _published_url(str(d.path), Path(d.path).stat().st_size)
-        rasters.append(L.RasterSource(d.name, url, tuple(d.bounds_m)))
-    below = L.raster_layers(rasters, settings)
-    dicts = L.layer_dicts(below) if below else []
-    dicts += _with_opacity(_graticule_dicts(settings["graticule"].visible),
-                           {"graticule": settings["graticule"].opacity})
+    rasters = tuple((d.name, _published_url(str(d.path), Path(d.path).stat().st_size), tuple(d.bounds_m))
+                    for d in display)
+    dicts = list(_raster_dicts(rasters, tuple((name, s.visible, s.opacity) for name, s in sorted(settings.items()))))
+    graticule = _graticule_dicts(settings["graticule"].visible)
+    sites = _site_layer_dicts(catalog, key, tuple(selected), settings["sites"].visible, settings["regions"].visible)
+    if not published(graticule + sites):        # the static folder was cleared meanwhile: publish them again
+        _graticule_dicts.clear()
+        _site_layer_dicts.clear()
+        graticule = _graticule_dicts(settings["graticule"].visible)
+        sites = _site_layer_dicts(catalog, key, tuple(selected), settings["sites"].visible, settings["regions"].visible)
+    dicts += _with_opacity(graticule, {"graticule": settings["graticule"].opacity})
     dicts += list(overlays)
-    dicts += _with_opacity(_site_layer_dicts(catalog, key, tuple(selected), settings["sites"].visible,
-                                             settings["regions"].visible),
-                           {"region": settings["regions"].opacity, "site": settings["sites"].opacity})
+    dicts += _with_opacity(sites, {"region": settings["regions"].opacity, "site": settings["sites"].opacity})
     opening = _opening_view(catalog, key)
     spec = L.deck_spec(dicts, opening)
     view = view or {**opening.as_dict(), "nonce": 0}
@@ -360,7 +373,18 @@ def click_readout(data_dir: Path) -> None:
     if not click:
         st.caption("Click the map to read out a point.")
         return
-    lon, lat = (float(v) for v in polar_to_lonlat(click["x"], click["y"]))
+    text, lat, lon = _readout(float(click["x"]), float(click["y"]), str(data_dir), data_stamp(data_dir))
+    st.markdown(text)
+    st.code(f"{lat:.6f}, {lon:.6f}", language=None)     # Streamlit's copy button: lat, lon in degrees
+    st.caption("lat, lon (degrees, IAU_2015:30100): the copy button on the right copies them")
+
+
+# every run of the map shows the readout again: the rasters are sampled once per point (and state of the data)
+@st.cache_data(show_spinner=False, max_entries=256)
+def _readout(x: float, y: float, data_dir_text: str, stamp: int) -> tuple[str, float, float]:
+    """The readout's Markdown for map point (x, y) in metres, and its lat, lon in degrees."""
+    data_dir = Path(data_dir_text)
+    lon, lat = (float(v) for v in polar_to_lonlat(x, y))
     elev, elev_src = _sample("sample_elevation_m", lon, lat, data_dir)
     psr, psr_src = _sample("sample_psr", lon, lat, data_dir)
     from lunarmap.psr_official import OFFICIAL_PRODUCT, load_official, official_psr_at
@@ -384,15 +408,14 @@ def click_readout(data_dir: Path) -> None:
         psr_txt = "unknown here (the official PSR outlines cover about 75° S to the pole)"
     else:
         psr_txt = "unknown here (the 60 m PSR grid covers about 85° S to the pole)"
-    st.markdown(
+    text = (
         f"{_fmt_lat(lat)}, {_fmt_lon(lon)}  \n"
-        f"map x = {click['x']:,.0f} m, y = {click['y']:,.0f} m (IAU_2015:30135)  \n"
+        f"map x = {x:,.0f} m, y = {y:,.0f} m (IAU_2015:30135)  \n"
         + (f"elevation: {elev:,.0f} m ({md_text(elev_src)})  \n" if math.isfinite(elev)
            else f"elevation: not available ({md_text(elev_src)})  \n")
         + f"PSR: {md_text(psr_txt)}"
     )
-    st.code(f"{lat:.6f}, {lon:.6f}", language=None)     # Streamlit's copy button: lat, lon in degrees
-    st.caption("lat, lon (degrees, IAU_2015:30100): the copy button on the right copies them")
+    return text, lat, lon
 
 
 # ----------------------------------------------------------------- fly to

@@ -19,8 +19,8 @@ import shutil
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["STATIC_DIR", "STATIC_URL_PREFIX", "KEEP_PER_STEM", "publish", "publish_tree", "content_name", "tree_digest",
-           "deckgl_bundle_path", "DECKGL_BUNDLE"]
+__all__ = ["STATIC_DIR", "STATIC_URL_PREFIX", "KEEP_PER_STEM", "publish", "publish_bytes", "publish_tree", "content_name",
+           "tree_digest", "deckgl_bundle_path", "DECKGL_BUNDLE"]
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 STATIC_URL_PREFIX = "app/static/"
@@ -60,6 +60,27 @@ def publish(path: str | Path, stem: str | None = None, static_dir: Path | None =
         shutil.copyfile(src, tmp)
         os.replace(tmp, dst)
         _prune(folder, name)
+    return STATIC_URL_PREFIX + name
+
+
+def publish_bytes(data: bytes, stem: str, ext: str, static_dir: Path | None = None, keep: int | None = None) -> str:
+    """Write ``data`` into the static folder as ``<stem>-<sha12>.<ext>`` (once) and return its URL.
+
+    ``keep``: versions of ``stem`` kept (default :data:`KEEP_PER_STEM`; older ones are deleted when a new one is
+    written). Used for map rows that never change while the app runs (:mod:`lunarmap_ui.map_rows`).
+    """
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", stem) or not re.fullmatch(r"[A-Za-z0-9]+", ext):
+        raise ValueError(f"publish_bytes: stem {stem!r} must be letters, digits, '_', '-' or '.' and ext {ext!r} letters "
+                         "and digits")
+    folder = Path(static_dir) if static_dir is not None else STATIC_DIR
+    name = f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}.{ext}"
+    dst = folder / name
+    if not dst.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{name}.{os.getpid()}.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, dst)
+        _prune(folder, name, keep)
     return STATIC_URL_PREFIX + name
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+
+from lunarmap_ui.static_files import STATIC_DIR, STATIC_URL_PREFIX
 
 from .conftest import PROJECT_ROOT
 
@@ -87,3 +90,10 @@ def start_on_empty_folder(root: Path, mirror: Path) -> FirstStart:
     st.cache_data.clear()
     st.cache_resource.clear()
     return FirstStart(data, before, fetched, after)
+
+
+def layer_rows(layer: dict[str, Any]) -> list[dict[str, Any]]:
+    """A map layer's rows: its ``data``, or the static JSON file its ``dataUrl`` names (rows sent by reference)."""
+    if "dataUrl" in layer:
+        return json.loads((STATIC_DIR / layer["dataUrl"].removeprefix(STATIC_URL_PREFIX)).read_text(encoding="utf-8"))
+    return layer["data"]

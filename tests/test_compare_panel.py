@@ -14,7 +14,7 @@ from lunarmap.crs import MOON_RADIUS_M, polar_to_lonlat
 from lunarmap.sites import load_sites
 from lunarmap_ui import compare_panel as cp
 
-from .apptest_page import DASHBOARD, fresh_caches, run_page  # noqa: F401 - fresh_caches: autouse fixture
+from .apptest_page import DASHBOARD, fresh_caches, layer_rows, run_page  # noqa: F401 - fresh_caches: autouse fixture
 
 GEOD = Geod(a=MOON_RADIUS_M, b=MOON_RADIUS_M)
 
@@ -95,8 +95,8 @@ def test_section__draws_one_geodesic_circle_of_the_radius_per_compared_site(monk
     layer = spec["layers"][ids.index("compare-circles")]
     assert layer["coordinateSystem"] == "cartesian"
     sites = {s.id: s for s in load_sites()}
-    assert [r["id"] for r in layer["data"]] == list(cp.DEFAULT_COMPARE_IDS)
-    for row in layer["data"]:
+    assert [r["id"] for r in layer_rows(layer)] == list(cp.DEFAULT_COMPARE_IDS)
+    for row in layer_rows(layer):
         x, y = np.asarray(row["polygon"]).T
         lon, lat = polar_to_lonlat(x, y)
         c_lon, c_lat = sites[row["id"]].lonlat

@@ -13,7 +13,7 @@ from lunarmap_ui import page
 from lunarmap_ui.search_panel import K_SEARCH
 from lunarmap_ui.static_files import STATIC_DIR
 
-from .apptest_page import DASHBOARD, fresh_caches, run_page  # noqa: F401 - fresh_caches: autouse fixture
+from .apptest_page import DASHBOARD, fresh_caches, layer_rows, run_page  # noqa: F401 - fresh_caches: autouse fixture
 from .display_data import INJECTION_NAME, write_display_data, write_sites_with_injection
 
 
@@ -46,8 +46,8 @@ def test_page__spec_is_orthographic_cartesian_and_holds_the_catalogue(monkeypatc
     assert all(x["coordinateSystem"] == "cartesian" for x in spec["layers"])
     catalog = load_sites()
     by_id = {x["id"]: x for x in spec["layers"]}
-    assert {r["id"] for r in by_id["sites"]["data"]} == {s.id for s in catalog if not s.is_region}
-    assert {r["id"] for r in by_id["regions"]["data"]} == {s.id for s in catalog if s.is_region}
+    assert {r["id"] for r in layer_rows(by_id["sites"])} == {s.id for s in catalog if not s.is_region}
+    assert {r["id"] for r in layer_rows(by_id["regions"])} == {s.id for s in catalog if s.is_region}
     assert data["deckUrl"].startswith("app/static/deckgl-") and (STATIC_DIR / data["deckUrl"].split("/")[-1]).exists()
 
 
@@ -77,6 +77,25 @@ def test_page__toggling_a_layer_keeps_the_view_and_resends_no_image_bytes(monkey
     assert len(at.get("bidi_component")[0].proto.json) < 200_000
 
 
+def test_page__rows_that_never_change_go_by_reference_and_a_rerun_resends_none(monkeypatch, tmp_path):
+    at = _run(monkeypatch, write_display_data(tmp_path))
+    before = {x["id"]: x for x in _map(at)["spec"]["layers"]}
+    at.toggle(key="show_graticule").set_value(False).run()
+    after = {x["id"]: x for x in _map(at)["spec"]["layers"]}
+    for name in ("graticule", "graticule-labels", "regions", "region-labels", "sites", "site-labels"):
+        assert "data" not in after[name] and after[name]["dataUrl"].startswith("app/static/rows-")
+        assert layer_rows(after[name]), f"{name}: the file its dataUrl names holds its rows"
+    assert after["graticule"]["visible"] is False and before["graticule"]["visible"] is True
+    assert after["graticule"]["dataUrl"] == before["graticule"]["dataUrl"], "the same rows: the same file"
+    assert len(layer_rows(after["graticule"])) == len(layer_rows(before["graticule"])) > 10
+    assert len(at.get("bidi_component")[0].proto.json) < 20_000      # about 114 kB with the rows inline
+    at.session_state[page.K_SELECTED] = [next(s.id for s in load_sites() if not s.is_region)]
+    at.run()
+    picked = {x["id"]: x for x in _map(at)["spec"]["layers"]}
+    assert picked["sites"]["dataUrl"] != after["sites"]["dataUrl"], "another selection: other rows, another file"
+    assert [r["id"] for r in layer_rows(picked["sites"]) if r.get("selected")] == at.session_state[page.K_SELECTED]
+
+
 def test_page__legend_has_units_and_psr_coverage(monkeypatch, tmp_path):
     at = _run(monkeypatch, write_display_data(tmp_path))
     legend = {e["title"]: e for e in _map(at)["legend"]}
@@ -96,7 +115,7 @@ def test_page__file_text_is_shown_as_text_not_html(monkeypatch, tmp_path):
     assert page.md_text(INJECTION_NAME) in panel
     assert not re.search(r"(?<!\\)[<>]", panel), "every < and > from the file is escaped"
     assert all(not m.allow_html for m in at.markdown if "onerror" in m.value)
-    point = next(r for r in _map(at)["spec"]["layers"] if r["id"] == "sites")["data"]
+    point = layer_rows(next(r for r in _map(at)["spec"]["layers"] if r["id"] == "sites"))
     assert any(r["name"] == INJECTION_NAME for r in point)  # the browser gets the raw text, shown via textContent
 
 

@@ -44,3 +44,48 @@ def test_publish_tree__names_a_folder_by_all_its_files_and_keeps_only_the_newest
     assert len([p for p in static.iterdir() if p.is_dir()]) == KEEP_PER_STEM
     (src / "sub" / "b.js").write_text("export const b = 2;")          # a change in any file gives a new URL
     assert publish_tree(src, stem="mods", entry="main.js", static_dir=static) != urls[-1]
+
+
+def test_publish_bytes__names_by_content_writes_once_and_keeps_the_newest_versions(tmp_path):
+    import hashlib
+
+    import pytest
+
+    from lunarmap_ui.static_files import publish_bytes
+
+    static = tmp_path / "static"
+    url = publish_bytes(b"[1,2]", stem="rows-sites", ext="json", static_dir=static)
+    assert url == f"app/static/rows-sites-{hashlib.sha256(b'[1,2]').hexdigest()[:12]}.json"
+    path = static / url.removeprefix("app/static/")
+    os.utime(path, ns=(1, 1))
+    assert publish_bytes(b"[1,2]", stem="rows-sites", ext="json", static_dir=static) == url
+    assert path.stat().st_mtime_ns == 1, "the same bytes are not written again"
+    for i in range(5):
+        publish_bytes(b"[%d]" % i, stem="rows-sites", ext="json", static_dir=static, keep=3)
+    assert len(list(static.glob("rows-sites-*.json"))) == 3
+    publish_bytes(b"[]", stem="rows-site-labels", ext="json", static_dir=static, keep=3)   # another stem
+    assert len(list(static.glob("rows-sites-*.json"))) == 3 and len(list(static.iterdir())) == 4
+    with pytest.raises(ValueError, match="stem '../x'"):
+        publish_bytes(b"[]", stem="../x", ext="json", static_dir=static)
+
+
+def test_map_rows__by_reference_publishes_the_rows_of_the_fixed_layers_only(tmp_path):
+    import json
+
+    from lunarmap_ui.map_rows import by_reference, published
+
+    static = tmp_path / "static"
+    rows = [{"id": "a", "name": "Shackleton <b>rim</b>", "position": [1.5, -2.0]}, {"id": "b", "name": "Connecting ridge"}]
+    layers = [{"id": "sites", "@@type": "ScatterplotLayer", "data": rows, "opacity": 0.5},
+              {"id": "zones-extra", "@@type": "PolygonLayer", "data": [{"id": "z"}]},
+              {"id": "raster-psr", "@@type": "BitmapLayer", "image": "app/static/psr.png"}]
+    out = by_reference(layers, static_dir=static)
+    assert [x["id"] for x in out] == ["sites", "zones-extra", "raster-psr"]
+    assert "data" not in out[0] and out[0]["opacity"] == 0.5 and out[0]["@@type"] == "ScatterplotLayer"
+    assert json.loads((static / out[0]["dataUrl"].removeprefix("app/static/")).read_text("utf-8")) == rows
+    assert out[1] == layers[1] and out[2] == layers[2], "rows of other layers stay inline; rasters as they are"
+    assert "data" in layers[0], "the layers given are not changed"
+    assert by_reference(layers, static_dir=static)[0]["dataUrl"] == out[0]["dataUrl"]
+    assert published(out, static_dir=static)
+    (static / out[0]["dataUrl"].removeprefix("app/static/")).unlink()
+    assert not published(out, static_dir=static)

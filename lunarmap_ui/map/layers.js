@@ -1,7 +1,9 @@
 // The map's layers: the spec's layers (converted once per distinct spec, raster images fetched and
-// decoded once per page), hidden below their "lmMinZoom", and all layers in their drawing order.
+// decoded once per page, rows sent by reference fetched once per page: rows.js), hidden below their
+// "lmMinZoom", and all layers in their drawing order.
 
 import { convertLayerSpec } from "./converter.js";
+import { hasRowsUrl, prefetchRows, rowsFor, withRows } from "./rows.js";
 import { zoneLayers } from "./zones.js";
 
 // Raster images are fetched and decoded (createImageBitmap, off the main thread) as soon as the
@@ -35,38 +37,53 @@ function isBitmap(spec) {
   return spec["@@type"] === "BitmapLayer" && typeof spec.image === "string";
 }
 
+/** Start fetching (and decoding) the spec's raster images and its rows sent by reference. */
 export function prefetchImages(store, layerSpecs) {
   for (const spec of layerSpecs || []) if (isBitmap(spec)) imageFor(store, spec.image).promise.catch(() => {});
+  prefetchRows(store, layerSpecs);
+}
+
+// One waiter per image or rows file and map: every render converts the layers again while they load, and
+// a waiter per render made each load redraw the map once per render before it (dozens of frames).
+function waitFor(st, promise, onImage) {
+  st.waiting = st.waiting || new Set();
+  if (st.waiting.has(promise)) return;
+  st.waiting.add(promise);
+  st.pending += 1;
+  const done = (error) => {
+    st.waiting.delete(promise);
+    st.pending -= 1;
+    onImage(error);
+  };
+  promise.then(() => done(null), done);
 }
 
 /**
  * The spec's layers as deck.gl layers (those shown at the current zoom). A raster whose image is not
- * decoded yet is left out; `onImage(error | null)` runs when it is.
+ * decoded yet is left out, and a layer whose rows (by reference) are not here yet keeps its last drawing
+ * or is left out; `onImage(error | null)` runs when they are.
  */
 export function convertLayers(st, store, layerSpecs, onImage) {
   const next = new Map();
   const entries = [];
+  const before = new Map((st.entries || []).map((e) => [e.layer && e.layer.id, e]));
   for (const spec of layerSpecs || []) {
     const key = JSON.stringify(spec);
     let entry = st.layerCache.get(key);
+    if (!entry && hasRowsUrl(spec) && !withRows(store, spec)) {
+      waitFor(st, rowsFor(store, spec.dataUrl).promise, onImage);
+      if (before.has(spec.id)) entries.push(before.get(spec.id)); // e.g. a new selection: the old rows meanwhile
+      continue;
+    }
     if (!entry && isBitmap(spec)) {
       const img = imageFor(store, spec.image);
       if (!img.bitmap) {
-        st.pending += 1;
-        img.promise
-          .then(() => {
-            st.pending -= 1;
-            onImage(null);
-          })
-          .catch((error) => {
-            st.pending -= 1;
-            onImage(error);
-          });
+        waitFor(st, img.promise, onImage);
         continue; // drawn once its image is decoded
       }
       entry = convertLayerSpec(st.converter, spec, img.bitmap);
     }
-    if (!entry) entry = convertLayerSpec(st.converter, spec);
+    if (!entry) entry = convertLayerSpec(st.converter, withRows(store, spec));
     next.set(key, entry);
     entries.push(entry);
   }

@@ -198,7 +198,7 @@ function showError(st, text) {
 
 function layersOf(st, data) {
   return convertLayers(st, STORE, data.spec.layers, (error) => {
-    if (error) showError(st, "image could not be loaded: " + error.message);
+    if (error) showError(st, "map data could not be loaded: " + error.message);
     else if (st.lastData) applyData(st, st.lastData);
   });
 }
