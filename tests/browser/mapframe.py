@@ -191,11 +191,26 @@ def layer_toggle(pg, label: str):
 
 
 def toggle_layer(pg, label: str) -> None:
-    """Click the layer toggle ``label`` in the map's layer list; the list stays open for the next toggle.
+    """Click the layer toggle ``label`` in the map's layer list until its switch has flipped; the list stays open.
 
-    (Closing it with Escape between toggles raced its closing animation: a toggle clicked meanwhile was lost.)
+    (Closing it with Escape between toggles raced its closing animation: a toggle clicked meanwhile was lost.
+    A click can still land while the list re-renders after a rerun and be lost on a busy machine: the switch
+    flips in the browser at once when a click is taken, so a switch that has not flipped is clicked again.)
     """
-    layer_toggle(pg, label).click()
+    from playwright.sync_api import expect
+
+    toggle = layer_toggle(pg, label)
+    switch = pg.get_by_test_id("stPopoverBody").get_by_label(label, exact=True)
+    before = switch.is_checked()
+    for attempt in range(3):
+        toggle.click()
+        try:
+            expect(switch).to_be_checked(checked=not before, timeout=10_000)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+            toggle = layer_toggle(pg, label)
 
 
 def save_scenario(pg, name: str) -> str:

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from lunarmap.crs import lonlat_to_polar
 
-from .mapframe import after_rerun, open_map_page, toggle_layer, wait_root, wait_view_settled
+from .mapframe import after_rerun, open_map_page, toggle_layer, wait_idle, wait_root, wait_view_settled
 
 pytestmark = pytest.mark.browser
 
@@ -45,6 +45,29 @@ def _labels(pg) -> dict:
     wait_view_settled(pg)
     wait_root(pg, _LABELS_CURRENT, timeout_ms=10_000)
     return json.loads(pg.locator(".lm-root").get_attribute("data-labels"))
+
+
+def _set_graticule(pg, on: bool) -> None:
+    """Toggle the graticule until the map shows it ``on`` or not (its labels, shown or hidden, in ``data-labels``).
+
+    The wait is on what the map draws, not on a script run: a switch flipped during the re-render that follows
+    a run can be dropped by Streamlit's page; it is then clicked again (twice: back, and over).
+    """
+    want = "true" if on else "false"
+    drawn = ("(() => { const l = JSON.parse(r.dataset.labels || 'null'); return !!l && r.dataset.loaded === '1' && "
+             f"[...l.labels, ...l.hidden].some((x) => x.layer === 'graticule-labels') === {want}; }})()")
+    for attempt in range(3):
+        wait_idle(pg, timeout_ms=90_000)
+        toggle_layer(pg, "Graticule")
+        if attempt:
+            toggle_layer(pg, "Graticule")
+        try:
+            wait_root(pg, drawn, timeout_ms=30_000)
+            wait_idle(pg, timeout_ms=90_000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: the change was dropped, try again
+            if attempt == 2:
+                raise
 
 
 def _overlap(a, b) -> bool:
@@ -110,10 +133,9 @@ def test_legend_collapses_expands_and_stays_collapsed_after_a_rerun(page, screen
     assert collapsed["height"] < 40 and collapsed["width"] <= box["width"], collapsed
     page.locator(".lm-root").screenshot(path=str(screenshots_dir / f"legibility-legend-collapsed-{page.size_name}.png"))
     # a rerun (a layer toggled) keeps it collapsed; so does a reload in the same browser session
-    after_rerun(page, lambda: toggle_layer(page, "Graticule"))
-    wait_root(page, "r.dataset.loaded === '1'")
+    _set_graticule(page, False)
     expect(toggle).to_have_attribute("aria-expanded", "false")
-    after_rerun(page, lambda: toggle_layer(page, "Graticule"))
+    _set_graticule(page, True)
     page.reload()
     page.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=40_000)
     expect(page.locator(".lm-legend-toggle")).to_have_attribute("aria-expanded", "false")
@@ -160,12 +182,17 @@ def test_legend_docks_to_each_corner_clear_of_the_toolbar_and_scale_bar_and_can_
 
 
 def test_a_long_legend_scrolls_visibly(page):
-    # with every raster layer on, the legend holds more than fits in its part of the map
+    # with every raster layer on, the legend holds more than fits in its part of the map; waits are on what the
+    # legend shows (a rerun that was already under way when a switch flipped is not missed)
+    entries = page.locator(".lm-legend-entry")
+    wait_idle(page, timeout_ms=90_000)
+    before = entries.count()
     for label in ("Hillshade", "Slope"):
-        after_rerun(page, lambda label=label: toggle_layer(page, label))
+        toggle_layer(page, label)
+    expect(entries).to_have_count(5, timeout=90_000)
+    wait_idle(page, timeout_ms=90_000)
     wait_root(page, "r.dataset.loaded === '1'")
     body = page.locator(".lm-legend-body")
-    expect(page.locator(".lm-legend-entry")).to_have_count(5)
     body.evaluate("b => { b.scrollTop = 0; }")
     scroll_h, client_h, overflow = body.evaluate("b => [b.scrollHeight, b.clientHeight, getComputedStyle(b).overflowY]")
     assert scroll_h > client_h + 20 and overflow == "auto", (scroll_h, client_h, overflow)
@@ -180,7 +207,9 @@ def test_a_long_legend_scrolls_visibly(page):
     map_box = page.locator(".lm-root").bounding_box()
     assert legend["y"] + legend["height"] <= map_box["y"] + 0.6 * map_box["height"] + 9
     for label in ("Hillshade", "Slope"):
-        after_rerun(page, lambda label=label: toggle_layer(page, label))
+        toggle_layer(page, label)
+    expect(entries).to_have_count(before, timeout=90_000)
+    wait_idle(page, timeout_ms=90_000)
     wait_root(page, "r.dataset.loaded === '1'")
 
 
