@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -39,8 +40,10 @@ def proxy_trap(monkeypatch):
     for name in ("no_proxy", "NO_PROXY"):
         monkeypatch.setenv(name, "127.0.0.1")
     remote.forget_checks()
+    urllib.request.install_opener(None)     # urlopen's shared opener reads the proxies when it is built
     yield
     remote.forget_checks()
+    urllib.request.install_opener(None)     # ... so build it again without the trap after this test
 
 
 @pytest.fixture
@@ -218,3 +221,36 @@ def test_fetch_only_downloads_a_remote_product_whole_with_resume(small_cog, serv
     (outcome,) = report.outcomes
     assert outcome.action == "downloaded" and outcome.resumed_from_bytes == len(body) // 2
     assert (tmp_path / "data" / "full_resolution" / "ldem.tif").read_bytes() == body
+
+
+def test_comparison_uses_the_remote_dem_and_says_when_it_falls_back(small_cog, server, prepared_data_dir, monkeypatch):
+    """The comparison table's elevation rests on the 5 m product when it is reachable, and its notes say when not."""
+    from lunarmap.compare import compare_sites
+    from lunarmap.sites import Site
+
+    from .test_compare import point_site
+
+    url = _serve(server, small_cog, "/cmp/ldem_87s_5mpp_cog.tif")
+    lon, lat = (float(v) for v in polar_to_lonlat(300.0, -200.0))
+    site: Site = point_site("near-pole", lon, lat)
+    monkeypatch.setenv(VAR, url)
+    row = compare_sites([site], 0.5, prepared_data_dir).table.iloc[0]
+    assert row["elevation_resolution_m"] == 5.0 and "ldem_87s_5mpp_cog" in row["elevation_source"]
+    direct = sample_raster(small_cog, lon, lat).values
+    assert row["elevation_min_m"] <= float(direct) <= row["elevation_max_m"]
+    monkeypatch.setenv(VAR, server.base + "/cmp/gone.tif")
+    comp = compare_sites([site], 0.5, prepared_data_dir)
+    assert comp.table.iloc[0]["elevation_resolution_m"] > 5.0
+    assert any("Full-resolution elevation not used" in n and "HTTP 404" in n and VAR in n for n in comp.notes)
+
+
+def test_page_readout_names_the_unreachable_product_beside_the_fallback(server, data_dir, monkeypatch):
+    from lunarmap_ui.page import _sample
+
+    url = server.base + "/readout/missing.tif"
+    monkeypatch.setenv(VAR, url)
+    value, words = _sample("sample_elevation_m", 45.0, -89.95, data_dir)
+    monkeypatch.delenv(VAR)
+    assert value == float(sample_elevation_m(45.0, -89.95, data_dir).values)
+    assert words.startswith("ldem256_south_polar_1600m, 1,600 m resolution; full-resolution product unavailable: ")
+    assert url in words and "HTTP 404" in words
