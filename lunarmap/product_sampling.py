@@ -23,7 +23,7 @@ from .paths import data_dir as _data_dir
 from .rasters import SOURCE_DEM, SOURCE_DEM_5M, SOURCE_DEM_POLAR, Sampled, _combine, _grid, _points
 from .remote import Location, check_remote, locate, remote_products
 
-__all__ = ["elevation_sources", "full_resolution_dems", "sample_elevation_m", "sample_slope_deg", "sample_psr"]
+__all__ = ["elevation_sources", "full_resolution_dems", "full_resolution_paths", "sample_elevation_m", "sample_slope_deg", "sample_psr"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,19 @@ def sample_elevation_m(lon_deg: Any, lat_deg: Any, data_dir: str | Path | None =
 @lru_cache(maxsize=1)
 def _full_resolution_products() -> tuple[Product, ...]:
     return tuple(remote_products("elevation-full"))
+
+
+def full_resolution_paths(data_dir: str | Path | None = None) -> list[str]:
+    """Where the full-resolution DEMs are (GDAL paths: a file, or ``/vsicurl/URL``), asking no server: a key of caches."""
+    out = []
+    for product in _full_resolution_products():
+        try:
+            where = locate(product, data_dir)
+        except LunarmapError:
+            continue
+        if where is not None:
+            out.append(where.gdal_path)
+    return out
 
 
 def full_resolution_dems(lat_deg: Any, data_dir: str | Path | None = None

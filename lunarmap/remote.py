@@ -55,7 +55,8 @@ RECHECK_S = 600.0
 #: Seconds to wait for a server's first answer.
 TIMEOUT_S = 10.0
 #: GDAL settings for reading in place: no directory listing on open, only raster extensions fetched, bounded
-#: waits (connect, whole request, stalled transfer) and a couple of retries, and a block cache in memory.
+#: waits (connect, whole request, stalled transfer) and a couple of retries, and 256 MB of downloaded blocks kept
+#: in memory across opens (GDAL's /vsicurl/ cache: a repeated read asks the server nothing).
 GDAL_OPTIONS: dict[str, Any] = {
     "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
     "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".tif,.TIF,.tiff,.TIFF",
@@ -65,8 +66,7 @@ GDAL_OPTIONS: dict[str, Any] = {
     "GDAL_HTTP_LOW_SPEED_LIMIT": "1",
     "GDAL_HTTP_MAX_RETRY": "2",
     "GDAL_HTTP_RETRY_DELAY": "0.5",
-    "VSI_CACHE": "TRUE",
-    "VSI_CACHE_SIZE": str(64 << 20),
+    "CPL_VSIL_CURL_CACHE_SIZE": str(256 << 20),
     "GDAL_HTTP_USERAGENT": f"lunarmap/{__version__}",
 }
 _VSICURL = "/vsicurl/"

@@ -28,9 +28,17 @@ def blocky_heights(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return ((rows // 512) * 7 + (cols // 512) * 3 - 2000).astype(np.int16)
 
 
+def terrain_heights(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Heights in metres (int16): smooth relief plus a metre or two of deterministic roughness, so the file
+    compresses about as poorly as a real DEM (DEFLATE cannot squeeze the roughness out)."""
+    rough = (rows * 7919 + cols * 104729 + (rows * cols) % 7) % 5 - 2
+    return (smooth_heights(rows, cols) + rough).astype(np.int16)
+
+
 def make_cog(path: Path, size: int, pixel_m: float = 5.0, pattern: str = "smooth") -> Path:
-    """Write a ``size`` x ``size`` COG (512 px tiles, DEFLATE, overviews down to < 512 px) centred on the pole."""
-    heights = smooth_heights if pattern == "smooth" else blocky_heights
+    """Write a ``size`` x ``size`` COG (512 px tiles, DEFLATE, overviews down to < 512 px) centred on the pole;
+    ``pattern``: "smooth" (float32), "blocky" (int16, tiny file) or "terrain" (int16, about a real DEM's size)."""
+    heights = {"smooth": smooth_heights, "blocky": blocky_heights, "terrain": terrain_heights}[pattern]
     dtype = "float32" if pattern == "smooth" else "int16"
     half = size * pixel_m / 2.0
     profile = {"driver": "GTiff", "width": size, "height": size, "count": 1, "dtype": dtype,
