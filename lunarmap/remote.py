@@ -161,9 +161,10 @@ def forget_checks() -> None:
 
 
 def check_remote(location: Location, data_dir: str | os.PathLike[str] | None = None,
-                 timeout_s: float = TIMEOUT_S) -> int:
+                 timeout_s: float | None = None) -> int:
     """The size in bytes of a remote product, after checking the server answers Range requests and the size
-    is the one recorded; raises :class:`RemoteProductError` (naming product, URL and fix) otherwise."""
+    is the one recorded; raises :class:`RemoteProductError` (naming product, URL and fix) otherwise. ``timeout_s``
+    (default :data:`TIMEOUT_S`) bounds the wait for the server's answer."""
     url = location.source
     with _lock:
         known = _checks.get(url)
@@ -172,7 +173,7 @@ def check_remote(location: Location, data_dir: str | os.PathLike[str] | None = N
             raise known[1]
         return known[1]
     try:
-        size, headers = _probe(location, timeout_s)
+        size, headers = _probe(location, TIMEOUT_S if timeout_s is None else timeout_s)
         _record(location, size, headers, _paths.data_dir(data_dir))
     except RemoteProductError as err:
         with _lock:

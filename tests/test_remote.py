@@ -93,6 +93,7 @@ def test_remote_sampling_equals_the_same_file_read_locally(small_cog, server, da
     assert server.requests and all(rng for _, rng in server.requests)  # only range requests
 
 
+@pytest.mark.slow    # the 16k x 16k COG takes about 15 s to build, once per session
 def test_16k_cog_sampled_remotely_by_windows_equals_local(big_cog, server, data_dir, monkeypatch):
     url = _serve(server, big_cog)
     lon, lat = _points(40_000.0, 200, seed=2)
@@ -112,6 +113,20 @@ def test_16k_cog_sampled_remotely_by_windows_equals_local(big_cog, server, data_
     assert inner.sum() > 150
     np.testing.assert_allclose(far.values[inner], (row[inner] // 512) * 7 + (col[inner] // 512) * 3 - 2000, rtol=0, atol=1e-9)
     assert 0 < server.bytes_sent < 0.5 * big_cog.stat().st_size, "read by windows, never the whole file"
+
+
+@pytest.mark.slow
+def test_16k_cog_overview_for_a_1000_px_view_reads_under_5_percent_of_the_file(big_cog, server):
+    import rasterio
+
+    url = _serve(server, big_cog, "/ov/ldem_87s_5mpp_cog.tif")
+    with remote.gdal_env(), rasterio.open("/vsicurl/" + url) as ds:
+        assert (ds.width, ds.height) == (16_384, 16_384) and ds.overviews(1) == [2, 4, 8, 16, 32]
+        view = ds.read(1, out_shape=(1_000, 1_000))
+    with rasterio.open(big_cog) as ds:
+        local = ds.read(1, out_shape=(1_000, 1_000))
+    np.testing.assert_array_equal(view, local)
+    assert 0 < server.bytes_sent < 0.05 * big_cog.stat().st_size
 
 
 def _fallback_case(server, data_dir, monkeypatch, url):
@@ -281,3 +296,14 @@ def test_horizon_cache_key_changes_when_a_full_resolution_dem_is_pointed_at(smal
     assert data_stamp(data_dir) == (*before, ("/vsicurl/http://127.0.0.1:9/dem.tif", 0, 0))
     monkeypatch.setenv(VAR, str(small_cog))
     assert data_stamp(data_dir)[-1][0] == str(small_cog.resolve()) and data_stamp(data_dir)[:-1] == before
+
+
+def test_a_server_that_never_answers_times_out_with_a_clear_message(server, data_dir, monkeypatch):
+    import socket
+
+    monkeypatch.setattr(remote, "TIMEOUT_S", 0.5)
+    with socket.socket() as silent:             # accepts connections (the kernel does) and never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        message = _fallback_case(server, data_dir, monkeypatch, f"http://127.0.0.1:{silent.getsockname()[1]}/dem.tif")
+    assert "cannot be reached" in message and "timed out" in message
