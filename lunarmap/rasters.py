@@ -406,5 +406,28 @@ def _stem(path: Path | str) -> str:
 _nothing = contextlib.nullcontext
 
 
-# The product functions live in lunarmap.product_sampling; imported here, where callers look for them.
-from .product_sampling import elevation_sources, sample_elevation_m, sample_psr, sample_slope_deg  # noqa: E402
+# The product functions live in lunarmap.product_sampling (which imports this module); callers find them here.
+
+def elevation_sources(data_dir: str | Path | None = None) -> list[Path]:
+    """The default elevation products present, finest first (see :func:`lunarmap.product_sampling.elevation_sources`)."""
+    from . import product_sampling
+    return product_sampling.elevation_sources(data_dir)
+
+
+def sample_elevation_m(lon_deg: Any, lat_deg: Any, data_dir: str | Path | None = None) -> Sampled:
+    """Elevation in metres, finest product per point, full-resolution DEMs included
+    (:func:`lunarmap.product_sampling.sample_elevation_m`)."""
+    from . import product_sampling
+    return product_sampling.sample_elevation_m(lon_deg, lat_deg, data_dir)
+
+
+def sample_slope_deg(lon_deg: Any, lat_deg: Any, data_dir: str | Path | None = None) -> Sampled:
+    """Slope in degrees, finest prepared layer per point (:func:`lunarmap.product_sampling.sample_slope_deg`)."""
+    from . import product_sampling
+    return product_sampling.sample_slope_deg(lon_deg, lat_deg, data_dir)
+
+
+def sample_psr(lon_deg: Any, lat_deg: Any, data_dir: str | Path | None = None) -> Sampled:
+    """Permanent shadow: 1.0 PSR, 0.0 not, NaN unknown (:func:`lunarmap.product_sampling.sample_psr`)."""
+    from . import product_sampling
+    return product_sampling.sample_psr(lon_deg, lat_deg, data_dir)
