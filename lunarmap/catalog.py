@@ -39,7 +39,7 @@ DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "data" / "source
 
 #: Keys a ``[[product]]`` table must have, and the optional ones.
 _REQUIRED_KEYS = ("name", "role", "file", "urls", "licence", "citation", "description", "required")
-_OPTIONAL_KEYS = ("bytes", "sha256", "page", "note", "crs", "bounds_m") + (
+_OPTIONAL_KEYS = ("bytes", "sha256", "page", "note", "crs", "bounds_m", "access", "resolution_m", "lat_range") + (
     "package", "package_version", "wheel", "wheel_bytes", "wheel_sha256", "member")
 #: Keys naming a member of a wheel: all together or none.
 _WHEEL_KEYS = ("package", "package_version", "wheel", "wheel_sha256", "member")
@@ -86,6 +86,14 @@ class Product:
     crs: str | None = None
     bounds_m: tuple[float, float, float, float] | None = None
     wheel: WheelMember | None = None
+    access: str = "local"
+    resolution_m: float | None = None
+    lat_range: tuple[float, float] | None = None
+
+    @property
+    def remote(self) -> bool:
+        """True for a product read in place from its URL unless the user points lunarmap at a copy."""
+        return self.access == "remote"
 
     @property
     def basename(self) -> str:
@@ -213,6 +221,7 @@ def _product(table: Any, index: int, where: str) -> Product:
     bounds = _check_bounds(table.get("bounds_m"), label)
     if bounds is not None and crs is None:
         raise CatalogError(f"{label}: 'bounds_m' needs 'crs' to say what the numbers are in.")
+    access, resolution, lat_range = _check_remote_keys(table, label, urls, required)
     if not urls and wheel is None and "note" not in table:
         raise CatalogError(
             f"{label} has no URLs; a mirror-only product must say why in 'note' (e.g. 'reconstructed: mirror only')."
@@ -221,7 +230,30 @@ def _product(table: Any, index: int, where: str) -> Product:
         name=name, role=table["role"], file=file, urls=urls, bytes=size, sha256=sha,
         licence=table["licence"], citation=table["citation"], description=table["description"],
         required=required, page=table.get("page"), note=table.get("note"), crs=crs, bounds_m=bounds, wheel=wheel,
+        access=access, resolution_m=resolution, lat_range=lat_range,
     )
+
+
+def _check_remote_keys(table: dict, label: str, urls: tuple[str, ...],
+                       required: bool) -> tuple[str, float | None, tuple[float, float] | None]:
+    """``access`` ("local" or "remote"), ``resolution_m`` (metres, > 0) and ``lat_range`` ([south, north] degrees)."""
+    access = table.get("access", "local")
+    if access not in ("local", "remote"):
+        raise CatalogError(f"{label}: 'access' must be \"local\" or \"remote\" (got {access!r}).")
+    if access == "remote" and (required or not urls):
+        raise CatalogError(f"{label}: a remote product (access = \"remote\") needs required = false and one or more URLs.")
+    res = table.get("resolution_m")
+    if res is not None and (isinstance(res, bool) or not isinstance(res, int | float) or not 0 < res < 1e6):
+        raise CatalogError(f"{label}: 'resolution_m' must be a positive number of metres per pixel (got {res!r}).")
+    lat = table.get("lat_range")
+    if lat is None:
+        return access, None if res is None else float(res), None
+    ok = (isinstance(lat, list) and len(lat) == 2
+          and all(isinstance(v, int | float) and not isinstance(v, bool) for v in lat))
+    if not ok or not -90.0 <= lat[0] < lat[1] <= 90.0:
+        raise CatalogError(f"{label}: 'lat_range' must be [south, north] degrees with -90 <= south < north <= 90 "
+                           f"(got {lat!r}).")
+    return access, None if res is None else float(res), (float(lat[0]), float(lat[1]))
 
 
 def _check_wheel(table: dict, label: str) -> WheelMember | None:

@@ -249,7 +249,8 @@ def compare_sites(sites: Sequence[Site], radius_km: float = DEFAULT_RADIUS_KM, d
     px, py, owner = _terrain_points(sites) if sites else (np.array([]), np.array([]), np.array([], dtype=int))
     plon, plat = polar_to_lonlat(px, py)
     weights = 1.0 / stereographic_scale_factor(px, py) ** 2
-    elev = _per_point(sample_elevation_m(plon, plat, data_dir), px.size)
+    elev_sampled = sample_elevation_m(plon, plat, data_dir)
+    elev = _per_point(elev_sampled, px.size)
     slope = _per_point(sample_slope_deg(plon, plat, data_dir), px.size)
     bounds = np.searchsorted(owner, np.arange(len(sites) + 1))
 
@@ -302,6 +303,7 @@ def compare_sites(sites: Sequence[Site], radius_km: float = DEFAULT_RADIUS_KM, d
         "Terrain: " + TERRAIN_METHOD + ".",
         "PSR edge: " + layers.edge_method + ".",
         f"PSR within r = {r_km:g} km: " + layers.radius_method + ".",
+        *(f"Full-resolution elevation not used, coarser data instead: {p}" for p in elev_sampled.problems),
     )
     provenance = {
         "lunarmap_version": __version__,

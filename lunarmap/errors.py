@@ -21,6 +21,7 @@ __all__ = [
     "FetchError",
     "SourceMissing",
     "SourceUnreachable",
+    "RemoteProductError",
     "RasterError",
     "ZoneError",
     "ScenarioError",
@@ -82,6 +83,11 @@ class SourceMissing(FetchError, FileNotFoundError):
 
 class SourceUnreachable(FetchError, ConnectionError):
     """A download source that could not be reached (no connection, HTTP error): the caller may try the next one."""
+
+
+class RemoteProductError(FetchError):
+    """A full-resolution product read in place (or pointed at by the user) cannot be used: unreachable, not found,
+    served without Range requests, changed upstream, or cut off mid-read. Analysis falls back to the default data."""
 
 
 class RasterError(LunarmapError, ValueError):

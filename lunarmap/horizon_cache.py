@@ -68,11 +68,17 @@ def clear_horizon_cache() -> None:
 
 
 def data_stamp(data_dir: Any) -> tuple[tuple[str, int, int], ...]:
-    """The elevation products the default sampler reads, each as (path, mtime_ns, size): part of the key."""
+    """The elevation products the default sampler reads (full-resolution DEMs included), each as (path, mtime_ns,
+    size): part of the key."""
+    from .product_sampling import full_resolution_paths
     from .rasters import elevation_sources
 
     out = []
-    for p in elevation_sources(data_dir):
+    sources: list[str | Path] = [*elevation_sources(data_dir), *full_resolution_paths(data_dir)]
+    for p in sources:
+        if isinstance(p, str) and p.startswith("/vsi"):    # read in place: its size is checked on use
+            out.append((p, 0, 0))
+            continue
         st = Path(p).stat()
         out.append((str(Path(p).resolve()), st.st_mtime_ns, st.st_size))
     return tuple(out)

@@ -1,7 +1,7 @@
 """Open, sample and read lunar rasters: windowed, in each raster's own CRS, NaN where there is no data.
 
-Size: about 450 lines: opening and sampling (the in-memory grid cache included), windowed reads,
-and the product functions; the product functions are the seam to move out (issue 14).
+Opening and sampling (the in-memory grid cache included) and windowed reads; the product functions
+(finest product per point) live in :mod:`lunarmap.product_sampling` and are imported here.
 
 Points are given as lunar longitude/latitude degrees (IAU_2015:30100) and
 transformed into each raster's own CRS; only the blocks of pixels around the
@@ -15,11 +15,12 @@ functions (:func:`sample_elevation_m`, :func:`sample_slope_deg`,
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -29,10 +30,10 @@ from rasterio.errors import RasterioError
 from rasterio.windows import Window, from_bounds
 
 from .crs import LONLAT_CODE, MOON_RADIUS_M, SOUTH_POLAR_CODE, require_lunar_crs, transformer
-from .errors import DataMissingError, GeometryError, OutsideRasterError, RasterError
+from .errors import DataMissingError, GeometryError, LunarmapError, OutsideRasterError, RasterError
 from .geodesy import validate_lonlat
 from .paths import PREPARED  # defined with the folders; re-exported here, where layers are opened
-from .paths import data_dir as _data_dir
+from .remote import Location, gdal_env, is_remote_path, read_failed
 
 __all__ = [
     "Sampled",
@@ -80,16 +81,29 @@ class Sampled:
     several products were used, ``product`` names them joined by ``" + "``
     (finest first) and ``resolution_m`` is an array telling, per point, the
     resolution of the product used (NaN where no product covered the point).
+    ``problems``: the finer products that could not be read (e.g. a full-resolution
+    DEM out of reach), whose points fell back to coarser data; ``note`` says so.
     """
 
     values: np.ndarray
     product: str
     resolution_m: float | np.ndarray
     units: str
+    problems: tuple[LunarmapError, ...] = ()
+
+    @property
+    def note(self) -> str:
+        """Why finer data was not used, in words ("" when nothing failed)."""
+        return " ".join(str(p) for p in self.problems)
 
 
 def open_raster(path: str | Path) -> rasterio.DatasetReader:
-    """Open a raster for reading, with lunarmap errors for a missing or unreadable file."""
+    """Open a raster for reading (a file, or a ``/vsicurl/`` URL), with lunarmap errors for a missing or unreadable one."""
+    if is_remote_path(path):
+        try:
+            return rasterio.open(path)
+        except RasterioError as err:
+            raise RasterError(f"raster {path} cannot be read in place ({err}).") from err
     p = Path(path)
     if not p.exists():
         raise DataMissingError(
@@ -153,7 +167,7 @@ class _Grid:
     small enough (:data:`IN_MEMORY_PX`), so repeated sampling (horizon rays, sunlit maps) reads no file.
     """
 
-    path: Path
+    path: str | Path
     code: str
     wrap: bool
     width: int
@@ -182,12 +196,14 @@ def _grid_cached(path: str, mtime_ns: int, size: int) -> _Grid:
             offset = ds.offsets[0] if ds.offsets else 0.0
             band1 = data * dtype(scale) + dtype(offset) if (scale, offset) != (1.0, 0.0) else data
             band1.setflags(write=False)
-        return _Grid(Path(path), code, _is_global_lon(ds, code), ds.width, ds.height, ds.count, ds.transform,
+        return _Grid(path if is_remote_path(path) else Path(path), code, _is_global_lon(ds, code), ds.width, ds.height, ds.count, ds.transform,
                      raster_resolution_m(ds), tuple(u or "" for u in ds.units), tuple(ds.bounds), band1)
 
 
 def _grid(path: str | Path) -> _Grid:
     """The raster at ``path`` as a :class:`_Grid`, re-read when the file changes (size or modification time)."""
+    if is_remote_path(path):   # checked (size, Range) by lunarmap.remote before it gets here
+        return _grid_cached(str(path), 0, 0)
     p = Path(path)
     try:
         st = p.stat()
@@ -342,105 +358,76 @@ def read_window(path: str | Path, bounds_m: tuple[float, float, float, float], b
         return data * scale + offset, ds.window_transform(win)
 
 
-def _combine(paths: list[Path], lon: Any, lat: Any, units: str, method: str = "bilinear") -> Sampled:
-    """Sample the first (finest) product that gives a value at each point, then the next, and so on."""
+def _combine(paths: Sequence[Path | str], lon: Any, lat: Any, units: str, method: str = "bilinear",
+             remote: dict[str, Location] | None = None, problems: tuple[LunarmapError, ...] = ()) -> Sampled:
+    """Sample the first (finest) product that gives a value at each point, then the next, and so on.
+
+    A product read in place (its ``/vsicurl/`` path a key of ``remote``) that fails mid-read is skipped, its
+    points taken from the next products, and the failure added to the result's ``problems``.
+    """
     lon_f, lat_f, shape = _points(lon, lat)
     values = np.full(lon_f.shape, np.nan)
     res = np.full(lon_f.shape, np.nan)
     used: list[str] = []
+    failed = list(problems)
     for path in paths:
         todo = np.isnan(values)
         if not np.any(todo):
             break
-        grid = _grid(path)
-        got, _ = _sample_grid(grid, lon_f[todo], lat_f[todo], 1, method)
+        try:
+            with gdal_env() if is_remote_path(path) else _nothing():
+                grid = _grid(path)
+                got, _ = _sample_grid(grid, lon_f[todo], lat_f[todo], 1, method)
+        except (RasterioError, RasterError) as err:
+            if remote is None or str(path) not in remote:
+                raise
+            failed.append(read_failed(remote[str(path)], err))
+            continue
         r = grid.resolution_m
         if np.any(np.isfinite(got)):
-            used.append(path.stem)
+            used.append(_stem(path))
             idx = np.flatnonzero(todo)[np.isfinite(got)]
             values[idx] = got[np.isfinite(got)]
             res[idx] = r
-    product = " + ".join(used) if used else Path(paths[-1]).stem
+    product = " + ".join(used) if used else _stem(paths[-1])
     finite = res[np.isfinite(res)]
     if len(used) <= 1 and finite.size == res.size:
         resolution: float | np.ndarray = float(finite[0]) if finite.size else float("nan")
     else:
         resolution = res.reshape(shape)
-    return Sampled(values=values.reshape(shape), product=product, resolution_m=resolution, units=units)
+    return Sampled(values=values.reshape(shape), product=product, resolution_m=resolution, units=units,
+                   problems=tuple(failed))
 
 
-def _prepared(data_dir: str | Path | None, key: str) -> Path:
-    p = _data_dir(data_dir) / "prepared" / PREPARED[key]
-    if not p.exists():
-        raise DataMissingError(f"prepared layer {p} does not exist; run python -m lunarmap prepare first.")
-    return p
+def _stem(path: Path | str) -> str:
+    return PurePosixPath(str(path)).stem
 
+
+_nothing = contextlib.nullcontext
+
+
+# The product functions live in lunarmap.product_sampling (which imports this module); callers find them here.
 
 def elevation_sources(data_dir: str | Path | None = None) -> list[Path]:
-    """The elevation products present in the data folder, finest first: 5 m crop, 1.6 km polar DEM, global grid."""
-    root = _data_dir(data_dir)
-    if not (root / SOURCE_DEM).exists():
-        raise DataMissingError(f"elevation source {root / SOURCE_DEM} does not exist; run python -m lunarmap fetch first.")
-    return [p for p in (root / SOURCE_DEM_5M, root / SOURCE_DEM_POLAR, root / SOURCE_DEM) if p.exists()]
+    """The default elevation products present, finest first (see :func:`lunarmap.product_sampling.elevation_sources`)."""
+    from . import product_sampling
+    return product_sampling.elevation_sources(data_dir)
 
 
 def sample_elevation_m(lon_deg: Any, lat_deg: Any, data_dir: str | Path | None = None) -> Sampled:
-    """Elevation in metres above the 1,737,400 m sphere at lon/lat points, from the finest product covering each.
-
-    The 5 m Shoemaker site DEM where it covers (and has data), else the 1.6 km
-    polar LOLA DEM (LDEM_256, pole to about 70 S), else the global LOLA grid
-    (about 10.7 km per pixel in latitude), each read in its own CRS.
-    """
-    return _combine(elevation_sources(data_dir), lon_deg, lat_deg, "m")
+    """Elevation in metres, finest product per point, full-resolution DEMs included
+    (:func:`lunarmap.product_sampling.sample_elevation_m`)."""
+    from . import product_sampling
+    return product_sampling.sample_elevation_m(lon_deg, lat_deg, data_dir)
 
 
 def sample_slope_deg(lon_deg: Any, lat_deg: Any, data_dir: str | Path | None = None) -> Sampled:
-    """Slope in degrees (true on the sphere) at lon/lat points, from the finest prepared slope layer covering each.
-
-    The 5 m Shoemaker slope where it covers, else the slope of the 1.6 km
-    polar DEM (pole to about 70 S), else the polar slope layer (to 40 S,
-    effective resolution that of the ~10.7 km global grid); NaN beyond.
-    """
-    root = _data_dir(data_dir) / "prepared"
-    coarse = _prepared(data_dir, "slope")
-    paths = [p for p in (root / PREPARED["slope_5m"], root / PREPARED["slope_1600m"], coarse) if p.exists()]
-    return _combine(paths, lon_deg, lat_deg, "deg")
+    """Slope in degrees, finest prepared layer per point (:func:`lunarmap.product_sampling.sample_slope_deg`)."""
+    from . import product_sampling
+    return product_sampling.sample_slope_deg(lon_deg, lat_deg, data_dir)
 
 
 def sample_psr(lon_deg: Any, lat_deg: Any, data_dir: str | Path | None = None) -> Sampled:
-    """Permanent shadow at lon/lat points: 1.0 PSR, 0.0 not, NaN where no PSR data covers the point.
-
-    With the prepared official LOLA PSR outlines (``psr_official``; every PSR
-    >= 5 km2, 75 S to the pole): 1.0 inside an official outline, else the 60 m
-    grid's pixel where it covers (all PSR sizes, poleward of about 85 S), else
-    0.0 up to the edge of the outlines' map (75 S at its sides, about 69 S in
-    its corners: no PSR >= 5 km2 there, smaller ones unknown), NaN beyond.
-    ``product`` names the sources used (the outlines as
-    :data:`lunarmap.psr_official.OFFICIAL_PRODUCT`); ``resolution_m`` is that
-    of the map each point's answer comes from (60 m grid, 60 m outlines
-    poleward of 82 S, 120 m beyond). Without the outlines: the 60 m grid only,
-    NaN beyond it. Nearest pixel (the mask is a class, not a quantity).
-    """
-    from .psr_official import OFFICIAL_FINE_RADIUS_M, OFFICIAL_PRODUCT, load_official, official_index_and_cover
-
-    grid = _combine([_prepared(data_dir, "psr")], lon_deg, lat_deg, "", method="nearest")
-    official = load_official(data_dir)
-    if official is None:
-        return grid
-    lon, lat, shape = _points(lon_deg, lat_deg)
-    idx, cover, radius_m = official_index_and_cover(lon, lat, official)
-    grid_v = np.asarray(grid.values, dtype=float).ravel()
-    by_grid = (idx < 0) & np.isfinite(grid_v)
-    by_official = ~by_grid & cover
-    values = np.full(lon.shape, np.nan)
-    values[by_grid] = grid_v[by_grid]
-    values[by_official] = (idx[by_official] >= 0).astype(float)
-    res = np.full(lon.shape, np.nan)
-    res[by_grid] = np.broadcast_to(np.asarray(grid.resolution_m, dtype=float), grid_v.shape)[by_grid]
-    res[by_official] = np.where(radius_m[by_official] <= OFFICIAL_FINE_RADIUS_M, 60.0, 120.0)
-    used = [name for name, hit in ((OFFICIAL_PRODUCT, by_official.any()), (grid.product, by_grid.any())) if hit]
-    product = " + ".join(used) if used else OFFICIAL_PRODUCT
-    levels = np.unique(res[np.isfinite(res)])
-    resolution: float | np.ndarray = (float(levels[0]) if len(used) <= 1 and levels.size == 1 and np.isfinite(res).all()
-                                      else res.reshape(shape))
-    return Sampled(values=values.reshape(shape), product=product, resolution_m=resolution, units="")
+    """Permanent shadow: 1.0 PSR, 0.0 not, NaN unknown (:func:`lunarmap.product_sampling.sample_psr`)."""
+    from . import product_sampling
+    return product_sampling.sample_psr(lon_deg, lat_deg, data_dir)

@@ -40,6 +40,7 @@ from lunarmap.errors import (
     LunarmapError,
     OutsideRasterError,
     RasterError,
+    RemoteProductError,
     ScenarioError,
     SiteCatalogError,
     SourceMissing,
@@ -72,6 +73,7 @@ class ErrorDisplay:
 #: The table: most specific class first; the last LunarmapError row catches library errors not named above.
 #: Input a person typed (a radius, a window, a geometry, a place name) is logged at INFO: it is not a fault.
 ERROR_DISPLAY: tuple[ErrorDisplay, ...] = (
+    ErrorDisplay(RemoteProductError, "warning", "Full-resolution product unavailable"),
     ErrorDisplay(SourceMissing, "warning", "Not at the source"),
     ErrorDisplay(SourceUnreachable, "warning", "Source unreachable"),
     ErrorDisplay(DataMissingError, "warning", "Data not available"),

@@ -323,7 +323,8 @@ def _sample(func_name: str, lon: float, lat: float, data_dir: Path) -> tuple[flo
     value = float(s.values)
     res = s.resolution_m
     res_txt = f"{float(res):,.0f} m" if not hasattr(res, "shape") or getattr(res, "shape", ()) == () else "mixed"
-    return value, f"{s.product}, {res_txt} resolution"
+    fallback = "".join(f"; {error_words(p)}" for p in s.problems)   # a finer product out of reach, and why
+    return value, f"{s.product}, {res_txt} resolution{fallback}"
 
 
 def _fmt_lat(lat: float) -> str:

@@ -15,6 +15,8 @@ from rasterio.transform import from_origin
 
 from lunarmap.crs import SOUTH_POLAR
 
+from .range_server import server  # noqa: F401 (the local Range server fixture, for every test module)
+
 TESTS_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = TESTS_DIR.parent
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "lunar-data"
@@ -29,6 +31,14 @@ def scenario_store_in_tmp(tmp_path, monkeypatch) -> Path:
     path = tmp_path / "scenarios.gpkg"
     monkeypatch.setenv("LUNARMAP_SCENARIO_DB", str(path))
     return path
+
+
+@pytest.fixture(autouse=True)
+def no_remote_products(monkeypatch) -> None:
+    """No test reads a catalogue URL in place unless it says so (LUNARMAP_REMOTE=on and its own local server)."""
+    monkeypatch.setenv("LUNARMAP_REMOTE", "off")
+    for name in [k for k in os.environ if k.startswith("LUNARMAP_PRODUCT")]:
+        monkeypatch.delenv(name)
 
 
 def write_raster(

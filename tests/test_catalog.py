@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lunarmap.catalog import DEFAULT_CATALOG_PATH, Catalog, Product, load_catalog, required_products
+from lunarmap.catalog import DEFAULT_CATALOG_PATH, PRODUCT_KEYS, Catalog, Product, load_catalog, required_products
 from lunarmap.errors import CatalogError, LunarmapError, UnknownProductError
 
 from .conftest import SHARED_DATA
@@ -259,3 +259,59 @@ def test_load_catalog__crs_and_bounds_are_read(tmp_path):
     product = load_catalog(_write(tmp_path, _GOOD + 'crs = "IAU_2015:30135"\nbounds_m = [-5, -5.5, 5, 6]\n')).get("a")
     assert product.crs == "IAU_2015:30135"
     assert product.bounds_m == (-5.0, -5.5, 5.0, 6.0)
+
+
+# --- full-resolution products read in place (access = "remote") --------------------------------------
+
+_REMOTE = _GOOD.replace("required = true", "required = false").replace("bytes = 10\n", "").replace(
+    f'sha256 = "{"0" * 64}"\n', "") + 'access = "remote"\nresolution_m = 5.0\nlat_range = [-90.0, -87.0]\n'
+
+
+def test_load_catalog__remote_product_keys_are_read(tmp_path):
+    (product,) = load_catalog(_write(tmp_path, _REMOTE)).products
+    assert product.remote and product.access == "remote" and product.bytes is None and product.sha256 is None
+    assert product.resolution_m == 5.0 and product.lat_range == (-90.0, -87.0)
+    (plain,) = load_catalog(_write(tmp_path, _GOOD)).products
+    assert not plain.remote and plain.access == "local" and plain.resolution_m is None and plain.lat_range is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (_REMOTE.replace('access = "remote"', 'access = "cloud"'), r"'access' must be \"local\" or \"remote\" \(got 'cloud'\)"),
+        (_REMOTE.replace("required = false", "required = true") + f'bytes = 10\nsha256 = "{"0" * 64}"\n',
+         r"a remote product \(access = \"remote\"\) needs required = false and one or more URLs"),
+        (_REMOTE.replace('["https://example.org/a.bin"]', "[]") + 'note = "x"\n', r"needs required = false and one or more URLs"),
+        (_REMOTE.replace("resolution_m = 5.0", "resolution_m = 0"), r"'resolution_m' must be a positive number of metres"),
+        (_REMOTE.replace("[-90.0, -87.0]", "[-87.0, -90.0]"), r"'lat_range' must be \[south, north\] degrees"),
+        (_REMOTE.replace("[-90.0, -87.0]", "[-95.0, -87.0]"), r"'lat_range' must be \[south, north\] degrees"),
+    ],
+)
+def test_load_catalog__bad_remote_keys_say_what_is_wrong(tmp_path, text, message):
+    with pytest.raises(CatalogError, match=message):
+        load_catalog(_write(tmp_path, text))
+
+
+def test_catalogue__header_describes_every_key():
+    header = [line for line in DEFAULT_CATALOG_PATH.read_text().splitlines() if line.startswith("#")]
+    described = {m.group(1) for line in header for m in re.finditer(r"^#\s+([a-z_0-9]+)\s", line)}
+    described |= {k.split()[0] for line in header if line.startswith("#   package,") for k in line[1:].split(",")}
+    assert set(PRODUCT_KEYS) <= described, f"describe {sorted(set(PRODUCT_KEYS) - described)} in the header"
+
+
+@needs_manifest
+def test_catalogue__full_resolution_products_are_the_readmes_urls_read_in_place():
+    readme = (SHARED_DATA / "README.md").read_text()
+    section = readme.split("## Full-resolution products", 1)[1].split("\n## ", 1)[0]
+    urls = set(re.findall(r"\|\s*(https://\S+?\.(?:tif|TIF))\s*\|", section))
+    remote = [p for p in load_catalog() if p.remote]
+    assert len(urls) == 7 and {p.urls[0] for p in remote} == urls
+    for p in remote:
+        assert not p.required and p.bytes is None and p.sha256 is None, p.name   # nothing invented
+        assert p.file == "full_resolution/" + p.urls[0].rsplit("/", 1)[1] and p.resolution_m, p.name
+    by_name = {p.name: p for p in remote}
+    assert (by_name["lola-5m-87s"].resolution_m, by_name["lola-5m-87s"].lat_range) == (5.0, (-90.0, -87.0))
+    assert (by_name["lola-20m-80s"].resolution_m, by_name["lola-20m-80s"].lat_range) == (20.0, (-90.0, -80.0))
+    # 256 px per degree of latitude on the 1,737.4 km sphere: 2 pi R / 360 / 256 m.
+    assert by_name["lola-global-256ppd"].resolution_m == pytest.approx(2 * 3.141592653589793 * 1_737_400 / 360 / 256, abs=0.01)
+    assert {p.name for p in remote if p.role == "elevation-full"} == {"lola-5m-87s", "lola-20m-80s", "lola-global-256ppd"}

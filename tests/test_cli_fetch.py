@@ -17,7 +17,6 @@ from .test_fetch import (  # noqa: F401  (fixtures: pytest finds them by name in
     _no_env,
     needs_mirror,
     pip_index,
-    server,
     tiny,
     wheel_product,
 )

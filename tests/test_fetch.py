@@ -10,17 +10,13 @@ instead of any index (the machine's pip configuration is switched off).
 from __future__ import annotations
 
 import hashlib
-import http.server
 import json
 import logging
 import os
 import shutil
-import socket
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +27,7 @@ from lunarmap.errors import ChecksumError, FetchError, SourceMissing, UnknownPro
 from lunarmap.fetch import STATE_FILE, FetchProgress, fetch_all, missing_products
 
 from .conftest import SHARED_DATA
+from .range_server import RangeServer, closed_port
 
 MANIFEST = SHARED_DATA / "MANIFEST.json"
 needs_mirror = pytest.mark.skipif(not MANIFEST.exists(), reason="the shared lunar-data mirror is not beside the project")
@@ -57,90 +54,11 @@ def _files_under(folder: Path) -> set[str]:
 
 # --- a local HTTP server and a tiny catalogue -------------------------------------------------------
 
-class _Server(http.server.ThreadingHTTPServer):
-    files: dict[str, bytes]
-    cuts_left: int = 0          # this many transfers send half their body, then close
-    corrupt: bool = False       # flip one byte of every body
-    honour_range: bool = True
-    endless: bool = False       # answer 200 with no Content-Length and stream junk until the client hangs up
-    requests: list[tuple[str, str | None]]
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        """A client that hangs up early (e.g. after refusing a wrong size) is expected here."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
+def _base(srv: RangeServer) -> str:
+    return srv.base
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_GET(self) -> None:  # noqa: N802 (the http.server API)
-        srv = self.server
-        rng = self.headers.get("Range")
-        srv.requests.append((self.path, rng))
-        body = srv.files.get(self.path)
-        if body is None:
-            self.send_error(404)
-            return
-        if srv.endless:
-            self.send_response(200)
-            self.end_headers()
-            self.close_connection = True
-            try:
-                for _ in range(100_000):            # up to 6.5 GB: far more than any product
-                    self.wfile.write(b"junk" * 16_384)
-            except (ConnectionError, OSError):
-                pass
-            return
-        if srv.corrupt:
-            body = bytes([body[0] ^ 0xFF]) + body[1:]
-        start = 0
-        if rng and srv.honour_range:
-            start = int(rng.removeprefix("bytes=").split("-")[0])
-            if start >= len(body):
-                self.send_response(416)
-                self.send_header("Content-Range", f"bytes */{len(body)}")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.send_response(206)
-            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-        else:
-            self.send_response(200)
-        payload = body[start:]
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if srv.cuts_left > 0:
-            srv.cuts_left -= 1
-            self.wfile.write(payload[: len(payload) // 2])
-            self.close_connection = True
-            return
-        self.wfile.write(payload)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def server() -> Iterator[_Server]:
-    srv = _Server(("127.0.0.1", 0), _Handler)
-    srv.files, srv.requests = {}, []
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join(5)
-
-
-def _base(srv: _Server) -> str:
-    return f"http://127.0.0.1:{srv.server_address[1]}"
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+_closed_port = closed_port
 
 
 def _toml_value(value: object) -> str:

