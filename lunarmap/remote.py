@@ -8,8 +8,10 @@ DEMs, the LROC mosaics, ...) are several GB each. Where one is, first match wins
 2. the products file: ``products.toml`` in the data folder (or the file named by ``LUNARMAP_PRODUCTS_FILE``),
    a ``[products]`` table of ``name = "PATH_OR_URL"`` (a relative path is taken from the file's folder);
 3. a downloaded copy in the data folder (``python -m lunarmap fetch --only NAME``, at the product's ``file``);
-4. the catalogue URL, read in place through GDAL ``/vsicurl/`` (range requests, no full download), unless
-   ``LUNARMAP_REMOTE=off`` (then only 1-3 are used: an offline machine never waits on the network).
+4. the catalogue URL, read in place through GDAL ``/vsicurl/`` (range requests, no full download), when
+   ``LUNARMAP_REMOTE=on``. It is off by default: lunarmap must work offline (most machines that run it here have
+   no route to NASA's servers) and should not answer every readout with a note that a server is unreachable;
+   a user with the internet turns it on once. 1-3 need no switch.
 
 Before a URL is read, :func:`check_remote` asks the server for one byte (``Range: bytes=0-0``): that learns
 the size (and ETag/Last-Modified) and proves the server honours Range. The first answer is recorded in
@@ -107,8 +109,8 @@ def is_remote_path(path: object) -> bool:
 
 
 def remote_enabled() -> bool:
-    """False when ``LUNARMAP_REMOTE`` is off/0/no/false: catalogue URLs are then never read in place."""
-    return os.environ.get("LUNARMAP_REMOTE", "on").strip().lower() not in ("off", "0", "no", "false")
+    """True when ``LUNARMAP_REMOTE`` is on/1/yes/true: catalogue URLs are read in place (off by default)."""
+    return os.environ.get("LUNARMAP_REMOTE", "off").strip().lower() in ("on", "1", "yes", "true")
 
 
 def _configured(product: Product, root: Path) -> tuple[str, str, Path] | None:

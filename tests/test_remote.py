@@ -195,6 +195,8 @@ def test_locations_env_then_products_file_then_download_then_catalogue_url(tmp_p
     assert where.gdal_path == "/vsicurl/" + product.urls[0]
     monkeypatch.setenv("LUNARMAP_REMOTE", "off")
     assert remote.locate(product, data) is None
+    monkeypatch.delenv("LUNARMAP_REMOTE")                 # off unless asked: lunarmap works offline by default
+    assert remote.locate(product, data) is None
     copy = product.path_in(data)
     copy.parent.mkdir(parents=True)
     shutil.copy(small_cog, copy)
