@@ -24,8 +24,9 @@ sys.path.insert(0, str(ROOT))
 from lunarmap.geodesy import geodesic_circle  # noqa: E402
 from lunarmap.paths import data_dir as default_data_dir  # noqa: E402
 from lunarmap.prepare import display_layers, prepare  # noqa: E402
+from lunarmap.product_sampling import sample_elevation_m, sample_slope_deg  # noqa: E402
 from lunarmap.psr import psr_area_in  # noqa: E402
-from lunarmap.rasters import SOURCE_DEM, SOURCE_DEM_5M, SOURCE_MOSAIC, SOURCE_PSR, sample_elevation_m, sample_slope_deg  # noqa: E402
+from lunarmap.rasters import SOURCE_DEM, SOURCE_DEM_5M, SOURCE_MOSAIC, SOURCE_PSR  # noqa: E402
 
 SOURCES = (SOURCE_DEM, SOURCE_DEM_5M, SOURCE_MOSAIC, SOURCE_PSR)
 _CHILD = """

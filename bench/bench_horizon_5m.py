@@ -34,7 +34,8 @@ from rasterio.transform import from_origin
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lunarmap.crs import SOUTH_POLAR_CODE, polar_to_lonlat  # noqa: E402
 from lunarmap.horizon import clear_horizon_cache, default_sampler, horizon_profile  # noqa: E402
-from lunarmap.rasters import SOURCE_DEM, SOURCE_DEM_5M, SOURCE_DEM_POLAR, sample_elevation_m  # noqa: E402
+from lunarmap.product_sampling import sample_elevation_m  # noqa: E402
+from lunarmap.rasters import SOURCE_DEM, SOURCE_DEM_5M, SOURCE_DEM_POLAR  # noqa: E402
 
 BUDGET_S = 2.0
 CENTRE_M = (76_000.0, 39_000.0)     # the Shoemaker crop's place, IAU_2015:30135 metres

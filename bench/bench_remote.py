@@ -6,7 +6,7 @@ overviews; ``--pattern terrain``, the default: int16 relief with a metre of roug
 like a real DEM; ``--pattern blocky``: constant tiles, a file of under 2 MB where headers weigh more), served from memory by the tests' Range server on 127.0.0.1 (tests/range_server.py), which counts
 the body bytes it sends. Measured: (1) the whole raster read at an overview level sized for a ~1000 px display
 (rasterio ``out_shape``, which picks the overview), in bytes sent and as a share of the file; (2) the time to
-sample the elevation at 1,000 random points (spread over the whole raster, and within 1 km of one place) through :func:`lunarmap.rasters.sample_elevation_m` with the
+sample the elevation at 1,000 random points (spread over the whole raster, and within 1 km of one place) through :func:`lunarmap.product_sampling.sample_elevation_m` with the
 product pointed at the server (LUNARMAP_PRODUCT_LOLA_5M_87S), cold (first use: the size check, the header
 reads) and twice more (GDAL's /vsicurl/ block cache), with the bytes each sent. Writes bench/results/bench_remote_PATTERN.json.
 Run: python bench/bench_remote.py [--pattern terrain|blocky]
@@ -30,7 +30,7 @@ import rasterio  # noqa: E402
 
 from lunarmap import remote  # noqa: E402
 from lunarmap.crs import polar_to_lonlat  # noqa: E402
-from lunarmap.rasters import sample_elevation_m  # noqa: E402
+from lunarmap.product_sampling import sample_elevation_m  # noqa: E402
 from tests.range_server import RangeServer, _Handler  # noqa: E402
 from tests.synthetic_cog import make_cog  # noqa: E402
 

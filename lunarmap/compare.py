@@ -30,9 +30,10 @@ from . import __version__, geodesy
 from .compare_psr import nearest_psr_edges, psr_layers, psr_stats_many
 from .crs import MOON_RADIUS_M, polar_to_lonlat
 from .geodesy import MOON_GEOD, area_km2, distance_m, distance_matrix_m, geodesic_circle
+from .product_sampling import sample_elevation_m, sample_slope_deg
 from .psr import PsrStats
 from .psr_official import OFFICIAL_PRODUCT
-from .rasters import Sampled, sample_elevation_m, sample_slope_deg
+from .rasters import Sampled
 from .sites import Site
 from .terrain import stereographic_scale_factor
 

@@ -31,7 +31,7 @@ the site every fine pixel counts and far away every coarse one does.
 
 The elevation sampler is any callable ``(lon_deg, lat_deg) -> heights_m``
 (arrays), returning plain arrays or an object with ``values``, ``product`` and
-``resolution_m`` (as :func:`lunarmap.rasters.sample_elevation_m` does, which is
+``resolution_m`` (as :func:`lunarmap.product_sampling.sample_elevation_m` does, which is
 the default: the finest product covering each point).
 
 >>> h = smooth_horizon(0.0, -89.0, mast_m=2.0)
@@ -109,8 +109,8 @@ class Horizon:
 
 
 def default_sampler(data_dir: Any = None) -> Sampler:
-    """:func:`lunarmap.rasters.sample_elevation_m` bound to ``data_dir`` (finest elevation product per point)."""
-    from .rasters import sample_elevation_m
+    """:func:`lunarmap.product_sampling.sample_elevation_m` bound to ``data_dir`` (finest elevation product per point)."""
+    from .product_sampling import sample_elevation_m
 
     return partial(sample_elevation_m, data_dir=data_dir)
 
@@ -296,7 +296,7 @@ def _horizon_profiles(
         raise HorizonError(f"relief_range_m must be (lowest_m, highest_m) with lowest <= highest (got {relief_range_m!r}).")
     if sampler is None:
         sampler = default_sampler(data_dir)
-        described = "lunarmap.rasters.sample_elevation_m (finest product per point)"
+        described = "lunarmap.product_sampling.sample_elevation_m (finest product per point)"
     else:
         described = getattr(sampler, "__name__", type(sampler).__name__)
     seen: dict = {}
@@ -410,7 +410,7 @@ def horizon_profile(
 ) -> Horizon:
     """Terrain horizon of one site for a sensor ``mast_m`` above the ground (see the module notes).
 
-    ``sampler`` defaults to :func:`lunarmap.rasters.sample_elevation_m` (with
+    ``sampler`` defaults to :func:`lunarmap.product_sampling.sample_elevation_m` (with
     ``data_dir``); ``resolution_m`` = (finest, coarsest) data spacing sets the
     ray steps and is read from the sampler when it reports it.
     """

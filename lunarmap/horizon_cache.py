@@ -70,8 +70,7 @@ def clear_horizon_cache() -> None:
 def data_stamp(data_dir: Any) -> tuple[tuple[str, int, int], ...]:
     """The elevation products the default sampler reads (full-resolution DEMs included), each as (path, mtime_ns,
     size): part of the key."""
-    from .product_sampling import full_resolution_paths
-    from .rasters import elevation_sources
+    from .product_sampling import elevation_sources, full_resolution_paths
 
     out = []
     sources: list[str | Path] = [*elevation_sources(data_dir), *full_resolution_paths(data_dir)]

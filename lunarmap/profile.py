@@ -10,7 +10,7 @@ initial azimuth from :func:`lunarmap.geodesy.inverse`. The pole and the 180 meri
 At each sample:
 
 * ``elevation_m``: above the 1,737,400 m sphere, bilinear, from the finest DEM that has data there
-  (:func:`lunarmap.rasters.elevation_sources`: 5 m Shoemaker crop, then the 1.6 km polar LOLA DEM to about
+  (:func:`lunarmap.product_sampling.elevation_sources`: 5 m Shoemaker crop, then the 1.6 km polar LOLA DEM to about
   70 S, then the global ~10.7 km LOLA grid), each sample's product and ground resolution kept.
 * ``slope_along_deg``: signed, uphill in the direction of travel positive; ``slope_across_deg``: signed,
   ground rising to the right of the direction of travel positive. Central differences on the same DEM as the
@@ -18,7 +18,7 @@ At each sample:
   along its normal, so the baseline is ``2 h`` on the sphere): the slope at the data's own resolution, not
   at the sample spacing, and the same wherever the samples fall.
 * ``in_psr``: 1.0 in a permanently shadowed region, 0.0 not, NaN where no PSR map covers
-  (:func:`lunarmap.rasters.sample_psr`: the official LOLA outlines >= 5 km2 to 75 S, the 60 m grid's
+  (:func:`lunarmap.product_sampling.sample_psr`: the official LOLA outlines >= 5 km2 to 75 S, the 60 m grid's
   smaller PSRs poleward of about 85 S), and ``psr_id``: the official outline's PSR_ID, or
   ``psr_60m outline N`` for a PSR mapped only on the 60 m grid.
 
@@ -45,7 +45,8 @@ from .geodesy import distance_m, forward_lonlat, inverse
 from .measure import parse_points
 from .paths import PREPARED
 from .paths import data_dir as _data_dir
-from .rasters import elevation_sources, sample_psr, sample_raster
+from .product_sampling import elevation_sources, sample_psr
+from .rasters import sample_raster
 
 __all__ = ["DEFAULT_SAMPLES", "MAX_SAMPLES", "PATH_METHOD", "SLOPE_METHOD", "PsrBand", "ResolutionBand", "Profile",
            "SunlitAlong", "MAX_SUNLIT_POINTS", "path_samples", "elevation_profile", "profile_sunlit", "warm_up"]
@@ -94,7 +95,7 @@ class Profile:
     """An elevation profile: per-sample arrays (length ``n``) and the bands; units in the names.
 
     ``elevation_product`` and ``psr_id`` are arrays of text ("" where none); ``psr_product`` names the PSR
-    maps used (:func:`lunarmap.rasters.sample_psr`), "" when PSR was not asked for.
+    maps used (:func:`lunarmap.product_sampling.sample_psr`), "" when PSR was not asked for.
     """
 
     vertex_lon_deg: np.ndarray
@@ -366,7 +367,7 @@ _WARM_LINE = ((0.0, -89.5), (180.0, -89.5))
 def warm_up(data_dir: str | Path | None = None) -> float:
     """Read into memory what the first profile of a process would read, so that one answers at the speed of the next.
 
-    That is: every elevation product of the data folder (:func:`lunarmap.rasters.elevation_sources`, whole, as
+    That is: every elevation product of the data folder (:func:`lunarmap.product_sampling.elevation_sources`, whole, as
     :func:`lunarmap.rasters.sample_raster` keeps them), the PSR maps and the 60 m PSRs' outline numbers, the
     official PSR outlines and their index,
     the gazetteer's features and the coordinate transformers; by profiling a 30 km line through the pole at 16

@@ -1,7 +1,7 @@
 """Open, sample and read lunar rasters: windowed, in each raster's own CRS, NaN where there is no data.
 
 Opening and sampling (the in-memory grid cache included) and windowed reads; the product functions
-(finest product per point) live in :mod:`lunarmap.product_sampling` and are imported here.
+(finest product per point) live in :mod:`lunarmap.product_sampling`.
 
 Points are given as lunar longitude/latitude degrees (IAU_2015:30100) and
 transformed into each raster's own CRS; only the blocks of pixels around the
@@ -42,7 +42,6 @@ __all__ = [
     "SOURCE_DEM_POLAR",
     "SOURCE_WAC",
     "SOURCE_PSR_POLYGONS",
-    "elevation_sources",
     "SOURCE_MOSAIC",
     "SOURCE_PSR",
     "PREPARED",
@@ -53,9 +52,6 @@ __all__ = [
     "sample_raster",
     "read_window",
     "window_for_bounds",
-    "sample_elevation_m",
-    "sample_slope_deg",
-    "sample_psr",
 ]
 
 #: Source products, relative to the data folder (as fetched).
@@ -405,29 +401,3 @@ def _stem(path: Path | str) -> str:
 
 _nothing = contextlib.nullcontext
 
-
-# The product functions live in lunarmap.product_sampling (which imports this module); callers find them here.
-
-def elevation_sources(data_dir: str | Path | None = None) -> list[Path]:
-    """The default elevation products present, finest first (see :func:`lunarmap.product_sampling.elevation_sources`)."""
-    from . import product_sampling
-    return product_sampling.elevation_sources(data_dir)
-
-
-def sample_elevation_m(lon_deg: Any, lat_deg: Any, data_dir: str | Path | None = None) -> Sampled:
-    """Elevation in metres, finest product per point, full-resolution DEMs included
-    (:func:`lunarmap.product_sampling.sample_elevation_m`)."""
-    from . import product_sampling
-    return product_sampling.sample_elevation_m(lon_deg, lat_deg, data_dir)
-
-
-def sample_slope_deg(lon_deg: Any, lat_deg: Any, data_dir: str | Path | None = None) -> Sampled:
-    """Slope in degrees, finest prepared layer per point (:func:`lunarmap.product_sampling.sample_slope_deg`)."""
-    from . import product_sampling
-    return product_sampling.sample_slope_deg(lon_deg, lat_deg, data_dir)
-
-
-def sample_psr(lon_deg: Any, lat_deg: Any, data_dir: str | Path | None = None) -> Sampled:
-    """Permanent shadow: 1.0 PSR, 0.0 not, NaN unknown (:func:`lunarmap.product_sampling.sample_psr`)."""
-    from . import product_sampling
-    return product_sampling.sample_psr(lon_deg, lat_deg, data_dir)

@@ -18,7 +18,8 @@ import numpy as np
 from shapely.geometry.base import BaseGeometry
 
 from .geodesy import centroid_lonlat
-from .rasters import Sampled, sample_elevation_m, sample_slope_deg
+from .product_sampling import sample_elevation_m, sample_slope_deg
+from .rasters import Sampled
 from .regions import (
     MAX_REGION_POINTS,
     Distribution,

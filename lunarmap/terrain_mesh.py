@@ -2,7 +2,7 @@
 
 :func:`terrain_mesh` samples an ``n`` x ``n`` grid of vertices over a square ``width_m`` across, centred on a
 point in IAU_2015:30135 (south polar stereographic) metres, from the finest elevation product that has data at
-each vertex (:func:`lunarmap.rasters.elevation_sources`: the 5 m Shoemaker crop, then the 1.6 km polar LOLA DEM
+each vertex (:func:`lunarmap.product_sampling.elevation_sources`: the 5 m Shoemaker crop, then the 1.6 km polar LOLA DEM
 to about 70 S, then the ~10.7 km global LOLA grid; bilinear), and returns vertex positions, normals, colours and
 triangle indices ready for a WebGL mesh, with the resolution of the data behind it.
 
@@ -41,7 +41,8 @@ from .crs import MOON_RADIUS_M, lonlat_to_polar, polar_to_lonlat
 from .ephemeris import as_utc, moon_frame_vectors, sky_track
 from .errors import GeometryError, LunarmapError
 from .prepare_display import ELEVATION_COLORS, ramp_rgba
-from .rasters import elevation_sources, sample_raster
+from .product_sampling import elevation_sources
+from .rasters import sample_raster
 
 __all__ = ["MAX_VERTICES_PER_SIDE", "MAX_TRIANGLES", "DEFAULT_VERTICES_PER_SIDE", "MAX_WIDTH_M", "MIN_WIDTH_M",
            "MAX_EXAGGERATION", "TerrainMesh", "SunOnMesh", "scale_factor", "terrain_mesh", "sun_direction",

@@ -310,11 +310,11 @@ def render_map(data: dict, **callbacks: Any) -> None:
 
 # ----------------------------------------------------------------- panels
 def _sample(func_name: str, lon: float, lat: float, data_dir: Path) -> tuple[float, str]:
-    """(value, 'product at resolution') from lunarmap.rasters, or (nan, reason)."""
-    from lunarmap import rasters
+    """(value, 'product at resolution') from lunarmap.product_sampling, or (nan, reason)."""
+    from lunarmap import product_sampling
 
     try:
-        s = getattr(rasters, func_name)(lon, lat, data_dir=data_dir)
+        s = getattr(product_sampling, func_name)(lon, lat, data_dir=data_dir)
     except DataMissingError:
         return math.nan, "data not fetched or prepared yet"
     except LunarmapError as err:

@@ -134,7 +134,7 @@ def test_horizon_profile__real_lola_grid_shackleton_floor_is_walled():
 @pytest.mark.realdata
 def test_local_relief_range_m__south_pole_inside_moon_range():
     lo, hi = local_relief_range_m(0.0, -90.0, 400_000.0, lambda lon, lat: __import__(
-        "lunarmap.rasters", fromlist=["x"]).sample_elevation_m(lon, lat, data_dir=SHARED_DATA))
+        "lunarmap.product_sampling", fromlist=["x"]).sample_elevation_m(lon, lat, data_dir=SHARED_DATA))
     assert MOON_RELIEF_M[0] <= lo < -5_000 and 5_000 < hi <= MOON_RELIEF_M[1]
 
 
@@ -186,14 +186,14 @@ def _flat_moon(make_raster, height_m: float):
 
 def test_horizon_profiles__default_sampler_results_are_remembered_as_copies(make_raster, monkeypatch):
     """Asking again with the same inputs returns equal horizons without sampling again; callers cannot alter them."""
-    from lunarmap import rasters
+    from lunarmap import product_sampling
 
     data_dir = _flat_moon(make_raster, 0.0)
     first = horizon_profiles([10.0], [-80.0], 2.0, data_dir=data_dir, azimuth_step_deg=10.0)[0]
     expected = first.elevation_deg.copy()
     first.elevation_deg[:] = 99.0                       # a caller scribbling on its copy
     calls = []
-    monkeypatch.setattr(rasters, "sample_elevation_m", lambda *a, **k: calls.append(1))
+    monkeypatch.setattr(product_sampling, "sample_elevation_m", lambda *a, **k: calls.append(1))
     again = horizon_profiles([10.0], [-80.0], 2.0, data_dir=data_dir, azimuth_step_deg=10.0)[0]
     assert not calls, "the remembered horizon is returned without sampling"
     np.testing.assert_array_equal(again.elevation_deg, expected)

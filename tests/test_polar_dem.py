@@ -11,15 +11,14 @@ from PIL import Image
 
 from lunarmap.crs import polar_to_lonlat
 from lunarmap.prepare import BLEND_PX
+from lunarmap.product_sampling import sample_elevation_m, sample_slope_deg
 from lunarmap.rasters import (
     PREPARED,
     SOURCE_DEM,
     SOURCE_DEM_5M,
     SOURCE_DEM_POLAR,
     SOURCE_WAC,
-    sample_elevation_m,
     sample_raster,
-    sample_slope_deg,
 )
 from lunarmap.terrain import scale_factor_grid, slope_deg
 

@@ -272,7 +272,7 @@ def test_bad_input_is_refused_with_a_clear_error(kwargs, message):
 
 @pytest.mark.realdata
 def test_warm_up_reads_what_the_first_profile_needs(prepared_data_dir):
-    from lunarmap import gazetteer, psr_official, rasters
+    from lunarmap import gazetteer, product_sampling, psr_official, rasters
     from lunarmap.profile import warm_up
 
     def misses():
@@ -286,7 +286,7 @@ def test_warm_up_reads_what_the_first_profile_needs(prepared_data_dir):
     assert 0.0 < took < 60.0
     before = misses()
     assert before[1] == 1 and before[2] == 1                    # the outlines and the gazetteer were read
-    for path in rasters.elevation_sources(prepared_data_dir):  # every DEM, not only the ones the line needed
+    for path in product_sampling.elevation_sources(prepared_data_dir):  # every DEM, not only the ones the line needed
         rasters._grid(path)
     assert misses() == before
     line = [(129.78, -89.2), (129.78 + 180.0, -89.9)]          # across Shackleton: DEMs, PSR outlines, places

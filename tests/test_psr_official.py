@@ -18,6 +18,7 @@ from lunarmap import psr as psr_module
 from lunarmap.crs import MOON_RADIUS_M, SOUTH_POLAR, lonlat_to_polar, lunar_crs_code, polar_to_lonlat
 from lunarmap.errors import DataMissingError, RasterError
 from lunarmap.geodesy import area_km2, geodesic_circle
+from lunarmap.product_sampling import sample_psr
 from lunarmap.psr import COMBINED_METHOD, psr_area_in, psr_area_in_many, psr_outlines
 from lunarmap.psr_official import (
     GRID_LINKS_LAYER,
@@ -29,7 +30,7 @@ from lunarmap.psr_official import (
     read_official_source,
     write_official,
 )
-from lunarmap.rasters import PREPARED, SOURCE_PSR_POLYGONS, sample_psr
+from lunarmap.rasters import PREPARED, SOURCE_PSR_POLYGONS
 
 from .conftest import SHARED_DATA
 

@@ -10,13 +10,12 @@ import rasterio
 
 from lunarmap.crs import LONLAT, lonlat_to_polar, polar_to_lonlat
 from lunarmap.errors import CRSError, DataMissingError, GeometryError, OutsideRasterError, RasterError
+from lunarmap.product_sampling import sample_elevation_m, sample_slope_deg
 from lunarmap.rasters import (
     SOURCE_DEM,
     SOURCE_DEM_5M,
     read_window,
-    sample_elevation_m,
     sample_raster,
-    sample_slope_deg,
 )
 
 from . import cases

@@ -21,7 +21,8 @@ from lunarmap.catalog import load_catalog
 from lunarmap.crs import lonlat_to_polar, polar_to_lonlat
 from lunarmap.errors import RemoteProductError
 from lunarmap.fetch import fetch_all
-from lunarmap.rasters import sample_elevation_m, sample_raster
+from lunarmap.product_sampling import sample_elevation_m
+from lunarmap.rasters import sample_raster
 
 from .conftest import PROJECT_ROOT
 from .range_server import RangeServer, closed_port
