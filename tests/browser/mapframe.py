@@ -61,19 +61,20 @@ def open_map_page(opener, url: str, timeout_ms: int = 40_000, requests: bool = F
 #: "notRunning", ... (the attribute Streamlit's end-to-end tests wait on).
 _SCRIPT_STATE = "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
 
-#: Installs (once per page) an observer that notes every script run start, and clears the note.
+#: Installs (once per page) an observer that notes every script run start, and clears the note. It watches the
+#: whole document, not one element: Streamlit can mount a new app root (after its websocket reconnects on a
+#: loaded machine), and an observer on the old one would never see another run.
 _ARM = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
   if (!window.__lmRunObserver) {
     // every record counts, old values included: a quick run may start and end between two callbacks
     const busy = (s) => s === 'running' || s === 'rerunRequested';
     window.__lmRunObserver = new MutationObserver((records) => {
-      if (busy(app.getAttribute('data-test-script-state')) || records.some((r) => busy(r.oldValue))) {
+      if (records.some((r) => busy(r.oldValue) || busy(r.target.getAttribute('data-test-script-state')))) {
         window.__lmRunStarted = true;
       }
     });
-    window.__lmRunObserver.observe(app, {attributes: true, attributeOldValue: true,
-                                         attributeFilter: ['data-test-script-state']});
+    window.__lmRunObserver.observe(document.documentElement, {subtree: true, attributes: true,
+                                   attributeOldValue: true, attributeFilter: ['data-test-script-state']});
   }
   window.__lmRunStarted = false;
 }"""
