@@ -34,8 +34,9 @@ def page(browser, app_url):
 
 
 def _rerun(pg, action) -> None:
-    after_rerun(pg, action, timeout_ms=30_000)
-    wait_root(pg, "r.dataset.loaded === '1'", timeout_ms=30_000)
+    # a search reruns the whole page: on a busy machine (CI on 2 cores) that alone has taken over 30 s
+    after_rerun(pg, action, timeout_ms=90_000)
+    wait_root(pg, "r.dataset.loaded === '1'", timeout_ms=60_000)
 
 
 def _search(pg, text: str) -> None:
@@ -47,7 +48,7 @@ def _search(pg, text: str) -> None:
 def _wait_at(pg, x: float, y: float) -> MapFrame:
     """Until the view is centred on map metres (x, y) to 2 pixels, then until it stops moving; the frame."""
     wait_root(pg, f"Math.hypot(parseFloat(r.dataset.targetX) - ({x}), parseFloat(r.dataset.targetY) - ({y}))"
-                  " < 2 / 2 ** parseFloat(r.dataset.zoom)", timeout_ms=20_000)
+                  " < 2 / 2 ** parseFloat(r.dataset.zoom)", timeout_ms=60_000)
     wait_view_settled(pg)
     next_frames(pg)
     frame = MapFrame(pg)
