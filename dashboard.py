@@ -22,6 +22,7 @@ from lunarmap_ui import (
     best_sites_panel,
     compare_panel,
     page,
+    point_panels,
     sunlit_panel,
     terrain3d_panel,
     tools_panel,
@@ -172,10 +173,10 @@ def map_area(catalog, root: Path, state: page.DataState) -> None:
             sunlit_panel.sunlit_status()
         with right:
             zones_panel.owner_field()
-            page.selection_panel(catalog, root)
+            point_panels.selection_panel(catalog, root)
             tools_panel.profile_between_sites(catalog, root)
             tools_panel.tools_panel()
-            page.click_readout(root)
+            point_panels.click_readout(root)
             zones_panel.zones_summary(zones)
 
 

@@ -267,7 +267,7 @@ def test_comparison_uses_the_remote_dem_and_says_when_it_falls_back(small_cog, s
 
 
 def test_page_readout_names_the_unreachable_product_beside_the_fallback(server, data_dir, monkeypatch):
-    from lunarmap_ui.page import _sample
+    from lunarmap_ui.point_panels import _sample
 
     url = server.base + "/readout/missing.tif"
     monkeypatch.setenv(VAR, url)

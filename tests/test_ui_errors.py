@@ -206,7 +206,7 @@ def error_path_violations(path: Path) -> list[str]:
     return out
 
 
-ROUTED = ["dashboard.py", "lunarmap_ui/compare_panel.py", "lunarmap_ui/sunlit_panel.py", "lunarmap_ui/map_rows.py",
+ROUTED = ["dashboard.py", "lunarmap_ui/compare_panel.py", "lunarmap_ui/sunlit_panel.py", "lunarmap_ui/map_rows.py", "lunarmap_ui/point_panels.py",
           "lunarmap_ui/visibility_panel.py", "lunarmap_ui/notification_panel.py", "lunarmap_ui/page.py",
           "lunarmap_ui/map_component.py", "lunarmap_ui/static_files.py", "lunarmap_ui/zones_panel.py",
           "lunarmap_ui/zone_state.py", "lunarmap_ui/scenario_panel.py", "lunarmap_ui/zone_forms.py",
