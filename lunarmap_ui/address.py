@@ -58,8 +58,9 @@ def parse_view(text: str) -> dict:
 def parse_layers(text: str, known: Iterable[str]) -> tuple[set[str], list[str]]:
     """The layer names in ``"a,b,..."`` that the page knows, and the ones it does not.
 
-    >>> parse_layers("psr, sites,,bogus", ["sites", "regions", "psr"])
-    ({'psr', 'sites'}, ['bogus'])
+    >>> on, unknown = parse_layers("psr, sites,,bogus", ["sites", "regions", "psr"])
+    >>> sorted(on), unknown
+    (['psr', 'sites'], ['bogus'])
     """
     names = [n.strip() for n in str(text).split(",") if n.strip()]
     known = set(known)
