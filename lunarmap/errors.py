@@ -34,6 +34,7 @@ __all__ = [
     "UnknownFeatureError",
     "CoordinateTextError",
     "ComputeError",
+    "TileError",
 ]
 
 
@@ -140,3 +141,7 @@ class CoordinateTextError(GeometryError):
 
 class ComputeError(LunarmapError, ConnectionError):
     """The compute cluster named by the user (LUNARMAP_DASK_SCHEDULER) cannot be reached."""
+
+
+class TileError(LunarmapError, ValueError):
+    """A map tile that does not exist: a level, column or row outside the tile matrix set, or outside a product."""

@@ -43,6 +43,7 @@ from lunarmap.errors import (
     RemoteProductError,
     ScenarioError,
     SiteCatalogError,
+    TileError,
     SourceMissing,
     SourceUnreachable,
     TimeWindowError,
@@ -98,6 +99,7 @@ ERROR_DISPLAY: tuple[ErrorDisplay, ...] = (
     ErrorDisplay(CRSError, "error", "Wrong coordinate system"),
     ErrorDisplay(RasterError, "error", "Raster cannot be used"),
     ErrorDisplay(ComputeError, "error", "Compute cluster unreachable"),
+    ErrorDisplay(TileError, "warning", "Map tile not found", logging.INFO),
     ErrorDisplay(LunarmapError, "error", "Error"),
 )
 #: Anything else (a bug): an error alert, and the traceback in the log at ERROR.
