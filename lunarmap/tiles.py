@@ -114,6 +114,7 @@ class TileSource:
     bounds_m: tuple[float, float, float, float]
     max_zoom: int
     ramp: tuple[float, float] | None
+    colors: tuple[str, ...] | None
     digest: str
     title: str
 
@@ -130,8 +131,10 @@ def _identity(where: Location, data_dir: Path) -> str:
     return f"{where.source}|{st.st_size}|{st.st_mtime_ns}"
 
 
-def _page_ramps(data_dir: Path) -> dict[str, tuple[float, float]]:
-    """Value ranges of the page's elevation and slope legends (``prepared/display.json``), so tiles match them."""
+def _page_ramps(data_dir: Path) -> dict[str, tuple[tuple[float, float], tuple[str, ...]]]:
+    """Value ranges and colours of the page's elevation and slope legends (``prepared/display.json``), so tiles
+    are coloured exactly as the legend beside them says (stops evenly spaced, as :mod:`lunarmap.prepare_display`
+    writes them)."""
     from .prepare import display_layers
 
     try:
@@ -141,8 +144,8 @@ def _page_ramps(data_dir: Path) -> dict[str, tuple[float, float]]:
     out = {}
     for d in layers:
         stops = d.legend.get("stops") if isinstance(d.legend, dict) else None
-        if d.name in ("elevation", "slope") and stops:
-            out[d.name] = (float(stops[0][0]), float(stops[-1][0]))
+        if d.name in ("elevation", "slope") and stops and len(stops) >= 2:
+            out[d.name] = ((float(stops[0][0]), float(stops[-1][0])), tuple(str(c) for _, c in stops))
     return out
 
 
@@ -176,7 +179,8 @@ def _footprint(ds: Any) -> tuple[float, float, float, float]:
     return (max(x0, -h), max(y0, -h), min(x1, h), min(y1, h))
 
 
-def _source(where: Location, style: str, layer: str, root: Path, ramps: dict[str, tuple[float, float]]) -> TileSource:
+def _source(where: Location, style: str, layer: str, root: Path,
+            ramps: dict[str, tuple[tuple[float, float], tuple[str, ...]]]) -> TileSource:
     import rasterio
 
     identity = _identity(where, root)
@@ -187,16 +191,16 @@ def _source(where: Location, style: str, layer: str, root: Path, ramps: dict[str
                 pixel = abs(ds.transform.a) * math.pi / 180.0 * 1_737_400.0
             else:
                 pixel = abs(ds.transform.a)
-            ramp = ramps.get(style) if style in ("elevation", "slope") else None
+            ramp, colors = ramps.get(style, (None, None)) if style in ("elevation", "slope") else (None, None)
             if ramp is None and style in ("elevation", "slope", "image"):
                 ramp = (0.0, 30.0) if style == "slope" else _overview_ramp(ds, style)
     except rasterio.errors.RasterioError as err:
         raise read_failed(where, err) from err
     product = where.product
-    digest = hashlib.sha256(f"{identity}|{style}|{ramp}|{RECIPE}".encode()).hexdigest()[:12]
+    digest = hashlib.sha256(f"{identity}|{style}|{ramp}|{colors}|{RECIPE}".encode()).hexdigest()[:12]
     res = product.resolution_m or pixel
     return TileSource(product.name, style, layer, where.gdal_path, float(res), bounds, native_zoom(pixel), ramp,
-                      digest, f"{product.description.split(',')[0]} ({res:g} m)")
+                      colors, digest, f"{product.description.split(',')[0]} ({res:g} m)")
 
 
 def tile_sources(data_dir: str | os.PathLike[str] | None = None) -> tuple[list[TileSource], list[LunarmapError]]:
@@ -248,8 +252,7 @@ def tile_values(source: TileSource, z: int, x: int, y: int, buffer: int = 0) -> 
         if where is None:
             raise TileError(f"{source.product} could not be read ({err}).") from err
         raise read_failed(where, err) from err
-    values = np.asarray(img.data[0], dtype=np.float64)
-    values[np.asarray(img.mask) == 0] = np.nan
+    values = np.ma.filled(img.array[0].astype(np.float64), np.nan)    # masked: no data (nodata or outside)
     return values, colormap
 
 
@@ -290,13 +293,13 @@ def render_tile(source: TileSource, z: int, x: int, y: int) -> bytes | None:
         if source.style == "slope":
             lo, hi = source.ramp or (0.0, 30.0)
             grid = np.degrees(np.arctan(np.hypot(d_row, d_col)))[1:-1, 1:-1]
-            rgba = ramp_rgba(grid, lo, hi, SLOPE_COLORS)
+            rgba = ramp_rgba(grid, lo, hi, source.colors or SLOPE_COLORS)
         else:
             shade = hillshade_from_gradients(d_row, d_col, transform)[1:-1, 1:-1]
             rgba = ramp_rgba(shade, 0.0, 1.0, ("#000000", "#ffffff"))
     elif source.style == "elevation":
         lo, hi = source.ramp or (-5000.0, 5000.0)
-        rgba = ramp_rgba(values, lo, hi, ELEVATION_COLORS)
+        rgba = ramp_rgba(values, lo, hi, source.colors or ELEVATION_COLORS)
     elif colormap:
         lut = np.zeros((256, 4), dtype=np.uint8)
         for k, colour in colormap.items():

@@ -24,6 +24,7 @@ from lunarmap import layers as L
 from lunarmap.errors import DataMissingError, LunarmapError
 from lunarmap.sites import SiteCatalog
 
+from . import map_tiles
 from .errors import show_error
 from .map_component import click_value, lunar_map, map_data
 from .map_rows import by_reference, published
@@ -156,6 +157,8 @@ def layer_controls(display: Sequence[Any]) -> dict[str, L.LayerSetting]:
         settings[name] = L.LayerSetting(bool(shown), opacity / 100.0)
     if not names:
         st.caption("Elevation, hillshade, slope and PSR layers appear here once the data is prepared.")
+    for line in map_tiles.tiles_caption():
+        st.caption(md_text(line))
     return settings
 
 
@@ -246,7 +249,9 @@ def build_map_data(catalog: SiteCatalog, display: Sequence[Any], settings: dict[
     key = str(catalog.path)
     rasters = tuple((d.name, _published_url(str(d.path), Path(d.path).stat().st_size), tuple(d.bounds_m))
                     for d in display)
-    dicts = list(_raster_dicts(rasters, tuple((name, s.visible, s.opacity) for name, s in sorted(settings.items()))))
+    dicts = map_tiles.with_tiles(_raster_dicts(rasters, tuple((name, s.visible, s.opacity)
+                                                              for name, s in sorted(settings.items()))),
+                                 map_tiles.tile_specs(settings))
     graticule = _graticule_dicts(settings["graticule"].visible)
     sites = _site_layer_dicts(catalog, key, tuple(selected), settings["sites"].visible, settings["regions"].visible)
     if not published(graticule + sites):        # the static folder was cleared meanwhile: publish them again
@@ -261,8 +266,9 @@ def build_map_data(catalog: SiteCatalog, display: Sequence[Any], settings: dict[
     spec = L.deck_spec(dicts, opening)
     view = view or {**opening.as_dict(), "nonce": 0}
     # the user's own layers (zones, a computed sunlit map) head the legend: never pushed below the fold
-    return map_data(spec, view, list(legend_extra) + _legend(display, settings), height=MAP_HEIGHT_PX,
-                    sources=_sources(display, settings), **component)
+    return map_data(spec, view, list(legend_extra) + _legend(display, settings) + map_tiles.tiles_legend(settings),
+                    height=MAP_HEIGHT_PX, sources=_sources(display, settings) + map_tiles.tiles_sources(settings),
+                    **component)
 
 
 def _on_click() -> None:

@@ -26,8 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from lunarmap import paths as _paths
-from lunarmap.errors import LunarmapError, RemoteProductError, TileError
+from lunarmap.errors import LunarmapError, TileError
 from lunarmap.tiles import TileSource, tile_png, tile_sources
+
+from .errors import error_words, log_error
 
 __all__ = ["URL_PREFIX", "routes", "mounted", "sources", "tile_url_template", "forget_sources"]
 
@@ -36,7 +38,7 @@ logger = logging.getLogger(__name__)
 #: Tile URLs, relative to the page (as the static files' ``app/static/``).
 URL_PREFIX = "lunarmap/tiles/"
 #: Seconds the list of tile sources is trusted before it is looked up again (a product pointed at meanwhile).
-SOURCES_TTL_S = 30.0
+SOURCES_TTL_S = 300.0
 _mounted = False
 _lock = threading.Lock()
 _cache: dict[str, tuple[float, tuple[TileSource, ...], tuple[LunarmapError, ...]]] = {}
@@ -96,13 +98,10 @@ async def _tile(request: Any) -> Any:
             return PlainTextResponse(f"no tile source {key!r} here: the product changed or is not configured on this "
                                      "server; reload the page.", status_code=404)
         png = await run_in_threadpool(tile_png, source, z, x, y)
-    except TileError as err:
-        return PlainTextResponse(str(err), status_code=400)
-    except RemoteProductError as err:
-        return PlainTextResponse(str(err), status_code=502)
-    except LunarmapError as err:
-        logger.warning("tile %s/%d/%d/%d: %s", key, z, x, y, err)
-        return PlainTextResponse(str(err), status_code=502)
+    except LunarmapError as err:    # a tile outside the TMS: 400; a product that cannot be read: 502
+        if not isinstance(err, TileError):
+            log_error(err, f"tile {key}/{z}/{x}/{y}")
+        return PlainTextResponse(error_words(err), status_code=400 if isinstance(err, TileError) else 502)
     if png is None:
         return Response(status_code=204)
     return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=31536000, immutable"})

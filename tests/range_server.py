@@ -15,6 +15,7 @@ import socket
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -118,17 +119,26 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def server() -> Iterator[RangeServer]:
+@contextmanager
+def running() -> Iterator[RangeServer]:
+    """A Range server on a free 127.0.0.1 port, serving ``srv.files`` (path -> bytes), for as long as the block runs."""
     srv = RangeServer(("127.0.0.1", 0), _Handler)
     srv.files = {}
     srv.reset_counts()
     thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join(5)
+    try:
+        yield srv
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def server() -> Iterator[RangeServer]:
+    with running() as srv:
+        yield srv
 
 
 def closed_port() -> int:

@@ -33,6 +33,7 @@ def test_geodesy_fixture__is_what_the_library_gives_now():
     committed = json.loads(make.FIXTURE.read_text(encoding="utf-8"))
     now = make.fixture()
     assert committed["moon_radius_m"] == now["moon_radius_m"]
+    assert committed["tiles"] == now["tiles"]
     for key in ("circles", "pairs", "points"):
         assert len(committed[key]) == len(now[key]), key
         for old, new in zip(committed[key], now[key], strict=True):

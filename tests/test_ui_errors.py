@@ -213,7 +213,7 @@ ROUTED = ["dashboard.py", "lunarmap_ui/compare_panel.py", "lunarmap_ui/sunlit_pa
           "lunarmap_ui/zone_tables.py", "lunarmap_ui/zone_offers.py", "lunarmap_ui/rules_panel.py",
           "lunarmap_ui/best_sites_panel.py", "lunarmap_ui/jobs.py", "lunarmap_ui/timing.py", "lunarmap_ui/address.py",
           "lunarmap_ui/search_panel.py", "lunarmap_ui/tools_panel.py", "lunarmap_ui/reruns.py",
-          "lunarmap_ui/terrain3d_panel.py"]
+          "lunarmap_ui/terrain3d_panel.py", "lunarmap_ui/map_tiles.py", "lunarmap_ui/tile_server.py"]
 
 
 def test_every_ui_module_is_checked():

@@ -4,6 +4,7 @@
 
 import { convertLayerSpec } from "./converter.js";
 import { hasRowsUrl, prefetchRows, rowsFor, withRows } from "./rows.js";
+import { tileLayer } from "./tiles.js";
 import { zoneLayers } from "./zones.js";
 
 // Raster images are fetched and decoded (createImageBitmap, off the main thread) as soon as the
@@ -74,6 +75,10 @@ export function convertLayers(st, store, layerSpecs, onImage) {
       waitFor(st, rowsFor(store, spec.dataUrl).promise, onImage);
       if (before.has(spec.id)) entries.push(before.get(spec.id)); // e.g. a new selection: the old rows meanwhile
       continue;
+    }
+    if (!entry && spec.lmTiles) {
+      const layer = tileLayer(globalThis.deck, spec, onImage); // full-resolution tiles (tiles.js)
+      entry = { layer, minZoom: null, visible: spec.visible !== false, shown: null };
     }
     if (!entry && isBitmap(spec)) {
       const img = imageFor(store, spec.image);

@@ -1,6 +1,6 @@
 """Write the fixtures the JS tests compare the browser's geometry with, from the Python library.
 
-Run ``python tests/js/make_fixtures.py`` after a change to :mod:`lunarmap.geodesy` or :mod:`lunarmap.crs`;
+Run ``python tests/js/make_fixtures.py`` after a change to :mod:`lunarmap.geodesy`, :mod:`lunarmap.crs` or :mod:`lunarmap.tiles`;
 ``tests/test_map_js.py`` checks that the committed fixture equals what the library gives now.
 """
 
@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from lunarmap.crs import MOON_RADIUS_M, lonlat_to_polar  # noqa: E402
 from lunarmap.geodesy import distance_m, geodesic_circle  # noqa: E402
+from lunarmap.tiles import tile_bounds_m  # noqa: E402
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "geodesy.json"
 #: (lon_deg, lat_deg, radius_km): at the pole, near it, across the 180 meridian, far out, large.
@@ -23,6 +24,9 @@ CIRCLES = [(0.0, -90.0, 50.0), (30.0, -85.0, 120.0), (179.9, -88.0, 20.0), (-60.
 #: Pairs of (lon_deg, lat_deg) points: across the pole, along a meridian, across the 180 meridian, far apart.
 PAIRS = [((0.0, -89.0), (180.0, -89.0)), ((45.0, -85.0), (45.0, -86.0)), ((179.5, -87.0), (-179.5, -87.0)),
          ((-120.0, -75.0), (60.0, -80.0)), ((10.0, -89.999), (10.0, -89.998))]
+#: Map tiles (level, column, row): the four around the pole at level 1, and some at levels 5, 12 and 14.
+TILES = [(1, 0, 0), (1, 1, 0), (1, 0, 1), (1, 1, 1), (5, 16, 15), (5, 3, 29), (12, 2048, 2047), (12, 2000, 2100),
+         (14, 8191, 8192), (14, 0, 16383)]
 POINTS = [(0.0, -90.0), (90.0, -85.0), (-135.0, -70.0), (179.999, -88.5), (-45.0, -60.0)]
 
 
@@ -40,9 +44,10 @@ def fixture() -> dict[str, Any]:
                         "ring": [[round(x, 6), round(y, 6)] for x, y in ring]})
     pairs = [{"a": _xy(*a), "b": _xy(*b), "distance_m": round(float(distance_m(*a, *b)), 6)} for a, b in PAIRS]
     points = [{"lon_deg": lon, "lat_deg": lat, "xy": _xy(lon, lat)} for lon, lat in POINTS]
-    return {"source": "lunarmap.geodesy.geodesic_circle, lunarmap.geodesy.distance_m, lunarmap.crs.lonlat_to_polar "
-                      "(tests/js/make_fixtures.py)",
-            "moon_radius_m": MOON_RADIUS_M, "circles": circles, "pairs": pairs, "points": points}
+    tiles = [{"z": z, "x": x, "y": y, "bounds": list(tile_bounds_m(z, x, y))} for z, x, y in TILES]
+    return {"source": "lunarmap.geodesy.geodesic_circle, lunarmap.geodesy.distance_m, lunarmap.crs.lonlat_to_polar, "
+                      "lunarmap.tiles.tile_bounds_m (tests/js/make_fixtures.py)",
+            "moon_radius_m": MOON_RADIUS_M, "circles": circles, "pairs": pairs, "points": points, "tiles": tiles}
 
 
 def main() -> None:

@@ -1,0 +1,200 @@
+"""Map tiles of the full-resolution products (lunarmap.tiles, lunarmap_ui.tile_server) against direct reads.
+
+The products are synthetic COGs with the LOLA south polar georeferencing (tests/synthetic_cog.py) with 4 m pixels
+on the tile grid, served by the local Range server (GDAL /vsicurl/) or read from disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.enums import Resampling
+from rasterio.transform import from_origin
+from rasterio.windows import from_bounds
+
+from lunarmap import remote, tiles
+from lunarmap.crs import SOUTH_POLAR
+from lunarmap.errors import RemoteProductError, TileError
+from lunarmap.prepare_display import png_bytes, ramp_rgba
+
+from .display_data import write_display_data
+from .synthetic_cog import make_cog
+from .test_remote import VAR, proxy_trap  # noqa: F401 (every request must stay on 127.0.0.1)
+
+COG_PX = 2048
+PIXEL_M = 4.0
+
+
+@pytest.fixture(scope="module")
+def cog(tmp_path_factory):
+    return make_cog(tmp_path_factory.mktemp("tiles-cog") / "ldem_87s_5mpp_cog.tif", COG_PX, PIXEL_M, "smooth")
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return write_display_data(tmp_path / "data")
+
+
+def _direct(path, z, x, y, resampling):
+    with rasterio.open(path) as ds:
+        window = from_bounds(*tiles.tile_bounds_m(z, x, y), transform=ds.transform)
+        arr = ds.read(1, window=window, out_shape=(256, 256), resampling=resampling, boundless=True, masked=True)
+    return arr.astype(float).filled(np.nan)
+
+
+def _only(sources, style):
+    (s,) = [s for s in sources if s.style == style]
+    return s
+
+
+def test_levels_are_powers_of_two_and_line_up_with_deck_gl_tiles():
+    tms = tiles.polar_tms()
+    for z in range(tiles.MIN_ZOOM, tiles.MAX_ZOOM + 1):
+        assert tms.matrix(z).cellSize == 2.0 ** 14 / 2 ** z                 # 8,192 m at level 1 ... 1 m at 14
+        left, bottom, right, top = tiles.tile_bounds_m(z, 2 ** (z - 1), 2 ** (z - 1) - 1)
+        span = 256.0 / 2.0 ** (z - tiles.DECK_LEVEL_OFFSET)                 # deck.gl: 256 / 2^d map units at level d
+        assert (left, bottom, right, top) == (0.0, 0.0, span, span)         # the tile just north-east of the pole
+    assert tiles.native_zoom(5.0) == 12 and tiles.native_zoom(4.0) == 12 and tiles.native_zoom(20.0) == 10
+    assert tiles.native_zoom(100.0) == 8 and tiles.native_zoom(1.0) == 14 and tiles.native_zoom(0.25) == 14
+    with pytest.raises(TileError, match="positive"):
+        tiles.native_zoom(0.0)
+    with pytest.raises(TileError, match="outside 1..14"):
+        tiles.tile_bounds_m(15, 0, 0)
+    with pytest.raises(TileError, match="columns and rows 0..3"):
+        tiles.tile_bounds_m(2, 4, 0)
+
+
+@pytest.mark.parametrize("z", [12, 11, 10])   # the full resolution and the two overviews (2x, 4x)
+def test_tiles_read_in_place_match_a_direct_windowed_read_pixel_for_pixel(cog, server, data_dir, monkeypatch, z):
+    server.files["/dem/ldem_87s_5mpp_cog.tif"] = cog.read_bytes()
+    monkeypatch.setenv(VAR, server.base + "/dem/ldem_87s_5mpp_cog.tif")
+    source = _only(tiles.tile_sources(data_dir)[0], "elevation")
+    assert source.gdal_path.startswith("/vsicurl/http://127.0.0.1:") and source.max_zoom == 12
+    n = 2 ** z
+    for x, y in [(n // 2, n // 2 - 1), (n // 2 - 1, n // 2)]:      # either side of the pole
+        values, _ = tiles.tile_values(source, z, x, y)
+        for resampling in (Resampling.bilinear, Resampling.nearest):
+            np.testing.assert_array_equal(values, _direct(cog, z, x, y, resampling))
+        assert np.isfinite(values).any()
+    assert server.requests and all(rng for _, rng in server.requests)   # ranges only, never the whole file
+    assert server.bytes_sent < len(server.files["/dem/ldem_87s_5mpp_cog.tif"])
+
+
+def test_elevation_tiles_have_the_legends_colours_and_no_data_is_transparent(cog, data_dir, monkeypatch):
+    monkeypatch.setenv(VAR, str(cog))
+    source = _only(tiles.tile_sources(data_dir)[0], "elevation")
+    assert source.ramp == (-5000.0, 5000.0) and source.colors == ("#000000", "#ffffff")   # the test legend
+    png = tiles.render_tile(source, 12, 2048, 2047)
+    direct = _direct(cog, 12, 2048, 2047, Resampling.bilinear)
+    assert png == png_bytes(ramp_rgba(direct, -5000.0, 5000.0, ("#000000", "#ffffff")))
+    assert tiles.render_tile(source, 12, 0, 0) is None                # far from the product: no tile at all
+    edge = tiles.render_tile(source, 10, 511, 511)                    # 4 km tiles: the product fills a quarter
+    assert edge is not None and png_bytes(ramp_rgba(_direct(cog, 10, 511, 511, Resampling.bilinear), -5000.0,
+                                                    5000.0, ("#000000", "#ffffff"))) == edge
+
+
+def test_slope_tiles_of_a_plane_show_the_planes_slope(tmp_path, data_dir, monkeypatch):
+    grade = 0.1                                                       # rises 1 m in 10 m eastward: 5.71 deg
+    px, size = 4.0, 512
+    path = tmp_path / "plane.tif"
+    cols = np.arange(size, dtype=np.float32)
+    with rasterio.open(path, "w", driver="GTiff", width=size, height=size, count=1, dtype="float32",
+                       crs=rasterio.crs.CRS.from_wkt(SOUTH_POLAR.to_wkt()), nodata=-32768,
+                       transform=from_origin(0.0, 0.0, px, px)) as dst:
+        dst.write(np.tile(grade * px * cols, (size, 1))[None, :, :])
+    monkeypatch.setenv(VAR, str(path))
+    source = _only(tiles.tile_sources(data_dir)[0], "slope")
+    values, _ = tiles.tile_values(source, 12, 2048, 2048, buffer=1)
+    # the tile just south-east of the pole, inside the plane: every pixel at the plane's slope (k = 1.000 here)
+    from lunarmap.terrain import horn_gradients, scale_factor_grid
+
+    transform = from_origin(-px, px, px, px)
+    d_row, d_col = horn_gradients(values, transform, scale_factor_grid(transform, values.shape))
+    slope = np.degrees(np.arctan(np.hypot(d_row, d_col)))[1:-1, 1:-1]
+    inner = slope[2:-2, 2:-2]
+    np.testing.assert_allclose(inner, math.degrees(math.atan(grade)), atol=0.01)
+    lo, hi = source.ramp
+    png = tiles.render_tile(source, 12, 2048, 2048)
+    assert png == png_bytes(ramp_rgba(slope, lo, hi, source.colors))
+
+
+def test_unreachable_products_are_left_out_with_a_message_naming_them(server, data_dir, monkeypatch, cog):
+    monkeypatch.setenv(VAR, server.base + "/missing.tif")
+    found, problems = tiles.tile_sources(data_dir)
+    assert found == [] and len(problems) == 1
+    assert "lola-5m-87s" in str(problems[0]) and "404" in str(problems[0]) and "Using the default data" in str(problems[0])
+    server.files["/dem/x.tif"] = cog.read_bytes()
+    server.honour_range = False
+    remote.forget_checks()
+    monkeypatch.setenv(VAR, server.base + "/dem/x.tif")
+    found, problems = tiles.tile_sources(data_dir)
+    assert found == [] and "without HTTP range requests" in str(problems[0])
+
+
+def test_a_connection_dropped_mid_read_is_the_products_error(server, cog, data_dir, monkeypatch):
+    body = cog.read_bytes()
+    server.files["/dem/x.tif"] = body
+    monkeypatch.setenv(VAR, server.base + "/dem/x.tif")
+    source = _only(tiles.tile_sources(data_dir)[0], "elevation")
+    server.cut_from = 1                                               # every ranged transfer now breaks off
+    with pytest.raises(RemoteProductError, match="lola-5m-87s .* could not be read"):
+        tiles.tile_values(source, 12, 2048, 2047)
+
+
+def test_tiles_are_cached_on_disk_by_content(cog, tmp_path, data_dir, monkeypatch):
+    copy = tmp_path / "dem.tif"
+    copy.write_bytes(cog.read_bytes())
+    monkeypatch.setenv(VAR, str(copy))
+    source = _only(tiles.tile_sources(data_dir)[0], "elevation")
+    png = tiles.tile_png(source, 12, 2048, 2047, data_dir)
+    cached = tiles.tile_cache_dir(data_dir) / source.key / "12" / "2048" / "2047.png"
+    assert cached.read_bytes() == png
+    assert tiles.tile_png(source, 12, 0, 0, data_dir) is None and (cached.parents[1] / "0" / "0.png").stat().st_size == 0
+    copy.write_bytes(cog.read_bytes() + b"\0")                        # another file: another key, no stale tiles
+    again = _only(tiles.tile_sources(data_dir)[0], "elevation")
+    assert again.key != source.key
+
+
+def _get(path: str) -> tuple[int, bytes, dict]:
+    """One GET through the tile routes mounted on a Starlette app (as st.App mounts them), over ASGI."""
+    from starlette.applications import Starlette
+
+    from lunarmap_ui.tile_server import routes
+
+    app = Starlette(routes=routes())
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
+             "headers": [], "http_version": "1.1", "scheme": "http", "server": ("127.0.0.1", 80),
+             "root_path": ""}
+    asyncio.run(app(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], body, {k.decode(): v.decode() for k, v in start["headers"]}
+
+
+def test_tile_routes_answer_png_no_content_not_found_and_bad_level(cog, data_dir, monkeypatch):
+    from lunarmap_ui import tile_server
+
+    monkeypatch.setenv(VAR, str(cog))
+    monkeypatch.setenv("LUNARMAP_DATA_DIR", str(data_dir))
+    tile_server.forget_sources()
+    source = _only(tile_server.sources()[0], "hillshade")
+    status, body, headers = _get(f"/lunarmap/tiles/{source.key}/12/2048/2047.png")
+    assert status == 200 and body[:8] == b"\x89PNG\r\n\x1a\n" and "immutable" in headers["cache-control"]
+    assert _get(f"/lunarmap/tiles/{source.key}/12/0/0.png")[0] == 204
+    status, body, _ = _get(f"/lunarmap/tiles/{source.key}/15/0/0.png")
+    assert status == 400 and b"outside 1..14" in body
+    status, body, _ = _get("/lunarmap/tiles/elevation.nothing.000000000000/3/1/1.png")
+    assert status == 404 and b"reload the page" in body
+    tile_server.forget_sources()
