@@ -117,6 +117,17 @@ def test_profile_across_the_served_5m_dem_equals_the_file_read_locally_and_says_
     assert f"{COG} (5 m)" in doc["sources"]["elevation"] and doc["sources"]["elevation_problems"] == []
 
 
+def test_a_profile_within_one_tile_of_a_served_dem_reads_that_tile_not_the_file(small_cog, server, data_dir,
+                                                                                monkeypatch):
+    """The 1,024 px COG has four 512 px tiles; a line inside the north-east one reads about a quarter of the file."""
+    monkeypatch.setenv(VAR, _serve(server, small_cog, "/tile/ldem_87s_5mpp_cog.tif"))
+    prof = elevation_profile([(200.0, 300.0), (2_300.0, 2_200.0)], SOUTH_POLAR_CODE, samples=200, data_dir=data_dir,
+                             with_psr=False)
+    assert np.all(prof.elevation_resolution_m == 5.0) and not prof.elevation_problems
+    np.testing.assert_allclose(prof.elevation_m, _bilinear(small_cog, prof.x_m, prof.y_m), rtol=0, atol=HEIGHT_TOL_M)
+    assert 0 < server.bytes_sent < 0.35 * small_cog.stat().st_size
+
+
 def test_profile_slopes_on_a_served_plane_are_the_planes_analytic_slopes(plane_cog, server, data_dir, monkeypatch):
     """Heights gx * x + gy * y (map metres): along a direction t (map unit vector) the ground rises k (g . t) per
     metre on the ground (k, the map's scale factor, map metres per metre); across, k (g . r) with r = t turned
