@@ -98,7 +98,7 @@ def _header(profile: Profile) -> list[str]:
         "column psr_id: the official LOLA PSR_ID of the outline holding the sample, or 'psr_60m outline N' for a PSR "
         "mapped only on the 60 m grid (LPSR_85S_060M_201608); empty outside PSRs",
         "column psr_resolution_m: ground resolution in metres of that row's PSR map",
-        *(f"finer elevation not used, coarser data instead: {' '.join(str(p).split())}"
+        *(f"full-resolution elevation not used, coarser data instead: {' '.join(str(p).split())}"
           for p in profile.elevation_problems),
         *(f"psr band: {b.start_m!r} to {b.end_m!r} m along the path, {b.psr_id}"
           + (f" (in {b.place}, IAU Gazetteer of Planetary Nomenclature)" if b.place else "") for b in profile.psr_bands),

@@ -133,6 +133,10 @@ def _psr_lines(data_dir: Path, box: Any) -> list[np.ndarray]:
     return lines
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def mesh_payload(mesh: TerrainMesh, paths: Sequence[Mapping[str, Any]] = (), points: Sequence[Mapping[str, Any]] = (),
                  sun_text: str = "") -> dict[str, Any]:
     """The data's ``terrain3d`` for a mesh: grid heights and colours compactly, the Sun, draped overlays."""
@@ -142,7 +146,7 @@ def mesh_payload(mesh: TerrainMesh, paths: Sequence[Mapping[str, Any]] = (), poi
     note = (f"{mesh.width_m / 1000:,.1f} km square, {mesh.n} x {mesh.n} vertices ({mesh.spacing_m:,.0f} m apart, "
             f"{mesh.n_triangles:,} triangles) from {' + '.join(mesh.products)} (data resolution {res}); heights "
             f"x{mesh.exaggeration:g}; colours {mesh.color_range_m[0]:,.0f} to {mesh.color_range_m[1]:,.0f} m."
-            + "".join(f" Finer elevation not used: {error_words(p)}" for p in mesh.problems))
+            + "".join(f" {_sentence(error_words(p))}" for p in mesh.problems))
     return {
         "n": mesh.n, "spacingM": mesh.spacing_m, "widthM": mesh.width_m, "center": list(mesh.center_xy_m),
         "z": np.round(z, 1).tolist(), "colors": base64.b64encode(mesh.colors.tobytes()).decode("ascii"),

@@ -294,7 +294,7 @@ def _profile_panel() -> None:
         if len(prof.psr_bands) > _PSR_LINES:
             lines.append(f"and {len(prof.psr_bands) - _PSR_LINES} shorter PSR crossings (all in the chart and the CSV)")
         lines.append(f"elevation from {md_text(payload['sources']['elevation'])}")
-        lines += [f"finer elevation not used: {md_text(error_words(p))}" for p in prof.elevation_problems]
+        lines += [md_text(error_words(p)) for p in prof.elevation_problems]     # a finer DEM out of reach, and why
         st.caption("  \n".join(lines))
         st.download_button("Profile as CSV", _csv_of(state["key"], prof), file_name="lunarmap-profile.csv",
                            mime="text/csv", key="profile_csv", icon=":material/download:")

@@ -189,7 +189,7 @@ def test_an_unreachable_dem_leaves_the_profile_and_the_mesh_on_coarser_data_and_
     message = str(problem)
     assert isinstance(problem, RemoteProductError) and words in message
     assert PRODUCT in message and url in message and VAR in message and f"fetch --only {PRODUCT}" in message
-    csv_head = [line for line in profile_csv(prof).splitlines() if line.startswith("# finer elevation not used")]
+    csv_head = [line for line in profile_csv(prof).splitlines() if line.startswith("# full-resolution elevation not used")]
     assert len(csv_head) == 1 and PRODUCT in csv_head[0] and words in csv_head[0]
     assert profile_payload(prof)["sources"]["elevation_problems"] == [message]
     mesh = terrain_mesh((0.0, 0.0), 4_000.0, n=33, data_dir=data_dir)
@@ -204,7 +204,8 @@ def test_mesh_and_profile_note_the_fallback_in_the_ui_words(server, data_dir, mo
     monkeypatch.setenv(VAR, url)
     note = mesh_payload(terrain_mesh((0.0, 0.0), 4_000.0, n=17, data_dir=data_dir))["note"]
     assert "from ldem256_south_polar_1600m (data resolution 1,600 m)" in note
-    assert "Finer elevation not used:" in note and PRODUCT in note and url in note and "HTTP 404" in note
+    assert "Full-resolution product unavailable: " in note
+    assert PRODUCT in note and url in note and "HTTP 404" in note and f"fetch --only {PRODUCT}" in note
 
 
 @contextmanager
@@ -241,6 +242,24 @@ def test_the_pages_profile_and_mesh_are_computed_afresh_when_a_full_resolution_d
     assert key0 != key1
     assert np.all(prof0.elevation_resolution_m > 5.0) and np.all(prof1.elevation_resolution_m == 5.0)
     assert t3d0["resolutionM"][0] > 5.0 and t3d1["resolutionM"] == [5.0, 5.0] and COG in t3d1["note"]
+
+
+@pytest.mark.realdata
+def test_the_profile_panel_names_the_unreachable_dem_beside_the_fallback(server, prepared_data_dir, monkeypatch):
+    from lunarmap_ui import tools_panel as tp
+
+    from .apptest_page import run_page
+
+    url = server.base + "/panel/missing.tif"
+    monkeypatch.setenv(VAR, url)
+    with _session({}) as state:
+        tp.set_profile([[-1_000.0, -500.0], [1_200.0, 700.0]], 2, SOUTH_POLAR_CODE, prepared_data_dir)
+    at = run_page(monkeypatch, prepared_data_dir, session={k: state[k] for k in (tp.K_PROFILE, tp.K_PROFILE_CACHE)},
+                  timeout_s=120)
+    shown = [c.value.replace("\\", "") for c in at.caption]        # the caption's Markdown escapes taken out
+    words = [text for text in shown if "full-resolution product unavailable: " in text]
+    assert len(words) == 1 and PRODUCT in words[0] and "HTTP 404" in words[0] and VAR in words[0]
+    assert "elevation from ldem256_south_polar_1600m (1,600 m)" in words[0]
 
 
 def _bytes_case(big_cog, server, data_dir, monkeypatch, run):

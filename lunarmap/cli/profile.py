@@ -37,7 +37,7 @@ def _summary(profile: Profile) -> str:
            for b in profile.resolution_bands]
     lines += ["Elevation data:", format_table(res, ["from_km", "to_km", "resolution_m", "dem"]), "",
               f"Path: {PATH_METHOD}.", f"DEMs: {elevation_sources_text(profile)}; PSR: {profile.psr_product or 'none'}.",
-              *(f"Finer elevation not used, coarser data instead: {p}" for p in profile.elevation_problems)]
+              *(f"Full-resolution elevation not used, coarser data instead: {p}" for p in profile.elevation_problems)]
     return "\n".join(lines)
 
 
