@@ -360,8 +360,9 @@ def warm_up(data_dir: str | Path | None = None) -> float:
     :func:`lunarmap.rasters.sample_raster` keeps them), the PSR maps and the 60 m PSRs' outline numbers, the
     official PSR outlines and their index,
     the gazetteer's features and the coordinate transformers; by profiling a 30 km line through the pole at 16
-    samples (which also checks the full-resolution DEMs pointed at: a URL's server is asked once, here). About 0.2 s on the bench machine (bench/bench_profile.py); meant for a background thread at the start
-    of a page. Returns the seconds it took. Missing data is not an error here (the profile itself will say what is
+    samples (which also checks the full-resolution DEMs pointed at: a URL's server is asked once, here). About
+    0.2 s on the bench machine (bench/bench_profile.py); meant for a background thread at the start of a page.
+    Returns the seconds it took. Missing data is not an error here (the profile itself will say what is
     missing and how to get it): it is logged and the warm-up stops.
     """
     t0 = time.perf_counter()
