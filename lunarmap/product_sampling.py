@@ -23,7 +23,7 @@ from .paths import data_dir as _data_dir
 from .rasters import SOURCE_DEM, SOURCE_DEM_5M, SOURCE_DEM_POLAR, Sampled, _combine, _grid, _points
 from .remote import Location, check_remote, locate, remote_products
 
-__all__ = ["elevation_sources", "full_resolution_dems", "full_resolution_paths", "sample_elevation_m", "sample_slope_deg", "sample_psr"]
+__all__ = ["elevation_sources", "elevation_stack", "full_resolution_dems", "full_resolution_paths", "sample_elevation_m", "sample_slope_deg", "sample_psr"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +55,22 @@ def sample_elevation_m(lon_deg: Any, lat_deg: Any, data_dir: str | Path | None =
     A full-resolution DEM that cannot be read leaves its points to the next product; ``problems`` of the
     result name it, the URL and what to do.
     """
+    paths, remote, problems = elevation_stack(lat_deg, data_dir)
+    return _combine(paths, lon_deg, lat_deg, "m", remote=remote, problems=problems)
+
+
+def elevation_stack(lat_deg: Any, data_dir: str | Path | None = None
+                    ) -> tuple[list[Path | str], dict[str, Location], tuple[LunarmapError, ...]]:
+    """The elevation products for points at ``lat_deg``, finest first, as :func:`sample_elevation_m` reads them:
+    (GDAL paths, the URLs' locations by path, the problems met). The data folder's DEMs
+    (:func:`elevation_sources`) and the full-resolution DEMs that can be read (:func:`full_resolution_dems`),
+    together by resolution, a data-folder DEM before a full-resolution one of the same resolution. Also
+    the stack of the elevation profile and the 3D mesh (:mod:`lunarmap.dem_stack`)."""
     local = elevation_sources(data_dir)
     full, remote, problems = full_resolution_dems(np.asarray(lat_deg, dtype=float), data_dir)
-    ranked = [(_grid(p).resolution_m, 0, p) for p in local] + [(r, 1, p) for r, p in full]
-    paths = [p for _, _, p in sorted(ranked, key=lambda t: (t[0], t[1]))]
-    return _combine(paths, lon_deg, lat_deg, "m", remote=remote, problems=problems)
+    ranked: list[tuple[float, int, Path | str]] = [(_grid(p).resolution_m, 0, p) for p in local]
+    ranked += [(r, 1, p) for r, p in full]
+    return [p for _, _, p in sorted(ranked, key=lambda t: (t[0], t[1]))], remote, problems
 
 
 @lru_cache(maxsize=1)

@@ -9,9 +9,12 @@ initial azimuth from :func:`lunarmap.geodesy.inverse`. The pole and the 180 meri
 
 At each sample:
 
-* ``elevation_m``: above the 1,737,400 m sphere, bilinear, from the finest DEM that has data there
-  (:func:`lunarmap.product_sampling.elevation_sources`: 5 m Shoemaker crop, then the 1.6 km polar LOLA DEM to about
-  70 S, then the global ~10.7 km LOLA grid), each sample's product and ground resolution kept.
+* ``elevation_m``: above the 1,737,400 m sphere, bilinear, from the finest DEM that has data there, ranked as
+  :func:`lunarmap.product_sampling.sample_elevation_m` ranks them (:mod:`lunarmap.dem_stack`): the full-resolution
+  DEMs where found (LOLA 5 m to 87 S, 20 m to 80 S, 118 m global; a local copy or a URL read in place by windows),
+  the 5 m Shoemaker crop, the 1.6 km polar LOLA DEM to about 70 S, the global ~10.7 km LOLA grid; each sample's
+  product and ground resolution kept. A full-resolution DEM out of reach leaves its samples to the next DEM and
+  is named, with what to do, in :attr:`Profile.elevation_problems`.
 * ``slope_along_deg``: signed, uphill in the direction of travel positive; ``slope_across_deg``: signed,
   ground rising to the right of the direction of travel positive. Central differences on the same DEM as the
   sample, over one DEM resolution either side (points at geodesic distance ``h`` along the path's tangent and
@@ -40,7 +43,8 @@ from typing import Any
 import numpy as np
 
 from .crs import LONLAT_CODE, MOON_RADIUS_M, lonlat_to_polar
-from .errors import GeometryError
+from .dem_stack import DemStack, dem_stack
+from .errors import GeometryError, LunarmapError
 from .geodesy import distance_m, forward_lonlat, inverse
 from .measure import parse_points
 from .paths import PREPARED
@@ -96,6 +100,8 @@ class Profile:
 
     ``elevation_product`` and ``psr_id`` are arrays of text ("" where none); ``psr_product`` names the PSR
     maps used (:func:`lunarmap.product_sampling.sample_psr`), "" when PSR was not asked for.
+    ``elevation_problems``: the finer DEMs that could not be read (e.g. a full-resolution DEM out of reach), each
+    naming the product and what to do; their samples rest on the next DEM (see ``elevation_product``).
     """
 
     vertex_lon_deg: np.ndarray
@@ -119,6 +125,7 @@ class Profile:
     psr_product: str
     psr_bands: tuple[PsrBand, ...]
     resolution_bands: tuple[ResolutionBand, ...]
+    elevation_problems: tuple[LunarmapError, ...] = ()
 
     @property
     def n(self) -> int:
@@ -194,25 +201,8 @@ def path_samples(lon_deg: np.ndarray, lat_deg: np.ndarray, samples: int | None =
     return s, plon, plat, arc, cum
 
 
-def _sample_dems(paths: list[Path], lon: np.ndarray, lat: np.ndarray,
-                 res: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
-    """(values, index of the product used or -1): the first (finest) product with data at each point."""
-    values = np.full(lon.shape, np.nan)
-    which = np.full(lon.shape, -1, dtype=np.int64)
-    for i, path in enumerate(paths):
-        todo = np.flatnonzero(np.isnan(values))
-        if todo.size == 0:
-            break
-        got = sample_raster(path, lon[todo], lat[todo])
-        res[i] = float(np.asarray(got.resolution_m, dtype=float).flat[0])
-        ok = np.isfinite(got.values)
-        values[todo[ok]] = got.values[ok]
-        which[todo[ok]] = i
-    return values, which
-
-
-def _slopes(paths: list[Path], which: np.ndarray, res_m: np.ndarray, p: np.ndarray, t: np.ndarray, m: np.ndarray,
-            res: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+def _slopes(stack: DemStack, which: np.ndarray, res_m: np.ndarray, p: np.ndarray, t: np.ndarray,
+            m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(along, across) slopes in degrees: central differences over ``res_m`` on each sample's own DEM."""
     d = (res_m / MOON_RADIUS_M)[:, None]
     cos_d, sin_d = np.cos(d), np.sin(d)
@@ -220,13 +210,13 @@ def _slopes(paths: list[Path], which: np.ndarray, res_m: np.ndarray, p: np.ndarr
     left, right = cos_d * p + sin_d * m, cos_d * p - sin_d * m
     lon, lat = _lonlat(np.stack([ahead, behind, left, right]))
     z = np.full(lon.shape, np.nan)
-    for i, path in enumerate(paths):
+    for i in range(len(stack.paths)):
         sel = which == i
         if sel.any():
-            z[:, sel] = sample_raster(path, lon[:, sel].ravel(), lat[:, sel].ravel()).values.reshape(4, -1)
+            z[:, sel] = stack.sample(i, lon[:, sel].ravel(), lat[:, sel].ravel()).reshape(4, -1)
     gap = np.isnan(z) & (which >= 0)[None, :]
     if gap.any():          # an offset point beyond the edge of the sample's DEM: the next DEM that has data there
-        z[gap] = _sample_dems(paths, lon[gap], lat[gap], res)[0]
+        z[gap] = stack.finest(lon[gap], lat[gap])[0]
     with np.errstate(invalid="ignore"):
         along = np.degrees(np.arctan((z[0] - z[1]) / (2.0 * res_m)))
         across = np.degrees(np.arctan((z[3] - z[2]) / (2.0 * res_m)))
@@ -323,19 +313,18 @@ def elevation_profile(vertices: Any, crs: str = LONLAT_CODE, *, samples: int | N
     """The elevation profile along the great-circle path through two or more vertices (see the module docstring).
 
     ``samples`` (default :data:`DEFAULT_SAMPLES`, 2..:data:`MAX_SAMPLES`) or ``spacing_m`` (metres) sets the
-    sampling. ``dem_paths`` (finest first) replaces the data folder's DEMs; ``with_psr=False`` leaves PSR out
-    (``in_psr`` NaN, no bands). Bad vertices raise :class:`GeometryError` saying which and why.
+    sampling. ``dem_paths`` (finest first) replaces the DEMs (the data folder's and the full-resolution ones);
+    ``with_psr=False`` leaves PSR out (``in_psr`` NaN, no bands). Bad vertices raise :class:`GeometryError` saying
+    which and why.
     """
     vlon, vlat, vx, vy = parse_points(vertices, crs, "profile")
     s, lon, lat, arc, cum = path_samples(vlon, vlat, samples, spacing_m)
-    paths = [Path(p) for p in dem_paths] if dem_paths is not None else elevation_sources(data_dir)
-    if not paths:
+    if dem_paths is not None and not dem_paths:
         raise GeometryError("profile: dem_paths is empty; give one or more elevation rasters, finest first.")
-    res: dict[int, float] = {}
-    elevation, which = _sample_dems(paths, lon, lat, res)
-    res_m = np.array([res.get(int(i), np.nan) for i in which])
-    names = [p.stem for p in paths]
-    product = np.array([names[i] if i >= 0 else "" for i in which], dtype=object)
+    stack = dem_stack(lat, data_dir, dem_paths)
+    elevation, which = stack.finest(lon, lat)
+    res_m = np.array([stack.resolution_m(int(i)) for i in which])
+    product = np.array([stack.names[i] if i >= 0 else "" for i in which], dtype=object)
     # Tangent (direction of travel) and left normal of each sample's arc, as unit vectors.
     p = _unit(lon, lat)
     ends = _unit(vlon, vlat)
@@ -343,7 +332,7 @@ def elevation_profile(vertices: Any, crs: str = LONLAT_CODE, *, samples: int | N
     normal /= np.linalg.norm(normal, axis=1)[:, None]
     m = normal[arc]
     t = np.cross(m, p)
-    along, across = _slopes(paths, which, res_m, p, t, m, res)
+    along, across = _slopes(stack, which, res_m, p, t, m)
     if with_psr:
         in_psr, psr_id, psr_res, psr_product = _psr(lon, lat, data_dir)
     else:
@@ -357,7 +346,7 @@ def elevation_profile(vertices: Any, crs: str = LONLAT_CODE, *, samples: int | N
     x, y = (np.asarray(v, dtype=float) for v in lonlat_to_polar(lon, lat))
     logger.debug("profile: %d samples over %.1f m, %d PSR bands", s.size, cum[-1], len(psr_bands))
     return Profile(vlon, vlat, vx, vy, cum, s, lon, lat, x, y, elevation, product, res_m, along, across, in_psr,
-                   psr_id, psr_res, psr_product, psr_bands, res_bands)
+                   psr_id, psr_res, psr_product, psr_bands, res_bands, stack.problems)
 
 
 #: The warm-up's line: 30 km through the pole (its PSRs, so the outlines' index and the places are read too).
@@ -371,12 +360,11 @@ def warm_up(data_dir: str | Path | None = None) -> float:
     :func:`lunarmap.rasters.sample_raster` keeps them), the PSR maps and the 60 m PSRs' outline numbers, the
     official PSR outlines and their index,
     the gazetteer's features and the coordinate transformers; by profiling a 30 km line through the pole at 16
-    samples. About 0.2 s on the bench machine (bench/bench_profile.py); meant for a background thread at the start
-    of a page. Returns the seconds it took. Missing data is not an error here (the profile itself will say what is
+    samples (which also checks the full-resolution DEMs pointed at: a URL's server is asked once, here). About
+    0.2 s on the bench machine (bench/bench_profile.py); meant for a background thread at the start of a page.
+    Returns the seconds it took. Missing data is not an error here (the profile itself will say what is
     missing and how to get it): it is logged and the warm-up stops.
     """
-    from .errors import LunarmapError
-
     t0 = time.perf_counter()
     try:
         outline_ids = _data_dir(data_dir) / "prepared" / PREPARED["psr_ids"]

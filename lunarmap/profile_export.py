@@ -19,7 +19,8 @@ can tell (mm for metres, 1e-4 deg for slopes, 1e-8 deg for lon/lat)::
       "resolution_bands": [{"start_m", "end_m", "product", "resolution_m"}, ...],
       "vertices": {"lon_deg": [...], "lat_deg": [...], "x_m": [...], "y_m": [...], "distance_m": [...]},
       "units": {"distance_m": "m", ...},
-      "sources": {"path": ..., "elevation": ..., "slope": ..., "psr": ...}
+      "sources": {"path": ..., "elevation": ..., "slope": ..., "psr": ...,
+                  "elevation_problems": [...]}   # finer DEMs not used (out of reach), each in words; usually []
     }
 
 Sunlit % along the line (:func:`sunlit_payload`, on demand) is a payload of its own.
@@ -97,6 +98,8 @@ def _header(profile: Profile) -> list[str]:
         "column psr_id: the official LOLA PSR_ID of the outline holding the sample, or 'psr_60m outline N' for a PSR "
         "mapped only on the 60 m grid (LPSR_85S_060M_201608); empty outside PSRs",
         "column psr_resolution_m: ground resolution in metres of that row's PSR map",
+        *(f"full-resolution elevation not used, coarser data instead: {' '.join(str(p).split())}"
+          for p in profile.elevation_problems),
         *(f"psr band: {b.start_m!r} to {b.end_m!r} m along the path, {b.psr_id}"
           + (f" (in {b.place}, IAU Gazetteer of Planetary Nomenclature)" if b.place else "") for b in profile.psr_bands),
     ]
@@ -145,7 +148,8 @@ def profile_payload(profile: Profile) -> dict[str, Any]:
                      "distance_m": _list(profile.vertex_distance_m, 3)},
         "units": dict(_UNITS),
         "sources": {"path": PATH_METHOD, "elevation": elevation_sources_text(profile), "slope": SLOPE_METHOD,
-                    "psr": profile.psr_product or "not computed"},
+                    "psr": profile.psr_product or "not computed",
+                    "elevation_problems": [str(p) for p in profile.elevation_problems]},
     }
 
 

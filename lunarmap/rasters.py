@@ -160,7 +160,8 @@ class _Grid:
     """What sampling needs to know of a raster, read once per file version (see :func:`_grid`).
 
     ``band1`` holds the whole first band (NaN for nodata, scale and offset applied) when the raster is
-    small enough (:data:`IN_MEMORY_PX`), so repeated sampling (horizon rays, sunlit maps) reads no file.
+    small enough (:data:`IN_MEMORY_PX`), so repeated sampling (horizon rays, sunlit maps) reads no file; never
+    for a raster read in place (``/vsicurl/``), which is read only by the blocks around the points.
     """
 
     path: str | Path
@@ -185,7 +186,7 @@ def _grid_cached(path: str, mtime_ns: int, size: int) -> _Grid:
     with open_raster(path) as ds:
         code = raster_crs_code(ds)
         band1 = None
-        if ds.width * ds.height <= IN_MEMORY_PX:
+        if ds.width * ds.height <= IN_MEMORY_PX and not is_remote_path(path):
             dtype = np.float64 if ds.dtypes[0] == "float64" else np.float32
             data = ds.read(1, masked=True).astype(dtype).filled(np.nan)
             scale = ds.scales[0] if ds.scales else 1.0

@@ -2,9 +2,11 @@
 
 :func:`terrain_mesh` samples an ``n`` x ``n`` grid of vertices over a square ``width_m`` across, centred on a
 point in IAU_2015:30135 (south polar stereographic) metres, from the finest elevation product that has data at
-each vertex (:func:`lunarmap.product_sampling.elevation_sources`: the 5 m Shoemaker crop, then the 1.6 km polar LOLA DEM
-to about 70 S, then the ~10.7 km global LOLA grid; bilinear), and returns vertex positions, normals, colours and
-triangle indices ready for a WebGL mesh, with the resolution of the data behind it.
+each vertex, ranked as :func:`lunarmap.product_sampling.sample_elevation_m` ranks them (:mod:`lunarmap.dem_stack`:
+the full-resolution DEMs where found, LOLA 5 m to 87 S, 20 m to 80 S and 118 m global, read by windows from a
+local copy or in place from a URL; the 5 m Shoemaker crop; the 1.6 km polar LOLA DEM to about 70 S; the ~10.7 km
+global LOLA grid; bilinear), and returns vertex positions, normals, colours and triangle indices ready for a WebGL
+mesh, with the resolution of the data behind it and the finer DEMs that could not be read (``problems``).
 
 The mesh's frame, in metres, origin at the centre's map point on the 1,737,400 m sphere:
 
@@ -38,11 +40,10 @@ import numpy as np
 import shapely
 
 from .crs import MOON_RADIUS_M, lonlat_to_polar, polar_to_lonlat
+from .dem_stack import dem_stack
 from .ephemeris import as_utc, moon_frame_vectors, sky_track
 from .errors import GeometryError, LunarmapError
 from .prepare_display import ELEVATION_COLORS, ramp_rgba
-from .product_sampling import elevation_sources
-from .rasters import sample_raster
 
 __all__ = ["MAX_VERTICES_PER_SIDE", "MAX_TRIANGLES", "DEFAULT_VERTICES_PER_SIDE", "MAX_WIDTH_M", "MIN_WIDTH_M",
            "MAX_EXAGGERATION", "TerrainMesh", "SunOnMesh", "scale_factor", "terrain_mesh", "sun_direction",
@@ -83,7 +84,8 @@ class TerrainMesh:
     elevation ramp from ``color_range_m[0]`` to ``[1]``; ``indices``: (2 (n-1)^2, 3) uint32, counter-clockwise
     seen from above; ``elevation_m``: (n, n) heights above the sphere (NaN where no DEM has data; drawn at the
     lowest height found, grey). ``resolution_m``: the finest and the coarsest DEM resolution used (m);
-    ``products`` the DEMs used, finest first.
+    ``products`` the DEMs used, finest first; ``problems`` the finer DEMs that could not be read (a full-resolution
+    DEM out of reach: each names the product and what to do), whose vertices rest on the next DEM.
     """
 
     center_xy_m: tuple[float, float]
@@ -103,6 +105,7 @@ class TerrainMesh:
     resolution_m: tuple[float, float]
     products: tuple[str, ...]
     sun: SunOnMesh | None
+    problems: tuple[LunarmapError, ...] = ()
 
     @property
     def n_triangles(self) -> int:
@@ -201,24 +204,6 @@ def _check(center_xy_m: Any, width_m: Any, n: Any, exaggeration: Any) -> tuple[f
     return cx, cy, w, int(n), e
 
 
-def _sample_finest(paths: list[Path], lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    values = np.full(lon.shape, np.nan)
-    res = np.full(lon.shape, np.nan)
-    used: list[str] = []
-    for path in paths:
-        todo = np.isnan(values)
-        if not todo.any():
-            break
-        got = sample_raster(path, lon[todo], lat[todo])
-        ok = np.isfinite(got.values)
-        if ok.any():
-            idx = np.flatnonzero(todo)[ok]
-            values[idx] = got.values[ok]
-            res[idx] = float(np.nanmax(np.atleast_1d(got.resolution_m)))
-            used.append(path.stem)
-    return values, res, used
-
-
 def _indices(n: int) -> np.ndarray:
     i, j = np.meshgrid(np.arange(n - 1), np.arange(n - 1), indexing="ij")
     v0 = (i * n + j).ravel()
@@ -240,18 +225,21 @@ def terrain_mesh(center_xy_m: Any, width_m: Any, n: int = DEFAULT_VERTICES_PER_S
 
     ``exaggeration`` (1 = true heights, up to 10) multiplies heights only; ``time_utc`` (any form
     :func:`lunarmap.ephemeris.as_utc` takes) adds the Sun's direction; ``dem_paths`` (finest first) replaces the
-    data folder's DEMs. Raises :class:`~lunarmap.errors.GeometryError` for bad input and
+    DEMs (the data folder's and the full-resolution ones). Raises :class:`~lunarmap.errors.GeometryError` for bad input and
     :class:`~lunarmap.errors.LunarmapError` when no DEM covers the square.
     """
     cx, cy, w, n, e = _check(center_xy_m, width_m, n, exaggeration)
-    paths = [Path(p) for p in dem_paths] if dem_paths is not None else elevation_sources(data_dir)
-    if not paths:
+    if dem_paths is not None and not dem_paths:
         raise GeometryError("terrain_mesh: dem_paths is empty; give one or more elevation rasters, finest first.")
     spacing = w / (n - 1)
     offs = -w / 2 + spacing * np.arange(n)
     gx, gy = np.meshgrid(offs, offs)          # rows go north (y), columns east (x)
     lon, lat = polar_to_lonlat(cx + gx.ravel(), cy + gy.ravel())
-    h, res, used = _sample_finest(paths, np.asarray(lon), np.asarray(lat))
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    stack = dem_stack(lat, data_dir, dem_paths)
+    h, which = stack.finest(lon, lat)
+    res = np.array([stack.resolution_m(int(i)) for i in which])
+    used = [stack.names[i] for i in sorted(set(which[which >= 0].tolist()))]
     if not used:
         raise LunarmapError(f"no elevation data covers the {w / 1000:g} km square at map ({cx:.0f}, {cy:.0f}) m; "
                             "choose a place on the DEMs' coverage.")
@@ -279,7 +267,8 @@ def terrain_mesh(center_xy_m: Any, width_m: Any, n: int = DEFAULT_VERTICES_PER_S
         exaggeration=e, scale_factor=k_c, curvature=bool(curvature), positions=positions,
         normals=normals.astype(np.float32), colors=colors.astype(np.uint8), indices=_indices(n),
         elevation_m=h.reshape(n, n), color_range_m=(lo, hi),
-        resolution_m=(float(finite_res.min()), float(finite_res.max())), products=tuple(used), sun=sun)
+        resolution_m=(float(finite_res.min()), float(finite_res.max())), products=tuple(used), sun=sun,
+        problems=stack.problems)
 
 
 def drape_lines(mesh: TerrainMesh, lines_xy: Any, tolerance_m: float = 0.0) -> list[np.ndarray]:

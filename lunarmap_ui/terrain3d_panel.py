@@ -39,11 +39,12 @@ import shapely
 import streamlit as st
 
 from lunarmap.errors import LunarmapError
+from lunarmap.horizon_cache import data_stamp
 from lunarmap.terrain_mesh import MAX_EXAGGERATION, TerrainMesh, drape_lines, terrain_mesh
 
 from . import address
 from . import page as P
-from .errors import show_error
+from .errors import error_words, show_error
 from .visibility_panel import chosen_window
 
 __all__ = ["K_T3D_ON", "K_T3D_EXAG", "K_T3D_DATE", "K_T3D_TIME", "MAX_AREA_M", "MIN_AREA_M", "VERTICES_PER_SIDE",
@@ -132,6 +133,10 @@ def _psr_lines(data_dir: Path, box: Any) -> list[np.ndarray]:
     return lines
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def mesh_payload(mesh: TerrainMesh, paths: Sequence[Mapping[str, Any]] = (), points: Sequence[Mapping[str, Any]] = (),
                  sun_text: str = "") -> dict[str, Any]:
     """The data's ``terrain3d`` for a mesh: grid heights and colours compactly, the Sun, draped overlays."""
@@ -140,7 +145,8 @@ def mesh_payload(mesh: TerrainMesh, paths: Sequence[Mapping[str, Any]] = (), poi
     res = f"{lo:,.0f} m" if lo == hi else f"{lo:,.0f} to {hi:,.0f} m"
     note = (f"{mesh.width_m / 1000:,.1f} km square, {mesh.n} x {mesh.n} vertices ({mesh.spacing_m:,.0f} m apart, "
             f"{mesh.n_triangles:,} triangles) from {' + '.join(mesh.products)} (data resolution {res}); heights "
-            f"x{mesh.exaggeration:g}; colours {mesh.color_range_m[0]:,.0f} to {mesh.color_range_m[1]:,.0f} m.")
+            f"x{mesh.exaggeration:g}; colours {mesh.color_range_m[0]:,.0f} to {mesh.color_range_m[1]:,.0f} m."
+            + "".join(f" {_sentence(error_words(p))}" for p in mesh.problems))
     return {
         "n": mesh.n, "spacingM": mesh.spacing_m, "widthM": mesh.width_m, "center": list(mesh.center_xy_m),
         "z": np.round(z, 1).tolist(), "colors": base64.b64encode(mesh.colors.tobytes()).decode("ascii"),
@@ -151,7 +157,10 @@ def mesh_payload(mesh: TerrainMesh, paths: Sequence[Mapping[str, Any]] = (), poi
 
 
 @st.cache_data(show_spinner="Building the 3D terrain…", max_entries=8)
-def _mesh_cached(cx: float, cy: float, width: float, exaggeration: float, when: str, data_dir: str) -> TerrainMesh:
+def _mesh_cached(cx: float, cy: float, width: float, exaggeration: float, when: str, data_dir: str,
+                 stamp: tuple) -> TerrainMesh:
+    """The mesh, kept while the square, the Sun and the elevation data (``stamp``: the data folder's DEMs and the
+    full-resolution DEMs pointed at, :func:`lunarmap.horizon_cache.data_stamp`) stay the same."""
     return terrain_mesh((cx, cy), width, VERTICES_PER_SIDE, exaggeration, time_utc=when, data_dir=data_dir)
 
 
@@ -195,7 +204,7 @@ def terrain3d_data(catalog: Iterable[Any], data_dir: Path, zones: Sequence[Mappi
     catalog_key = f"{getattr(catalog, 'path', None)}|{len(list(catalog))}"
     try:
         return _payload_cached(round(cx, 1), round(cy, 1), round(width, 1), exaggeration, str(when), str(data_dir),
-                               zones_key, catalog_key, catalog, zones)
+                               data_stamp(data_dir), zones_key, catalog_key, catalog, zones)
     except LunarmapError as err:
         show_error(err, "3D terrain")
         return None
@@ -203,11 +212,11 @@ def terrain3d_data(catalog: Iterable[Any], data_dir: Path, zones: Sequence[Mappi
 
 @st.cache_data(show_spinner="Draping the map on the 3D terrain…", max_entries=8)
 def _payload_cached(cx: float, cy: float, width: float, exaggeration: float, when: str, data_dir: str,
-                    zones_key: str, catalog_key: str, _catalog: Iterable[Any],
+                    stamp: tuple, zones_key: str, catalog_key: str, _catalog: Iterable[Any],
                     _zones: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The payload, kept while the square, the Sun, the zones' rings and the catalogue stay the same (``zones_key``
-    and ``catalog_key`` stand for them in the cache key; the objects themselves are not hashed)."""
-    mesh = _mesh_cached(cx, cy, width, exaggeration, when, data_dir)
+    """The payload, kept while the square, the Sun, the elevation data (``stamp``), the zones' rings and the catalogue
+    stay the same (``zones_key`` and ``catalog_key`` stand for them in the cache key; the objects are not hashed)."""
+    mesh = _mesh_cached(cx, cy, width, exaggeration, when, data_dir, stamp)
     paths, points = _overlays(mesh, _catalog, _zones, Path(data_dir))
     sun = mesh.sun
     sun_text = "" if sun is None else (f"Sun at {when.replace('T', ' ')[:16]} UTC: azimuth {sun.azimuth_deg:.1f}°, "

@@ -32,6 +32,7 @@ import streamlit as st
 
 from lunarmap.crs import LONLAT_CODE, SOUTH_POLAR_CODE, lonlat_to_polar
 from lunarmap.errors import GeometryError, LunarmapError
+from lunarmap.horizon_cache import data_stamp
 from lunarmap.measure import Measurement, measure_legs, parse_points
 from lunarmap.paths import data_dir as default_data_dir
 from lunarmap.profile import DEFAULT_SAMPLES, Profile, elevation_profile, path_samples, profile_sunlit, warm_up
@@ -148,14 +149,18 @@ def measure_data() -> dict[str, Any] | None:
 
 
 # ----------------------------------------------------------------- profile
-def _cache_key(vertices: Sequence[Sequence[float]], crs: str) -> tuple:
-    return (crs, *((round(float(a), 3), round(float(b), 3)) for a, b in vertices))
+def _cache_key(vertices: Sequence[Sequence[float]], crs: str, data_dir: Path | None = None) -> tuple:
+    """The line (vertices to the mm or 1e-3 deg, CRS) and the elevation data it is profiled on: the data folder's
+    DEMs and the full-resolution DEMs pointed at (:func:`lunarmap.horizon_cache.data_stamp`), so pointing at a DEM
+    or changing a file profiles the same line afresh."""
+    stamp = data_stamp(data_dir or default_data_dir())
+    return (crs, stamp, *((round(float(a), 3), round(float(b), 3)) for a, b in vertices))
 
 
-def _computed(vertices: Sequence[Sequence[float]], crs: str, data_dir: Path | None) -> tuple[Profile, dict[str, Any]]:
-    """The profile and its payload, from the session's cache when the same vertices were profiled before."""
+def _computed(vertices: Sequence[Sequence[float]], crs: str, data_dir: Path | None,
+              key: tuple) -> tuple[Profile, dict[str, Any]]:
+    """The profile and its payload, from the session's cache when the same line was profiled before on the same data."""
     cache: dict[tuple, tuple[Profile, dict[str, Any]]] = st.session_state.setdefault(K_PROFILE_CACHE, {})
-    key = _cache_key(vertices, crs)
     if key not in cache:
         prof = elevation_profile(vertices, crs, samples=DEFAULT_SAMPLES, data_dir=data_dir or default_data_dir())
         cache[key] = (prof, profile_payload(prof))
@@ -171,9 +176,10 @@ def set_profile(vertices: Sequence[Sequence[float]], seq: int, crs: str = SOUTH_
     """Profile the line through ``vertices`` (in ``crs``) and keep the answer (or the error) for the map and the panel."""
     state: dict[str, Any] = {"seq": int(seq), "vertices": [], "key": None, "error": None}
     try:
-        prof, _ = _computed(vertices, crs, data_dir)
+        key = _cache_key(vertices, crs, data_dir)
+        prof, _ = _computed(vertices, crs, data_dir, key)
         state["vertices"] = [[float(a), float(b)] for a, b in zip(prof.vertex_x_m, prof.vertex_y_m, strict=True)]
-        state["key"] = _cache_key(vertices, crs)
+        state["key"] = key
     except LunarmapError as err:
         log_error(err, "profile")
         state["error"] = err
@@ -288,6 +294,7 @@ def _profile_panel() -> None:
         if len(prof.psr_bands) > _PSR_LINES:
             lines.append(f"and {len(prof.psr_bands) - _PSR_LINES} shorter PSR crossings (all in the chart and the CSV)")
         lines.append(f"elevation from {md_text(payload['sources']['elevation'])}")
+        lines += [md_text(error_words(p)) for p in prof.elevation_problems]     # a finer DEM out of reach, and why
         st.caption("  \n".join(lines))
         st.download_button("Profile as CSV", _csv_of(state["key"], prof), file_name="lunarmap-profile.csv",
                            mime="text/csv", key="profile_csv", icon=":material/download:")

@@ -35,11 +35,23 @@ def terrain_heights(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return (smooth_heights(rows, cols) + rough).astype(np.int16)
 
 
+#: The plane of :func:`plane_heights`: metres of height per map metre east (x) and north (y).
+PLANE_GRADIENT = (0.2, -0.1)
+
+
+def plane_heights(rows: np.ndarray, cols: np.ndarray, pixel_m: float = 5.0) -> np.ndarray:
+    """Heights in metres (float32) on a plane of map x and y: :data:`PLANE_GRADIENT` (rows run south, columns
+    east), so its slope in any direction is known exactly (bilinear interpolation of a plane is the plane)."""
+    gx, gy = PLANE_GRADIENT
+    return (gx * pixel_m * cols - gy * pixel_m * rows - 600.0).astype(np.float32)
+
+
 def make_cog(path: Path, size: int, pixel_m: float = 5.0, pattern: str = "smooth") -> Path:
     """Write a ``size`` x ``size`` COG (512 px tiles, DEFLATE, overviews down to < 512 px) centred on the pole;
-    ``pattern``: "smooth" (float32), "blocky" (int16, tiny file) or "terrain" (int16, about a real DEM's size)."""
-    heights = {"smooth": smooth_heights, "blocky": blocky_heights, "terrain": terrain_heights}[pattern]
-    dtype = "float32" if pattern == "smooth" else "int16"
+    ``pattern``: "smooth" (float32), "plane" (float32, 5 m pixels), "blocky" (int16, tiny file) or "terrain"
+    (int16, about a real DEM's size)."""
+    heights = {"smooth": smooth_heights, "plane": plane_heights, "blocky": blocky_heights, "terrain": terrain_heights}[pattern]
+    dtype = "float32" if pattern in ("smooth", "plane") else "int16"
     half = size * pixel_m / 2.0
     profile = {"driver": "GTiff", "width": size, "height": size, "count": 1, "dtype": dtype,
                "crs": rasterio.crs.CRS.from_wkt(SOUTH_POLAR.to_wkt()), "transform": from_origin(-half, half, pixel_m, pixel_m),

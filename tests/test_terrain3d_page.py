@@ -29,7 +29,7 @@ def _data(tmp_path, make_raster, monkeypatch):
     gx, gy = np.meshgrid(xs, -xs)
     h = -DEPTH_M * np.clip(1 - np.hypot(gx, gy) / 20_000.0, 0, 1)
     dem = make_raster(h.astype(np.float32), origin=(-201_000.0, 201_000.0), pixel_m=2_000.0, name="dem.tif")
-    monkeypatch.setattr("lunarmap.terrain_mesh.elevation_sources", lambda data_dir=None: [dem])
+    monkeypatch.setattr("lunarmap.product_sampling.elevation_sources", lambda data_dir=None: [dem])
     return root
 
 

@@ -36,7 +36,8 @@ def _summary(profile: Profile) -> str:
     res = [{"from_km": b.start_m / 1000, "to_km": b.end_m / 1000, "resolution_m": b.resolution_m, "dem": b.product}
            for b in profile.resolution_bands]
     lines += ["Elevation data:", format_table(res, ["from_km", "to_km", "resolution_m", "dem"]), "",
-              f"Path: {PATH_METHOD}.", f"DEMs: {elevation_sources_text(profile)}; PSR: {profile.psr_product or 'none'}."]
+              f"Path: {PATH_METHOD}.", f"DEMs: {elevation_sources_text(profile)}; PSR: {profile.psr_product or 'none'}.",
+              *(f"Full-resolution elevation not used, coarser data instead: {p}" for p in profile.elevation_problems)]
     return "\n".join(lines)
 
 
