@@ -119,16 +119,56 @@ def full_resolution_dems(lat_deg: Any, data_dir: str | Path | None = None
 
 
 def sample_slope_deg(lon_deg: Any, lat_deg: Any, data_dir: str | Path | None = None) -> Sampled:
-    """Slope in degrees (true on the sphere) at lon/lat points, from the finest prepared slope layer covering each.
+    """Slope in degrees (true on the sphere) at lon/lat points, from the finest product covering each.
 
-    The 5 m Shoemaker slope where it covers, else the slope of the 1.6 km
-    polar DEM (pole to about 70 S), else the polar slope layer (to 40 S,
-    effective resolution that of the ~10.7 km global grid); NaN beyond.
+    Where a full-resolution DEM covers a point (:func:`full_resolution_dems`, finest first), Horn's slope on its
+    3 x 3 pixels around the point (:func:`lunarmap.fullres_slope.slope_on_dem`: a 10 m baseline on the 5 m
+    DEM); else the 5 m Shoemaker slope where it covers, else the slope of the 1.6 km polar DEM (pole to about
+    70 S), else the polar slope layer (to 40 S, effective resolution that of the ~10.7 km global grid); NaN
+    beyond. A full-resolution DEM that cannot be read leaves its points to the next product (``problems``).
     """
+    from rasterio.errors import RasterioError
+
+    from .errors import RasterError
+    from .fullres_slope import slope_on_dem
+    from .rasters import _stem
+    from .remote import read_failed
+
     root = _data_dir(data_dir) / "prepared"
     coarse = _prepared(data_dir, "slope")
     paths = [p for p in (root / PREPARED["slope_5m"], root / PREPARED["slope_1600m"], coarse) if p.exists()]
-    return _combine(paths, lon_deg, lat_deg, "deg")
+    lon, lat, shape = _points(lon_deg, lat_deg)
+    full, remote, problems = full_resolution_dems(lat, data_dir)
+    if not full:
+        return _combine(paths, lon_deg, lat_deg, "deg", problems=problems)
+    values, res = np.full(lon.shape, np.nan), np.full(lon.shape, np.nan)
+    used: list[str] = []
+    failed = list(problems)
+    for _, path in sorted(full):
+        todo = np.isnan(values)
+        if not todo.any():
+            break
+        try:
+            got, res_m = slope_on_dem(path, lon[todo], lat[todo])
+        except (RasterioError, RasterError) as err:
+            if path not in remote:
+                raise
+            failed.append(read_failed(remote[path], err))
+            continue
+        if np.isfinite(got).any():
+            used.append(_stem(path))
+            idx = np.flatnonzero(todo)[np.isfinite(got)]
+            values[idx], res[idx] = got[np.isfinite(got)], res_m
+    rest = np.isnan(values)
+    if rest.any():
+        rough = _combine(paths, lon[rest], lat[rest], "deg")
+        values[rest], res[rest] = rough.values, rough.resolution_m
+        used += [name for name in rough.product.split(" + ") if np.isfinite(rough.values).any()]
+    finite = res[np.isfinite(res)]
+    uniform = finite.size == res.size and finite.size > 0 and np.all(finite == finite[0])
+    return Sampled(values=values.reshape(shape), product=" + ".join(used) or _stem(paths[-1]),
+                   resolution_m=float(finite[0]) if uniform else res.reshape(shape), units="deg",
+                   problems=tuple(failed))
 
 
 def sample_psr(lon_deg: Any, lat_deg: Any, data_dir: str | Path | None = None) -> Sampled:

@@ -242,7 +242,7 @@ def tile_values(source: TileSource, z: int, x: int, y: int, buffer: int = 0) -> 
         with gdal_env(), Reader(source.gdal_path, tms=polar_tms()) as src:
             img = src.tile(x, y, z, tilesize=TILE_PX, buffer=buffer, resampling_method=resampling,
                            reproject_method=resampling)
-            colormap = src.colormap if source.style == "image" else None
+            colormap = (src.colormap or None) if source.style == "image" else None
     except TileOutsideBounds as err:
         raise TileError(f"tile {z}/{x}/{y} is outside {source.product}.") from err
     except Exception as err:            # rasterio/GDAL errors of a file or a server: the product's error

@@ -257,7 +257,8 @@ def test_the_profile_panel_names_the_unreachable_dem_beside_the_fallback(server,
     at = run_page(monkeypatch, prepared_data_dir, session={k: state[k] for k in (tp.K_PROFILE, tp.K_PROFILE_CACHE)},
                   timeout_s=120)
     shown = [c.value.replace("\\", "") for c in at.caption]        # the caption's Markdown escapes taken out
-    words = [text for text in shown if "full-resolution product unavailable: " in text]
+    words = [text for text in shown if "full-resolution product unavailable: " in text
+             and not text.startswith("Full-resolution data not shown")]  # the layer list's line about tiles
     assert len(words) == 1 and PRODUCT in words[0] and "HTTP 404" in words[0] and VAR in words[0]
     assert "elevation from ldem256_south_polar_1600m (1,600 m)" in words[0]
 

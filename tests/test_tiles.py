@@ -198,3 +198,48 @@ def test_tile_routes_answer_png_no_content_not_found_and_bad_level(cog, data_dir
     status, body, _ = _get("/lunarmap/tiles/elevation.nothing.000000000000/3/1/1.png")
     assert status == 404 and b"reload the page" in body
     tile_server.forget_sources()
+
+
+def _picture(path, values: np.ndarray, colormap: dict | None = None, pixel_m: float = 100.0):
+    """An 8-bit picture COG (a mosaic; with ``colormap``, a paletted shaded relief) centred on the pole."""
+    size = values.shape[0]
+    half = size * pixel_m / 2.0
+    profile = {"driver": "COG", "width": size, "height": size, "count": 1, "dtype": "uint8", "nodata": 0,
+               "crs": rasterio.crs.CRS.from_wkt(SOUTH_POLAR.to_wkt()), "transform": from_origin(-half, half, pixel_m, pixel_m)}
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(values[None, :, :])
+        if colormap:
+            dst.write_colormap(1, colormap)
+    return path
+
+
+def test_mosaic_tiles_are_the_pictures_grey_levels_and_sharpen_the_wac_layer(tmp_path, data_dir, monkeypatch):
+    rng = np.random.default_rng(7)
+    values = rng.integers(1, 256, (512, 512), dtype=np.uint8)
+    path = _picture(tmp_path / "wac.tif", values)
+    monkeypatch.setenv("LUNARMAP_PRODUCT_WAC_100M_SOUTH", str(path))
+    (source,) = [s for s in tiles.tile_sources(data_dir)[0] if s.product == "wac-100m-south"]
+    assert source.style == "image" and source.layer == "wac" and source.ramp is None and source.max_zoom == 8
+    z, x, y = 8, 128, 127                                              # 64 m pixels: the picture's 100 m, enlarged
+    direct = _direct(path, z, x, y, Resampling.nearest)
+    values_tile, colormap = tiles.tile_values(source, z, x, y)
+    np.testing.assert_array_equal(values_tile, direct)
+    assert colormap is None
+    assert tiles.render_tile(source, z, x, y) == png_bytes(ramp_rgba(direct, 0.0, 255.0, ("#000000", "#ffffff")))
+
+
+def test_paletted_shaded_relief_tiles_keep_the_palette(tmp_path, data_dir, monkeypatch):
+    values = np.tile(np.array([1, 2, 3, 4], dtype=np.uint8), (256, 64))
+    palette = {1: (200, 30, 30, 255), 2: (30, 200, 30, 255), 3: (30, 30, 200, 255), 4: (250, 250, 250, 255)}
+    path = _picture(tmp_path / "relief.tif", values, palette, pixel_m=30.0)
+    monkeypatch.setenv("LUNARMAP_PRODUCT_LOLA_30M_SHADED_RELIEF", str(path))
+    (source,) = [s for s in tiles.tile_sources(data_dir)[0] if s.product == "lola-30m-shaded-relief"]
+    assert source.layer == "hillshade" and source.max_zoom == 10
+    png = tiles.render_tile(source, 10, 512, 511)
+    from io import BytesIO
+
+    from PIL import Image
+
+    rgba = np.asarray(Image.open(BytesIO(png)).convert("RGBA"))
+    seen = {tuple(int(v) for v in p) for p in rgba.reshape(-1, 4) if p[3]}
+    assert seen and seen <= set(palette.values()), seen
