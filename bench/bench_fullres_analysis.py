@@ -15,12 +15,9 @@ Run: python bench/bench_fullres_analysis.py [--pattern terrain|blocky]
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,13 +25,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import rasterio  # noqa: E402
 
+from bench._results import write_result  # noqa: E402
 from lunarmap import remote  # noqa: E402
 from lunarmap.crs import SOUTH_POLAR_CODE  # noqa: E402
 from lunarmap.profile import elevation_profile  # noqa: E402
 from lunarmap.terrain_mesh import terrain_mesh  # noqa: E402
-from tests.range_server import RangeServer, _Handler  # noqa: E402
+from tests.range_server import RangeServer, running  # noqa: E402
 from tests.synthetic_cog import make_cog  # noqa: E402
 
 SIZE = 16_384
@@ -79,29 +76,18 @@ def main() -> None:
         cog = make_cog(Path(tmp) / "ldem_87s_5mpp_cog.tif", SIZE, pattern=pattern)
         build_s = time.perf_counter() - t0
         size = cog.stat().st_size
-        srv = RangeServer(("127.0.0.1", 0), _Handler)
-        srv.files = {"/dem/ldem_87s_5mpp_cog.tif": cog.read_bytes()}
-        srv.reset_counts()
-        threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
-        results: dict[str, Any] = {}
-        try:
+        with running() as srv:
+            srv.files["/dem/ldem_87s_5mpp_cog.tif"] = cog.read_bytes()
+            results: dict[str, Any] = {}
             for where, value in (("remote", srv.base + "/dem/ldem_87s_5mpp_cog.tif"), ("local", str(cog))):
                 os.environ[VAR] = value
                 results[where] = {"profile_1000_samples_50km": _runs(srv, size, profile, profile_ok),
                                   "mesh_129x129_20km": _runs(srv, size, mesh, mesh_ok)}
-        finally:
-            srv.shutdown()
-            srv.server_close()
     result = {
         "cog": {"pixels": f"{SIZE} x {SIZE}", "pattern": pattern, "bytes": size, "build_s": round(build_s, 1)},
         **results,
-        "machine": {"python": platform.python_version(), "gdal": rasterio.__gdal_version__,
-                    "load_avg": os.getloadavg()},
     }
-    out = Path(__file__).resolve().parent / "results" / f"bench_fullres_analysis_{pattern}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
-    print(json.dumps(result, indent=1))
+    write_result(f"bench_fullres_analysis_{pattern}", result)
 
 
 if __name__ == "__main__":

@@ -14,12 +14,9 @@ Run: python bench/bench_remote.py [--pattern terrain|blocky]
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -28,10 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import rasterio  # noqa: E402
 
+from bench._results import write_result  # noqa: E402
 from lunarmap import remote  # noqa: E402
 from lunarmap.crs import polar_to_lonlat  # noqa: E402
 from lunarmap.product_sampling import sample_elevation_m  # noqa: E402
-from tests.range_server import RangeServer, _Handler  # noqa: E402
+from tests.range_server import running  # noqa: E402
 from tests.synthetic_cog import make_cog  # noqa: E402
 
 SIZE = 16_384
@@ -48,12 +46,9 @@ def main() -> None:
         cog = make_cog(Path(tmp) / "ldem_87s_5mpp_cog.tif", SIZE, pattern=pattern)
         build_s = time.perf_counter() - t0
         size = cog.stat().st_size
-        srv = RangeServer(("127.0.0.1", 0), _Handler)
-        srv.files = {"/dem/ldem_87s_5mpp_cog.tif": cog.read_bytes()}
-        srv.reset_counts()
-        threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
-        url = srv.base + "/dem/ldem_87s_5mpp_cog.tif"
-        try:
+        with running() as srv:
+            srv.files["/dem/ldem_87s_5mpp_cog.tif"] = cog.read_bytes()
+            url = srv.base + "/dem/ldem_87s_5mpp_cog.tif"
             with remote.gdal_env(), rasterio.open("/vsicurl/" + url) as ds:
                 t0 = time.perf_counter()
                 overview = ds.read(1, out_shape=(DISPLAY_PX, DISPLAY_PX))
@@ -77,9 +72,6 @@ def main() -> None:
                     got = sample_elevation_m(lon, lat, DATA)
                     timings[label].append((time.perf_counter() - t0, srv.bytes_sent, len(srv.requests)))
             assert not got.problems and got.resolution_m == 5.0, got.note
-        finally:
-            srv.shutdown()
-            srv.server_close()
     result = {
         "cog": {"pixels": f"{SIZE} x {SIZE}", "pattern": pattern, "bytes": size, "overviews": levels, "build_s": round(build_s, 1)},
         "overview_40s": {"out_shape": [DISPLAY_PX, DISPLAY_PX], "bytes_sent": overview_bytes,
@@ -88,13 +80,8 @@ def main() -> None:
                          "finite_px": int(np.count_nonzero(overview != -32768))},
         "sample_1000_points": {label: [{"seconds": round(t, 3), "bytes_sent": b, "requests": r} for t, b, r in runs]
                                for label, runs in timings.items()},
-        "machine": {"python": platform.python_version(), "gdal": rasterio.__gdal_version__,
-                    "load_avg": os.getloadavg()},
     }
-    out = Path(__file__).resolve().parent / "results" / f"bench_remote_{pattern}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
-    print(json.dumps(result, indent=1))
+    write_result(f"bench_remote_{pattern}", result)
 
 
 if __name__ == "__main__":

@@ -22,9 +22,7 @@ Writes bench/results/bench_tiles.json. Run: python bench/bench_tiles.py
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -36,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from bench._results import write_result  # noqa: E402
 from bench._server import launch_chromium, streamlit_server  # noqa: E402
 from lunarmap import tiles  # noqa: E402
 from tests.browser.mapframe import MapFrame, open_map_page  # noqa: E402
@@ -151,15 +150,11 @@ def main() -> None:
                 overview = _overview_bytes(browser, srv, cog.stat().st_size, data, env)
             finally:
                 browser.close()
-    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "load_1min": os.getloadavg()[0],
-              "cog": {"px": SIZE, "pixel_m": 5.0, "bytes": cog_bytes,
+    result = {"cog": {"px": SIZE, "pixel_m": 5.0, "bytes": cog_bytes,
                       "build_s": round(build_s, 1)},
               "render_tile_level12": render, "route_level12": route, "pan_4_tiles_west": pan, "overview_40s": overview,
               "budgets": {"first_tile_server_ms": 300, "pan_12_tiles_s": 1.0, "overview_share_pct": 5.0}}
-    out = ROOT / "bench" / "results" / "bench_tiles.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1) + "\n")
-    print(json.dumps(result, indent=1))
+    write_result("bench_tiles", result)
 
 
 if __name__ == "__main__":
