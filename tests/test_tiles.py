@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -177,7 +178,9 @@ def _get(path: str) -> tuple[int, bytes, dict]:
     scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
              "headers": [], "http_version": "1.1", "scheme": "http", "server": ("127.0.0.1", 80),
              "root_path": ""}
-    asyncio.run(app(scope, receive, send))
+    # in a thread of its own: the suite's browser and page tests may leave an event loop running in this one
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start["status"], body, {k.decode(): v.decode() for k, v in start["headers"]}
