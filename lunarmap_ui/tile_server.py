@@ -74,12 +74,18 @@ def tile_url_template(source: TileSource) -> str:
     return f"{URL_PREFIX}{source.key}/{{z}}/{{x}}/{{y}}.png"
 
 
+#: An unknown key looks the sources up again (a product pointed at since), at most this often: a stream of
+#: made-up keys cannot make the server reopen every product on every request.
+REFRESH_MIN_S = 10.0
+_last_refresh = [0.0]
+
+
 def _find(key: str) -> TileSource | None:
-    for refresh in (False, True):
-        found = {s.key: s for s in sources(refresh=refresh)[0]}
-        if key in found:
-            return found[key]
-    return None
+    found = {s.key: s for s in sources()[0]}
+    if key not in found and time.monotonic() - _last_refresh[0] >= REFRESH_MIN_S:
+        _last_refresh[0] = time.monotonic()
+        found = {s.key: s for s in sources(refresh=True)[0]}
+    return found.get(key)
 
 
 async def _tile(request: Any) -> Any:

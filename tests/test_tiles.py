@@ -246,3 +246,21 @@ def test_paletted_shaded_relief_tiles_keep_the_palette(tmp_path, data_dir, monke
     rgba = np.asarray(Image.open(BytesIO(png)).convert("RGBA"))
     seen = {tuple(int(v) for v in p) for p in rgba.reshape(-1, 4) if p[3]}
     assert seen and seen <= set(palette.values()), seen
+
+
+def test_made_up_tile_keys_cannot_make_the_server_reopen_the_products_on_every_request(cog, data_dir, monkeypatch):
+    from lunarmap_ui import tile_server
+
+    monkeypatch.setenv(VAR, str(cog))
+    monkeypatch.setenv("LUNARMAP_DATA_DIR", str(data_dir))
+    tile_server.forget_sources()
+    calls = []
+    real = tile_server.tile_sources
+    monkeypatch.setattr(tile_server, "tile_sources", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(tile_server, "_last_refresh", [0.0])
+    assert tile_server._find("elevation.nothing.000000000000") is None      # looked up, then looked up again
+    for i in range(20):
+        assert tile_server._find(f"elevation.nothing.{i:012d}") is None   # within 10 s: no more lookups
+    assert len(calls) == 2
+    assert tile_server._find(_only(tile_server.sources()[0], "slope").key) is not None and len(calls) == 2
+    tile_server.forget_sources()
