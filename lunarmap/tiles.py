@@ -57,6 +57,8 @@ MIN_ZOOM = 1
 MAX_ZOOM = 14
 #: deck.gl TileLayer level + this = TMS level (see the module docstring).
 DECK_LEVEL_OFFSET = 14
+#: A file without overviews larger than this (pixels a side) has no tiles at the coarse levels (see TileSource).
+PLAIN_FILE_MAX_PX = 4096
 #: Bump when the look of any tile changes (every tile URL changes with it).
 RECIPE = 1
 STYLES = ("elevation", "hillshade", "slope", "image")
@@ -113,6 +115,7 @@ class TileSource:
     resolution_m: float
     bounds_m: tuple[float, float, float, float]
     max_zoom: int
+    min_zoom: int
     ramp: tuple[float, float] | None
     colors: tuple[str, ...] | None
     digest: str
@@ -191,6 +194,9 @@ def _source(where: Location, style: str, layer: str, root: Path,
                 pixel = abs(ds.transform.a) * math.pi / 180.0 * 1_737_400.0
             else:
                 pixel = abs(ds.transform.a)
+            # a big file without overviews (the 20 m DEM is a plain GeoTIFF) would be read whole for one coarse
+            # tile: its tiles start 2 levels above its own (16x fewer pixels a tile), the default images below
+            plain = not ds.overviews(1) and max(ds.width, ds.height) > PLAIN_FILE_MAX_PX
             ramp, colors = ramps.get(style, (None, None)) if style in ("elevation", "slope") else (None, None)
             if ramp is None and style in ("elevation", "slope", "image"):
                 ramp = (0.0, 30.0) if style == "slope" else _overview_ramp(ds, style)
@@ -199,8 +205,9 @@ def _source(where: Location, style: str, layer: str, root: Path,
     product = where.product
     digest = hashlib.sha256(f"{identity}|{style}|{ramp}|{colors}|{RECIPE}".encode()).hexdigest()[:12]
     res = product.resolution_m or pixel
-    return TileSource(product.name, style, layer, where.gdal_path, float(res), bounds, native_zoom(pixel), ramp,
-                      colors, digest, f"{product.description.split(',')[0]} ({res:g} m)")
+    top = native_zoom(pixel)
+    return TileSource(product.name, style, layer, where.gdal_path, float(res), bounds, top,
+                      max(MIN_ZOOM, top - 2) if plain else MIN_ZOOM, ramp, colors, digest, f"{product.description.split(',')[0]} ({res:g} m)")
 
 
 def tile_sources(data_dir: str | os.PathLike[str] | None = None) -> tuple[list[TileSource], list[LunarmapError]]:

@@ -40,7 +40,7 @@ def tile_specs(settings: Mapping[str, L.LayerSetting], data_dir: str | Path | No
         out.setdefault(s.layer, []).append({
             "@@type": "TileLayer", "id": f"tiles-{s.style}-{s.product}", "opacity": setting.opacity, "visible": True,
             "lmTiles": {"url": tile_server.tile_url_template(s), "extent": [round(b, 3) for b in s.bounds_m],
-                        "minZoom": 1, "maxZoom": s.max_zoom}})
+                        "minZoom": s.min_zoom, "maxZoom": s.max_zoom}})
     return out
 
 
@@ -70,7 +70,9 @@ def tiles_legend(settings: Mapping[str, L.LayerSetting], data_dir: str | Path | 
     parts = []
     for s in shown:
         px = 2.0 ** 14 / 2 ** s.max_zoom
-        parts.append(f"{s.style} from {s.title}: tiles down to {px:g} m per pixel")
+        start = "" if s.min_zoom <= 1 else (f" (from {2.0 ** 14 / 2 ** s.min_zoom:g} m per pixel in: a file without "
+                                            "overviews is never read whole for a coarse view)")
+        parts.append(f"{s.style} from {s.title}: tiles down to {px:g} m per pixel{start}")
     return [{"title": "Full-resolution tiles", "units": "", "meaning": "sharper data where these products cover",
              "type": "classes", "classes": [], "note": "; ".join(parts) + ". Elevation tiles use the elevation "
              "colours above; slope and hillshade tiles are computed at each tile's own pixel size."}]

@@ -264,3 +264,21 @@ def test_made_up_tile_keys_cannot_make_the_server_reopen_the_products_on_every_r
     assert len(calls) == 2
     assert tile_server._find(_only(tile_server.sources()[0], "slope").key) is not None and len(calls) == 2
     tile_server.forget_sources()
+
+
+def test_a_big_file_without_overviews_has_no_coarse_tiles(tmp_path, cog, data_dir, monkeypatch):
+    plain = tmp_path / "plain.tif"
+    with rasterio.open(cog) as src:
+        profile = dict(src.profile, driver="GTiff", tiled=False)
+        profile.pop("blockxsize", None)
+        profile.pop("blockysize", None)
+        with rasterio.open(plain, "w", **profile) as dst:
+            dst.write(src.read())
+    with rasterio.open(plain) as ds:
+        assert not ds.overviews(1)
+    monkeypatch.setattr(tiles, "PLAIN_FILE_MAX_PX", 1024)          # the 2,048 px test file counts as big
+    monkeypatch.setenv(VAR, str(plain))
+    source = _only(tiles.tile_sources(data_dir)[0], "elevation")
+    assert (source.min_zoom, source.max_zoom) == (10, 12)            # 16 m per pixel and finer: 4 x 4 file pixels a tile pixel
+    monkeypatch.setenv(VAR, str(cog))
+    assert _only(tiles.tile_sources(data_dir)[0], "elevation").min_zoom == 1   # a COG: every level

@@ -96,6 +96,9 @@ export function tileLayer(deck, spec, onError) {
     extent: lmTiles.extent,
     minZoom: lmTiles.minZoom - DECK_LEVEL_OFFSET,
     maxZoom: lmTiles.maxZoom - DECK_LEVEL_OFFSET,
+    // below its first level the layer asks for nothing (deck.gl would otherwise load that level's tiles of the
+    // whole view): a product without overviews starts a few levels above the whole map
+    visibleMinZoom: lmTiles.minZoom - DECK_LEVEL_OFFSET - 1,
     getTileData: fetcherFor(lmTiles.url),
     renderSubLayers: (props) => renderTile(deck, props),
     onTileLoad: (tile) => {

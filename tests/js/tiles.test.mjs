@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { DECK_LEVEL_OFFSET, tileBounds, tileUrl, tmsTile } from "../../lunarmap_ui/map/tiles.js";
+import { DECK_LEVEL_OFFSET, tileBounds, tileLayer, tileUrl, tmsTile } from "../../lunarmap_ui/map/tiles.js";
 import { readFixture } from "./helpers.mjs";
 
 // deck.gl's bounding box of its tile (x, y) at level d in a non-geospatial view (tileset-2d/utils tile2XY):
@@ -34,4 +34,22 @@ test("tiles outside the tile matrix set are not asked for", () => {
 
 test("URLs fill the template's level, column and row", () => {
   assert.equal(tileUrl("lunarmap/tiles/k/{z}/{x}/{y}.png", { z: 12, x: 2048, y: 2047 }), "lunarmap/tiles/k/12/2048/2047.png");
+});
+
+test("the tile layer asks deck.gl for the product's levels only and hides below its first", () => {
+  class FakeTileLayer {
+    constructor(props) {
+      this.props = props;
+    }
+  }
+  const deck = { TileLayer: FakeTileLayer, BitmapLayer: FakeTileLayer, COORDINATE_SYSTEM: { CARTESIAN: 0 } };
+  const spec = { id: "tiles-elevation-x", opacity: 0.35, lmTiles: { url: "t/{z}/{x}/{y}.png", extent: [0, 0, 10, 10],
+    minZoom: 8, maxZoom: 10 } };
+  const { props } = tileLayer(deck, spec, null);
+  assert.equal(props.minZoom, 8 - DECK_LEVEL_OFFSET);
+  assert.equal(props.maxZoom, 10 - DECK_LEVEL_OFFSET);
+  assert.equal(props.visibleMinZoom, 8 - DECK_LEVEL_OFFSET - 1);
+  assert.deepEqual(props.extent, [0, 0, 10, 10]);
+  assert.equal(props.opacity, 0.35);
+  assert.equal(props.getTileData, tileLayer(deck, spec, null).props.getTileData); // stable: nothing reloads
 });
