@@ -104,8 +104,7 @@ def publish_preview(path: str | Path, max_px: int = PREVIEW_MAX_PX, static_dir: 
         factor = -(-max(img.size) // max_px)
         if factor <= 1:
             return None
-        # a paletted PNG (the prepared images with few colours) is averaged in RGBA: a palette cannot be
-        small = (img if img.mode in ("RGB", "RGBA", "L", "LA") else img.convert("RGBA")).reduce(factor)
+        small = img.reduce(factor)
         buf = BytesIO()
         if src.suffix.lower() in (".jpg", ".jpeg"):
             small.convert("RGB").save(buf, format="JPEG", quality=85)
