@@ -19,9 +19,7 @@ with the browser tests' arguments (software WebGL: SwiftShader).
 "Map drawn", in ms from the start of the page's navigation (``performance.now()`` of that page):
 
 * lunarmap: the component's own mark ``loaded`` (``globalThis.__lunarmapTiming``): the first deck.gl frame
-  (deck.gl's ``onAfterRender``) with every layer loaded, the raster images included at full size. ``drawn``
-  (also printed) is the first frame with every layer on screen, a raster maybe still as its 1024 px preview
-  (``lunarmap_ui.static_files.publish_preview``) while the full image decodes. Its other marks are
+  (deck.gl's ``onAfterRender``) with every layer loaded, the raster images included. Its other marks are
   reported too: entry (the component's JS runs), module-loaded (its ES modules), deck-script-loaded (the
   deck.gl script ran), deck-created (``new Deck``), first-render (a first frame before the images).
 * both pages, the same hook (the figure for the plain page, a cross-check for lunarmap): an init script
@@ -106,8 +104,7 @@ IMAGES: list[str] = []    # the display images shown by default (set in main)
 #: An upload of at least this many pixels is a display image (they are over 2000 px across; icon and font
 #: atlases, a few hundred).
 MIN_IMAGE_PIXELS = 1_000_000
-MARKS = ("entry", "module-loaded", "mount", "deck-script-loaded", "bundle-loaded", "deck-created", "first-render",
-         "drawn", "loaded")
+MARKS = ("entry", "module-loaded", "mount", "deck-script-loaded", "bundle-loaded", "deck-created", "first-render", "loaded")
 
 
 def default_images(root: Path) -> list[str]:

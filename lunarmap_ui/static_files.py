@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["STATIC_DIR", "STATIC_URL_PREFIX", "KEEP_PER_STEM", "publish", "publish_bytes", "publish_tree", "content_name",
-           "tree_digest", "deckgl_bundle_path", "DECKGL_BUNDLE", "PREVIEW_MAX_PX", "publish_preview"]
+           "tree_digest", "deckgl_bundle_path", "DECKGL_BUNDLE"]
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 STATIC_URL_PREFIX = "app/static/"
@@ -82,36 +82,6 @@ def publish_bytes(data: bytes, stem: str, ext: str, static_dir: Path | None = No
         os.replace(tmp, dst)
         _prune(folder, name, keep)
     return STATIC_URL_PREFIX + name
-
-
-#: Longest side of an image's preview: drawn first, while the full image is fetched and decoded.
-PREVIEW_MAX_PX = 1024
-
-
-def publish_preview(path: str | Path, max_px: int = PREVIEW_MAX_PX, static_dir: Path | None = None) -> str | None:
-    """Publish a reduced copy of the image at ``path`` (at most ``max_px`` a side, box-averaged by a whole factor)
-    as ``<stem>-preview-<sha12>.<ext>`` and return its URL; None for an image already that small.
-
-    The map draws the preview at once and swaps in the full image when it is decoded: a 4096 px PNG takes
-    seconds to decode and upload as a texture in a software-rendered browser, a 1024 px one a sixteenth of that.
-    """
-    from io import BytesIO
-
-    from PIL import Image
-
-    src = Path(path)
-    with Image.open(src) as img:
-        factor = -(-max(img.size) // max_px)
-        if factor <= 1:
-            return None
-        small = img.reduce(factor)
-        buf = BytesIO()
-        if src.suffix.lower() in (".jpg", ".jpeg"):
-            small.convert("RGB").save(buf, format="JPEG", quality=85)
-        else:
-            small.save(buf, format="PNG", compress_level=6)
-    return publish_bytes(buf.getvalue(), f"{src.stem.rsplit('-', 1)[0]}-preview", src.suffix.lstrip(".") or "png",
-                         static_dir=static_dir)
 
 
 def _prune(folder: Path, keep: str, per_stem: int | None = None) -> list[str]:

@@ -1,5 +1,5 @@
 // The map's layers: the spec's layers (converted once per distinct spec, raster images fetched and
-// decoded once per page, a reduced preview drawn until the full image is decoded, rows sent by reference fetched once per page: rows.js), hidden below their
+// decoded once per page, rows sent by reference fetched once per page: rows.js), hidden below their
 // "lmMinZoom", and all layers in their drawing order.
 
 import { convertLayerSpec } from "./converter.js";
@@ -38,15 +38,9 @@ function isBitmap(spec) {
   return spec["@@type"] === "BitmapLayer" && typeof spec.image === "string";
 }
 
-function previewOf(spec) {
-  return typeof spec.lmPreview === "string" ? spec.lmPreview : null;
-}
-
-/** Start fetching (and decoding) the spec's raster images (previews first) and its rows sent by reference. */
+/** Start fetching (and decoding) the spec's raster images and its rows sent by reference. */
 export function prefetchImages(store, layerSpecs) {
-  const bitmaps = (layerSpecs || []).filter(isBitmap);
-  for (const spec of bitmaps) if (previewOf(spec)) imageFor(store, previewOf(spec)).promise.catch(() => {});
-  for (const spec of bitmaps) imageFor(store, spec.image).promise.catch(() => {});
+  for (const spec of layerSpecs || []) if (isBitmap(spec)) imageFor(store, spec.image).promise.catch(() => {});
   prefetchRows(store, layerSpecs);
 }
 
@@ -90,10 +84,6 @@ export function convertLayers(st, store, layerSpecs, onImage) {
       const img = imageFor(store, spec.image);
       if (!img.bitmap) {
         waitFor(st, img.promise, onImage);
-        // meanwhile its preview (a reduced copy, decoded in a fraction of the time), not cached: the full replaces it
-        const preview = previewOf(spec) ? imageFor(store, previewOf(spec)) : null;
-        if (preview && preview.bitmap) entries.push(convertLayerSpec(st.converter, spec, preview.bitmap));
-        else if (preview) waitFor(st, preview.promise, onImage);
         continue; // drawn once its image is decoded
       }
       entry = convertLayerSpec(st.converter, spec, img.bitmap);
@@ -104,7 +94,6 @@ export function convertLayers(st, store, layerSpecs, onImage) {
   }
   st.layerCache = next;
   st.entries = entries;
-  st.allDrawn = entries.length === (layerSpecs || []).length; // every layer drawn (a raster maybe as its preview)
   return zoomFiltered(st.entries, (st.view() || { zoom: 0 }).zoom);
 }
 

@@ -18,7 +18,7 @@ import { buildDom, placeLegend, publishState as writeState, renderLegend, render
 import { handleKey } from "./keys.js";
 import { keepAddress, navigate, navigationKey, wireNavigation } from "./navigation.js";
 import { passLabels, scheduleLabelPass, withLabels } from "./labelpass.js";
-import { mark, markOnce } from "./marks.js";
+import { mark } from "./marks.js";
 import { wireSnapshot } from "./snapshot.js";
 import { composeLayers, convertLayers, prefetchImages, zoomFiltered } from "./layers.js";
 import { deleteSelected } from "./modes/edit.js";
@@ -321,7 +321,6 @@ function createDeck(st, data, deckgl) {
       const lm = st.deck && st.deck.layerManager;
       const all = lm ? lm.getLayers() : [];
       const loaded = st.pending === 0 && all.length && all.every((layer) => layer.isLoaded) ? "1" : "0";
-      if (st.allDrawn && all.length) markOnce("drawn"); // every layer on screen, rasters at least as previews
       if (st.dom.root.dataset.loaded !== loaded) {
         st.dom.root.dataset.loaded = loaded;
         mark(loaded === "1" ? "loaded" : "first-render");

@@ -10,8 +10,3 @@ export function mark(name) {
   const timing = (globalThis.__lunarmapTiming = globalThis.__lunarmapTiming || {});
   if (!(name in timing)) timing[name] = entry ? entry.startTime : performance.now();
 }
-
-/** {@link mark}, the first time only (for a state noticed on every frame, e.g. "drawn"). */
-export function markOnce(name) {
-  if (!(globalThis.__lunarmapTiming && name in globalThis.__lunarmapTiming)) mark(name);
-}
