@@ -45,7 +45,7 @@ from tests.synthetic_cog import make_cog  # noqa: E402
 SIZE = 16_384
 ROOT = Path(__file__).resolve().parent.parent
 VAR = "LUNARMAP_PRODUCT_LOLA_5M_87S"
-_TILES = "(globalThis.__lunarmapTiles || {requested: [], drawn: [], failed: []})"
+_TILES = "(globalThis.__lunarmapTiles || {requested: [], drawn: [], failed: [], aborted: []})"
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -86,7 +86,7 @@ def _pan_times(browser, app: str) -> list[dict]:
     pg = open_map_page(browser, app + "?view=-20000,20000,-2&layers=elevation", viewport={"width": 1600, "height": 1000})
     try:
         pg.wait_for_function(f"() => {_TILES}.drawn.length > 0 && {_TILES}.requested.every("
-                             f"(u) => {_TILES}.drawn.includes(u))", timeout=60_000)
+                             f"(u) => {_TILES}.drawn.includes(u) || {_TILES}.aborted.includes(u))", timeout=60_000)
         for _ in range(3):
             before = pg.evaluate(f"() => {_TILES}.requested.length")
             f = MapFrame(pg)
@@ -96,7 +96,7 @@ def _pan_times(browser, app: str) -> list[dict]:
             pg.mouse.up()
             t0 = time.perf_counter()
             pg.wait_for_function(f"() => {_TILES}.requested.length > {before} && {_TILES}.requested.slice({before})"
-                                 f".every((u) => {_TILES}.drawn.includes(u) || {_TILES}.failed.includes(u))",
+                                 f".every((u) => {_TILES}.drawn.includes(u) || {_TILES}.failed.includes(u) || {_TILES}.aborted.includes(u))",
                                  timeout=60_000)
             elapsed = time.perf_counter() - t0
             new = pg.evaluate(f"() => {_TILES}.requested.length") - before

@@ -8,7 +8,8 @@
 // Only the tiles in view are asked for (deck.gl's `extent` stops at the product's edge); a level beyond the
 // product's finest is drawn from the finest tiles, enlarged.
 //
-// Tiles asked for, drawn and failed are counted in globalThis.__lunarmapTiles (the browser tests read them).
+// Tiles asked for, drawn, failed and given up (deck.gl aborts a request whose tile left the view before it came)
+// are listed in globalThis.__lunarmapTiles (the browser tests and bench/bench_tiles.py read them).
 
 export const TMS_HALF_M = 2 ** 21;
 export const DECK_LEVEL_OFFSET = 14;
@@ -38,7 +39,7 @@ export function tileBounds(bbox) {
 }
 
 function stats() {
-  const s = (globalThis.__lunarmapTiles = globalThis.__lunarmapTiles || { requested: [], drawn: [], failed: [] });
+  const s = (globalThis.__lunarmapTiles = globalThis.__lunarmapTiles || { requested: [], drawn: [], failed: [], aborted: [] });
   return s;
 }
 
@@ -47,7 +48,13 @@ async function fetchTile(template, tile) {
   if (!t) return null;
   const url = tileUrl(template, t);
   stats().requested.push(url);
-  const response = await fetch(new URL(url, document.baseURI).href, { signal: tile.signal });
+  let response;
+  try {
+    response = await fetch(new URL(url, document.baseURI).href, { signal: tile.signal });
+  } catch (error) {
+    if (tile.signal && tile.signal.aborted) stats().aborted.push(url);
+    throw error;
+  }
   if (response.status === 204) return null; // no data in this tile
   if (!response.ok) {
     const text = (await response.text()).slice(0, 400);

@@ -38,7 +38,7 @@ def tiles_app(tmp_path_factory):
             yield app, srv
 
 
-_TILES = "(globalThis.__lunarmapTiles || {requested: [], drawn: [], failed: []})"
+_TILES = "(globalThis.__lunarmapTiles || {requested: [], drawn: [], failed: [], aborted: []})"
 
 
 def _levels(pg, which: str) -> set[int]:
@@ -62,8 +62,9 @@ def test_zoom_from_overview_to_finest_tiles_requests_and_draws_them(browser, til
         wait_root(pg, "Math.abs(parseFloat(r.dataset.zoom) - (-2)) < 1e-6", timeout_ms=20_000)
         pg.wait_for_function(f"() => {_TILES}.drawn.some((u) => u.split('/').slice(-3)[0] === '12')",
                              timeout=60_000)
+        # every level-12 tile asked for is drawn, but those deck.gl gave up on while the zoom passed through
         pg.wait_for_function(f"() => {_TILES}.requested.filter((u) => u.split('/').slice(-3)[0] === '12').every("
-                             f"(u) => {_TILES}.drawn.includes(u))", timeout=60_000)
+                             f"(u) => {_TILES}.drawn.includes(u) || {_TILES}.aborted.includes(u))", timeout=60_000)
         assert 12 in _levels(pg, "drawn")
         assert not pg.evaluate(f"() => {_TILES}.failed")
         shot = pg.locator(".lm-deck canvas").screenshot(path=str(screenshots_dir / "tiles-level-12.png"))
@@ -85,8 +86,11 @@ def test_zoom_from_overview_to_finest_tiles_requests_and_draws_them(browser, til
         # every request stayed on this machine, and GDAL read the product by ranges only
         hosts = {urlparse(u).hostname for u in pg.requests if urlparse(u).scheme in ("http", "https")}
         assert hosts == {"127.0.0.1"}, hosts
+        # GDAL asked for ranges only, each a small part of the file (never the whole of it; tiles rendered at once
+        # on several threads may ask for the same block twice, so the bytes sent are not a bound)
         assert srv.requests and all(rng for _, rng in srv.requests)
-        assert srv.bytes_sent < len(srv.files["/dem/ldem_87s_5mpp_cog.tif"])
+        spans = [int(b) - int(a) + 1 for _, rng in srv.requests for a, b in [rng.removeprefix("bytes=").split("-")]]
+        assert max(spans) < len(srv.files["/dem/ldem_87s_5mpp_cog.tif"]) / 8
         assert not pg.errors
     finally:
         pg.close()
