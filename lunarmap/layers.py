@@ -276,8 +276,10 @@ def short_label(name: str) -> str:
 
 # ----------------------------------------------------------------- rasters
 def raster_layer(name: str, url: str, bounds_m: Sequence[float], opacity: float = 1.0,
-                 visible: bool = True) -> pdk.Layer:
-    """BitmapLayer of a display image served at ``url`` (a static file), placed by its bounds in metres."""
+                 visible: bool = True, preview_url: str | None = None) -> pdk.Layer:
+    """BitmapLayer of a display image served at ``url`` (a static file), placed by its bounds in metres.
+
+    ``preview_url``: a smaller copy the map draws until the full image is decoded (``lmPreview``)."""
     minx, miny, maxx, maxy = (float(b) for b in bounds_m)
     if not (minx < maxx and miny < maxy):
         raise GeometryError(f"bounds_m of layer {name!r} must have minx < maxx and miny < maxy (got {list(bounds_m)!r}).")
@@ -286,8 +288,9 @@ def raster_layer(name: str, url: str, bounds_m: Sequence[float], opacity: float 
             f"layer {name!r} was given a data URL ({url[:30]!r}...); data URLs are re-sent on every rerun. "
             "Publish the image as a static file and pass its URL (app/static/NAME)."
         )
+    extra = {"lmPreview": pdk.types.String(preview_url)} if preview_url else {}
     return pdk.Layer("BitmapLayer", id=f"raster-{name}", image=pdk.types.String(url), bounds=[minx, miny, maxx, maxy],
-                     coordinate_system=_CARTESIAN, opacity=opacity, visible=visible, pickable=False)
+                     coordinate_system=_CARTESIAN, opacity=opacity, visible=visible, pickable=False, **extra)
 
 
 def coverage_layer(name: str, bounds_m: Sequence[float], visible: bool = True,
@@ -370,6 +373,7 @@ class RasterSource:
     name: str
     url: str
     bounds_m: tuple[float, float, float, float]
+    preview_url: str | None = None
 
 
 #: Vector layers with a toggle and opacity, and their defaults.
@@ -401,7 +405,8 @@ def raster_layers(rasters: Sequence[RasterSource], settings: Mapping[str, LayerS
     for name in [n for n in RASTER_ORDER if n in by_name] + [n for n in by_name if n not in RASTER_ORDER]:
         s = _setting(settings, name)
         if s.visible:  # hidden rasters are left out, so the browser fetches an image only once it is shown
-            out.append(raster_layer(name, by_name[name].url, by_name[name].bounds_m, s.opacity))
+            r = by_name[name]
+            out.append(raster_layer(name, r.url, r.bounds_m, s.opacity, preview_url=r.preview_url))
     if "psr" in by_name:    # past about 80 S the image holds the official outlines, the 60 m grid to 85 S inside
         b, r85 = by_name["psr"].bounds_m, polar_radius_m(-85.0)
         inner = (-r85, -r85, r85, r85) if lat_of_radius_deg(min(abs(v) for v in b)) > -80.0 else None

@@ -9,7 +9,7 @@ and sends clicks, finished shapes and the view back as trigger values.
 
 How the browser gets its code: the component's ``js`` is ``map_component.js``, a small entry that
 ``import()``s the real component, the ES modules in ``lunarmap_ui/map/`` (``main.js`` wiring;
-``geometry.js``; ``view.js``; ``pending.js``; ``keys.js``; ``zones.js``; ``converter.js``; ``layers.js``;
+``geometry.js``; ``view.js``; ``pending.js``; ``keys.js``; ``zones.js``; ``converter.js``; ``layers.js``; ``lod.js``, a display image's preview or full image by zoom;
 ``labels.js``; ``labelpass.js``; ``rows.js``, rows sent by reference; ``legend.js``; ``navigation.js``;
 ``snapshot.js``, the PNG export; ``dom.js``; ``chart.js``, the profile chart; ``tools.js``; one module per toolbar mode in ``modes/``, all behind one
 interface). They are served natively as ES modules, without a build

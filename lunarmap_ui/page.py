@@ -29,7 +29,7 @@ from .errors import show_error
 from .map_component import click_value, lunar_map, map_data
 from .map_rows import by_reference, published
 from .reruns import K_PAGE_RERUN, in_fragment_run, request_page_rerun, rerun_page_if_asked, whole_page
-from .static_files import publish
+from .static_files import publish, publish_preview
 
 __all__ = [
     "K_MAP", "K_SELECTED", "K_CLICK", "K_VIEW", "MAP_HEIGHT_PX",
@@ -168,6 +168,11 @@ def _published_url(path: str, size: int) -> str:
     return publish(path)
 
 
+@st.cache_resource(show_spinner=False)
+def _published_preview(path: str, size: int) -> str | None:
+    return publish_preview(path)
+
+
 # cache_resource, not cache_data: the layer dicts are read, never changed (``_with_opacity`` copies shallowly), and
 # cache_data would unpickle a fresh copy of every site row on every run of the map
 # their rows go by reference (static JSON files, :mod:`lunarmap_ui.map_rows`): a rerun sends only the layers' props
@@ -184,10 +189,10 @@ def _graticule_dicts(visible: bool) -> list[dict]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _raster_dicts(rasters: tuple[tuple[str, str, tuple[float, ...]], ...],
+def _raster_dicts(rasters: tuple[tuple[str, str, tuple[float, ...], str | None], ...],
                   settings: tuple[tuple[str, bool, float], ...]) -> list[dict]:
     """The raster layers' JSON dicts for these images and settings (pydeck's conversion is the slow part)."""
-    below = L.raster_layers([L.RasterSource(name, url, bounds) for name, url, bounds in rasters],
+    below = L.raster_layers([L.RasterSource(name, url, bounds, preview) for name, url, bounds, preview in rasters],
                             {name: L.LayerSetting(shown, opacity) for name, shown, opacity in settings})
     return L.layer_dicts(below) if below else []
 
@@ -247,8 +252,8 @@ def build_map_data(catalog: SiteCatalog, display: Sequence[Any], settings: dict[
     of :func:`lunarmap_ui.map_component.map_data` (zones, tools, ...).
     """
     key = str(catalog.path)
-    rasters = tuple((d.name, _published_url(str(d.path), Path(d.path).stat().st_size), tuple(d.bounds_m))
-                    for d in display)
+    rasters = tuple((d.name, _published_url(str(d.path), size := Path(d.path).stat().st_size), tuple(d.bounds_m),
+                     _published_preview(str(d.path), size)) for d in display)
     dicts = map_tiles.with_tiles(_raster_dicts(rasters, tuple((name, s.visible, s.opacity)
                                                               for name, s in sorted(settings.items()))),
                                  map_tiles.tile_specs(settings))

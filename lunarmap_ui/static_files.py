@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["STATIC_DIR", "STATIC_URL_PREFIX", "KEEP_PER_STEM", "publish", "publish_bytes", "publish_tree", "content_name",
-           "tree_digest", "deckgl_bundle_path", "DECKGL_BUNDLE"]
+           "tree_digest", "deckgl_bundle_path", "DECKGL_BUNDLE", "PREVIEW_MAX_PX", "publish_preview"]
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 STATIC_URL_PREFIX = "app/static/"
@@ -82,6 +82,53 @@ def publish_bytes(data: bytes, stem: str, ext: str, static_dir: Path | None = No
         os.replace(tmp, dst)
         _prune(folder, name, keep)
     return STATIC_URL_PREFIX + name
+
+
+#: Longest side of an image's preview: drawn first, while the full image is fetched and decoded.
+PREVIEW_MAX_PX = 1024
+
+
+def publish_preview(path: str | Path, max_px: int = PREVIEW_MAX_PX, static_dir: Path | None = None) -> str | None:
+    """Publish a reduced copy of the image at ``path`` (at most ``max_px`` a side, box-averaged by a whole factor)
+    as ``<stem>-preview-<sha12>.<ext>`` and return its URL; None for an image already that small.
+
+    The map draws the preview at the opening view and fetches the full image only when the view is zoomed in
+    beyond the preview's pixels (``lunarmap_ui/map/lod.js``). The preview made for a source file (by its content
+    name) is noted in the static folder, so a restarted server does not decode and reduce the image again.
+    """
+    from io import BytesIO
+
+    from PIL import Image
+
+    src = Path(path)
+    folder = Path(static_dir) if static_dir is not None else STATIC_DIR
+    note = folder / f".{content_name(src)}.preview{int(max_px)}"
+    try:
+        made = note.read_text().strip()
+    except OSError:
+        made = None
+    if made is not None and (made == "" or (folder / made).exists()):
+        return STATIC_URL_PREFIX + made if made else None
+    with Image.open(src) as img:
+        factor = -(-max(img.size) // max_px)
+        small = None
+        if factor > 1:
+            # a paletted PNG (the prepared images with few colours) is averaged in RGBA: a palette cannot be averaged
+            small = (img if img.mode in ("RGB", "RGBA", "L", "LA") else img.convert("RGBA")).reduce(factor)
+    url = None
+    if small is not None:
+        buf = BytesIO()
+        if src.suffix.lower() in (".jpg", ".jpeg"):
+            small.convert("RGB").save(buf, format="JPEG", quality=85)
+        else:
+            small.save(buf, format="PNG", compress_level=6)
+        url = publish_bytes(buf.getvalue(), f"{src.stem.rsplit('-', 1)[0]}-preview", src.suffix.lstrip(".") or "png",
+                            static_dir=folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"{note.name}.{os.getpid()}.tmp"
+    tmp.write_text(url.removeprefix(STATIC_URL_PREFIX) if url else "")
+    os.replace(tmp, note)
+    return url
 
 
 def _prune(folder: Path, keep: str, per_stem: int | None = None) -> list[str]:

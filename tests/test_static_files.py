@@ -89,3 +89,59 @@ def test_map_rows__by_reference_publishes_the_rows_of_the_fixed_layers_only(tmp_
     assert published(out, static_dir=static)
     (static / out[0]["dataUrl"].removeprefix("app/static/")).unlink()
     assert not published(out, static_dir=static)
+
+
+def test_publish_preview__box_averages_a_large_image_by_a_whole_factor_and_skips_small_ones(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from lunarmap_ui.static_files import publish_preview
+
+    rng = np.random.default_rng(1)
+    rgba = rng.integers(0, 256, (3000, 2100, 4), dtype=np.uint8)
+    big = tmp_path / "elevation-0123456789ab.png"
+    Image.fromarray(rgba, "RGBA").save(big)
+    static = tmp_path / "static"
+    url = publish_preview(big, static_dir=static)
+    assert url is not None and url.startswith("app/static/elevation-preview-") and url.endswith(".png")
+    small = np.asarray(Image.open(static / url.rsplit("/", 1)[1]))
+    assert small.shape == (1000, 700, 4)                    # 3000 / 3: a whole factor, at most 1024 px a side
+    blocks = rgba.reshape(1000, 3, 700, 3, 4).astype(float)
+    alpha = blocks[..., 3].mean(axis=(1, 3))
+    colour = (blocks[..., :3] * blocks[..., 3:]).sum(axis=(1, 3)) / blocks[..., 3:].sum(axis=(1, 3))
+    # each 3 x 3 block's mean opacity, and its colour weighted by opacity (no bleed from see-through pixels)
+    # (Pillow premultiplies in 8 bits: a few levels of rounding where a block is nearly see-through)
+    solid = alpha >= 64
+    assert np.abs(small[..., 3] - alpha).max() <= 1.0
+    assert np.abs(small[..., :3] - colour)[solid].max() <= 6.0
+    assert np.abs(small[..., :3] - blocks[..., :3].mean(axis=(1, 3)))[solid].max() > 10.0   # not a plain mean
+    tiny = tmp_path / "psr-0123456789ab.png"
+    Image.fromarray(rgba[:800, :900], "RGBA").save(tiny)
+    assert publish_preview(tiny, static_dir=static) is None  # already small: drawn as it is
+    assert publish_preview(big, static_dir=static) == url    # the same bytes, the same name
+    paletted = tmp_path / "psr-ba9876543210.png"              # as prepare writes images of <= 256 colours
+    Image.fromarray(rgba[..., 0] // 64, "L").convert("P").save(paletted)
+    url = publish_preview(paletted, static_dir=static)
+    assert url is not None and Image.open(static / url.rsplit("/", 1)[1]).size == (700, 1000)
+
+
+def test_publish_preview__a_restarted_server_finds_the_preview_it_made_and_remakes_a_deleted_one(tmp_path, monkeypatch):
+    import numpy as np
+    from PIL import Image
+
+    from lunarmap_ui import static_files
+
+    rgba = np.random.default_rng(2).integers(0, 256, (2048, 2048, 4), dtype=np.uint8)
+    big = tmp_path / "mosaic-0123456789ab.png"
+    Image.fromarray(rgba, "RGBA").save(big)
+    static = tmp_path / "static"
+    url = static_files.publish_preview(big, static_dir=static)
+    assert url is not None
+    opened = []
+    real_open = Image.open
+    monkeypatch.setattr(Image, "open", lambda *a, **k: opened.append(a) or real_open(*a, **k))
+    assert static_files.publish_preview(big, static_dir=static) == url   # noted: the image is not opened again
+    assert opened == []
+    (static / url.removeprefix("app/static/")).unlink()                   # e.g. pruned, or the folder cleaned
+    assert static_files.publish_preview(big, static_dir=static) == url    # made again, the same bytes and name
+    assert len(opened) == 1 and (static / url.removeprefix("app/static/")).exists()

@@ -58,11 +58,11 @@ export function makeConverter(deck) {
 
 /**
  * One layer of a pydeck-style spec: {layer, minZoom, visible}. Array rows bypass the converter;
- * a BitmapLayer gets `bitmap` (the decoded image) instead of its URL. "lmMinZoom" hides the layer
+ * a BitmapLayer gets `bitmap` (the decoded image, or its preview's) instead of its URL. "lmMinZoom" hides the layer
  * while the view is zoomed out beyond it.
  */
 export function convertLayerSpec(converter, spec, bitmap = null) {
-  const { lmMinZoom, data, ...props } = spec;
+  const { lmMinZoom, lmPreview, data, ...props } = spec;
   const rows = Array.isArray(data) ? data : null;
   let layer = converter.convert({ layers: [rows ? { ...props, data: [] } : { ...props, data }] }).layers[0];
   if (rows) layer = layer.clone({ data: rows });

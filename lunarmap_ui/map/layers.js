@@ -1,9 +1,10 @@
 // The map's layers: the spec's layers (converted once per distinct spec, raster images fetched and
-// decoded once per page, rows sent by reference fetched once per page: rows.js), hidden below their
+// decoded once per page, a reduced preview drawn until the full image is decoded, rows sent by reference fetched once per page: rows.js), hidden below their
 // "lmMinZoom", and all layers in their drawing order.
 
 import { convertLayerSpec } from "./converter.js";
 import { hasRowsUrl, prefetchRows, rowsFor, withRows } from "./rows.js";
+import { levelLayers, withFullImage } from "./lod.js";
 import { tileLayer } from "./tiles.js";
 import { zoneLayers } from "./zones.js";
 
@@ -38,10 +39,27 @@ function isBitmap(spec) {
   return spec["@@type"] === "BitmapLayer" && typeof spec.image === "string";
 }
 
-/** Start fetching (and decoding) the spec's raster images and its rows sent by reference. */
+function previewOf(spec) {
+  return typeof spec.lmPreview === "string" ? spec.lmPreview : null;
+}
+
+/**
+ * Start fetching (and decoding) the spec's raster images (of an image with a preview, the preview only: the
+ * full image when the view needs it) and its rows sent by reference.
+ */
 export function prefetchImages(store, layerSpecs) {
-  for (const spec of layerSpecs || []) if (isBitmap(spec)) imageFor(store, spec.image).promise.catch(() => {});
+  for (const spec of (layerSpecs || []).filter(isBitmap)) imageFor(store, previewOf(spec) || spec.image).promise.catch(() => {});
   prefetchRows(store, layerSpecs);
+}
+
+// The full image's layer of a raster with a preview, or null while it is fetched and decoded (a failed one
+// leaves the preview drawn, and the error is shown once).
+function fullImageLayer(st, store, spec, entry, onImage) {
+  const img = imageFor(store, spec.image);
+  if (img.bitmap) return convertLayerSpec(st.converter, spec, img.bitmap).layer;
+  img.promise.catch(() => { entry.lod.failed = true; });
+  waitFor(st, img.promise, onImage);
+  return null;
 }
 
 // One waiter per image or rows file and map: every render converts the layers again while they load, and
@@ -51,6 +69,8 @@ function waitFor(st, promise, onImage) {
   if (st.waiting.has(promise)) return;
   st.waiting.add(promise);
   st.pending += 1;
+  // a loaded map is not loaded from now (e.g. a zoom that needs a full image), not only from its next frame
+  if (st.dom && st.dom.root && st.dom.root.dataset.loaded === "1") st.dom.root.dataset.loaded = "0";
   const done = (error) => {
     st.waiting.delete(promise);
     st.pending -= 1;
@@ -80,6 +100,15 @@ export function convertLayers(st, store, layerSpecs, onImage) {
       const layer = tileLayer(globalThis.deck, spec, onImage); // full-resolution tiles (tiles.js)
       entry = { layer, minZoom: null, visible: spec.visible !== false, shown: null };
     }
+    if (!entry && isBitmap(spec) && previewOf(spec)) {
+      const preview = imageFor(store, previewOf(spec));
+      if (!preview.bitmap) {
+        waitFor(st, preview.promise, onImage);
+        continue; // drawn once its preview is decoded; the full image when the view needs it (lod.js)
+      }
+      entry = convertLayerSpec(st.converter, { ...spec, id: `${spec.id}-preview` }, preview.bitmap);
+      withFullImage(entry, spec.bounds, preview.bitmap.width, () => fullImageLayer(st, store, spec, entry, onImage));
+    }
     if (!entry && isBitmap(spec)) {
       const img = imageFor(store, spec.image);
       if (!img.bitmap) {
@@ -97,9 +126,13 @@ export function convertLayers(st, store, layerSpecs, onImage) {
   return zoomFiltered(st.entries, (st.view() || { zoom: 0 }).zoom);
 }
 
-/** The layers to draw at `zoom`: a layer with a minimum zoom is cloned visible or hidden (clones kept). */
+/**
+ * The layers to draw at `zoom`: a layer with a minimum zoom is cloned visible or hidden (clones kept); a raster
+ * with a preview gives the level that suits the zoom (lod.js).
+ */
 export function zoomFiltered(entries, zoom) {
-  return entries.map((e) => {
+  return entries.flatMap((e) => {
+    if (e.lod) return levelLayers(e, zoom);
     if (e.minZoom === null) return e.layer;
     const show = e.visible && zoom >= e.minZoom;
     if (!e.shown || e.shown.props.visible !== show) e.shown = e.layer.clone({ visible: show });

@@ -204,9 +204,9 @@ function layersOf(st, data) {
 }
 
 function refreshZoomLayers(st) {
-  if (!st.deck || !st.entries || !st.entries.some((e) => e.minZoom !== null)) return;
+  if (!st.deck || !st.entries || !st.entries.some((e) => e.minZoom !== null || e.lod)) return;
   const layers = zoomFiltered(st.entries, st.view().zoom);
-  if (layers.some((l, i) => l !== st.baseLayers[i])) {
+  if (layers.length !== st.baseLayers.length || layers.some((l, i) => l !== st.baseLayers[i])) {
     st.baseLayers = layers;
     redraw(st);
   }

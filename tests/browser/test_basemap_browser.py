@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import numpy as np
@@ -12,6 +13,7 @@ from playwright.sync_api import expect
 
 from lunarmap.catalog import load_catalog
 from lunarmap.rasters import SOURCE_WAC
+from lunarmap_ui.static_files import STATIC_DIR
 
 from .mapframe import MapFrame, after_rerun, open_map_page, toggle_layer, wait_idle, wait_root, wait_view_settled
 
@@ -88,3 +90,42 @@ def test_default_map_shows_the_wac_mosaic_in_place_and_toggling_it_changes_the_p
     flipped = np.corrcoef(added, _wac_under(frame, crop, wac, flip=True).ravel())[0, 1]
     assert placed > 0.5 and abs(flipped) < 0.5 * placed, (placed, flipped)
     assert not page.errors
+
+
+_IMAGES_FETCHED = """() => performance.getEntriesByType('resource').map((e) => e.name.split('/').pop())
+  .filter((n) => /\\.(png|jpg)$/.test(n) && !n.startsWith('favicon'))"""
+
+
+def test_the_opening_view_fetches_image_previews_and_zooming_in_fetches_the_full_images(
+        browser, real_app_url, screenshots_dir, prepared_data_dir):
+    pg = open_map_page(browser, real_app_url, viewport={"width": 1400, "height": 1000})
+    try:
+        first = pg.evaluate(_IMAGES_FETCHED)
+        previews = sorted(n.split("-preview-")[0] for n in first if "-preview-" in n)
+        assert previews == ["elevation", "mosaic", "psr", "wac"], first   # the default rasters, as previews
+        assert all("-preview-" in n for n in first), first                 # no full image at the opening view
+        z0 = float(pg.locator(".lm-root").get_attribute("data-zoom"))
+        # zoom in 3 levels: an image whose preview pixels are now magnified (metres per preview pixel over the
+        # view's metres per pixel) has its full image fetched, and the map is loaded again only once it is drawn
+        for _ in range(3):
+            pg.get_by_role("button", name="Zoom in (+)").click()
+        wait_root(pg, f"Math.abs(parseFloat(r.dataset.zoom) - {z0 + 3}) < 1e-6", timeout_ms=10_000)
+        wait_view_settled(pg)
+        pg.wait_for_selector(".lm-root[data-loaded='1']", state="attached", timeout=60_000)
+        mpp = 2.0 ** -(z0 + 3)
+        display = json.loads((prepared_data_dir / "prepared" / "display.json").read_text())
+        needed = []
+        for layer in display["layers"]:
+            preview = next((n for n in first if n.startswith(layer["name"] + "-preview-")), None)
+            if preview is not None:
+                width_px = Image.open(STATIC_DIR / preview).width
+                if (layer["bounds_m"][2] - layer["bounds_m"][0]) / width_px > mpp:
+                    needed.append(layer["name"])
+        assert {"elevation", "mosaic", "wac"} <= set(needed), (mpp, needed)   # 1.6 km and 400 m images at < 1 km/px
+        full = sorted(n.rsplit("-", 1)[0] for n in pg.evaluate(_IMAGES_FETCHED) if "-preview-" not in n)
+        assert full == sorted(needed), (mpp, full)
+        pg.mouse.move(5, 5)
+        pg.locator(".lm-root").screenshot(path=str(screenshots_dir / "basemap-full-images-zoomed-in.png"))
+        assert not pg.errors
+    finally:
+        pg.close()
