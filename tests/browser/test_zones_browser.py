@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from lunarmap.zones import zones_from_geojson
 
+from .conftest import SCREENSHOTS
 from .mapframe import (
     MapFrame,
     after_rerun,
@@ -59,7 +60,14 @@ def _geojson_download(pg):
     for attempt in range(2):   # a click that lands while the app reruns is lost; try once more
         wait_idle(pg, timeout_ms=90_000)
         button.scroll_into_view_if_needed()
-        expect(button).to_be_enabled(timeout=90_000)   # Streamlit disables it while a slow rerun runs
+        try:
+            expect(button).to_be_enabled(timeout=90_000)   # Streamlit disables it while a slow rerun runs
+        except AssertionError as exc:
+            # Streamlit disables every widget while the page is not connected to the server: say which it was
+            status = pg.locator("[data-testid='stStatusWidget']")
+            words = status.inner_text(timeout=2_000) if status.count() else "(no status shown)"
+            pg.screenshot(path=str(SCREENSHOTS / "zones-download-disabled.png"))
+            raise AssertionError(f"'Zones as GeoJSON' stayed disabled for 90 s; Streamlit's status: {words!r}") from exc
         try:
             with pg.expect_download(timeout=10_000) as dl:
                 button.click()
