@@ -1,5 +1,9 @@
 """The terrain horizon around a site: how high the skyline stands in every direction.
 
+Size: about 435 lines: the march and its geometry (how far, the bound that stops a ray, ray steps that follow
+the data's resolution) belong together; the sampler plumbing (:func:`default_sampler`, :func:`_sample`,
+:func:`_probe_resolution`, about 50 lines) is the seam to move out.
+
 The memory of computed horizons is :mod:`lunarmap.horizon_cache`.
 
 For each azimuth a ray is marched outward along the geodesic (points from

@@ -1,5 +1,8 @@
 """pydeck layers, views and the map spec of the south-polar map, in IAU_2015:30135 metres.
 
+Size: about 445 lines: the graticule, sites and regions, rasters and the whole map's assembly; the graticule
+(about 65 lines) is the seam to move out.
+
 Views (where the map looks, zoom for a width) are in :mod:`lunarmap.views` and re-exported here.
 Keep-out zone layers (zone rows, overlaps, the repair outline, the zones legend) are in
 :mod:`lunarmap.zone_layers`, built the same way (``pydeck.Layer`` -> :func:`layer_dicts`).

@@ -1,5 +1,8 @@
 """Elevation profile along a drawn line: elevation, slope along and across, permanent shadow, data resolution.
 
+Size: about 430 lines: the profile and the sunlit % along it; :class:`SunlitAlong` and :func:`profile_sunlit`
+(about 50 lines) are the seam to move out.
+
 The line's vertices (two or more; lon/lat degrees or IAU_2015:30135 metres as the map sends them, see
 :func:`lunarmap.measure.parse_points`) are joined by great-circle arcs on the Moon sphere (R = 1,737,400 m),
 not by straight map lines: the path a rover driving straight on would take. ``samples`` points are spaced

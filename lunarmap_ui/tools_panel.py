@@ -1,5 +1,8 @@
 """The map's measure and profile tools: their triggers, their answers in the map's data, and the panel beside the map.
 
+Size: about 410 lines: measure, profile and the sunlit % along the line share one panel; the sunlit job
+(about 100 lines) is the seam to move out.
+
 Measure (toolbar "Measure", key M): every click sends all the points of the measurement so far
 (``measure`` trigger, IAU_2015:30135 metres); :func:`on_measure` measures them with
 :func:`lunarmap.measure.measure_legs` (geodesic lengths and azimuths on the Moon sphere, never map pixels)
