@@ -127,21 +127,29 @@ def _compare_base(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str, ...],
         return None, err, distances, overlaps
 
 
-@st.cache_data(show_spinner="Computing sunlight and Earth visibility…", max_entries=32)
+@st.cache_resource(show_spinner="Computing sunlight and Earth visibility…", max_entries=32)
+def _visibility(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str, ...], data_dir: str,
+                window: tuple[str, float, float, float], data_stamp: int) -> tuple[list | None, LunarmapError | None]:
+    """The sites' Sun and Earth figures over the window, or the error: kept when only the radius changes (a
+    region's figures rest on the horizons of its whole grid, seconds of work). Shared, never changed by callers."""
+    sites = _catalog.select(list(ids))
+    start, days, step_hours, mast_m = window
+    try:
+        return sites_visibility(sites, start, days=days, step_hours=step_hours, mast_m=mast_m, data_dir=data_dir), None
+    except LunarmapError as err:
+        return None, err
+
+
+@st.cache_data(show_spinner="Comparing sites…", max_entries=32)
 def _compare(_catalog: SiteCatalog, catalog_key: str, ids: tuple[str, ...], radius_km: float,
              data_dir: str, window: tuple[str, float, float, float], data_stamp: int) -> CompareResult:
-    sites = _catalog.select(list(ids))
     comp, err, distances, overlaps = _compare_base(_catalog, catalog_key, ids, radius_km, data_dir, data_stamp)
     if comp is None:
         return CompareResult(None, {}, (), err, distances, overlaps.area_km2, overlaps.pairs,
                              overlaps.definition, {})
-    start, days, step_hours, mast_m = window
-    vis_problem = None
-    try:
-        comp = with_visibility(comp, sites_visibility(sites, start, days=days, step_hours=step_hours, mast_m=mast_m,
-                                                      data_dir=data_dir))
-    except LunarmapError as err:
-        vis_problem = err
+    visibility, vis_problem = _visibility(_catalog, catalog_key, ids, data_dir, window, data_stamp)
+    if visibility is not None:
+        comp = with_visibility(comp, visibility)
     stamp = timestamp_text()
     downloads = {fmt: export_bytes(comp, fmt, stamp) for fmt, _, _ in DOWNLOADS}
     return CompareResult(comp.table, dict(comp.columns), comp.notes, None, distances, overlaps.area_km2,

@@ -198,6 +198,29 @@ def test_section__a_new_visibility_window_keeps_the_terrain_and_psr_part_of_the_
 
 
 @pytest.mark.realdata
+def test_section__a_new_radius_keeps_the_sun_and_earth_figures(monkeypatch, prepared_data_dir):
+    """The Sun/Earth columns do not depend on the radius: a region's rest on its whole grid's horizons (seconds)."""
+    calls = []
+    real = cp.sites_visibility
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cp, "sites_visibility", counting)
+    at = _run(monkeypatch, prepared_data_dir)
+    _all_columns(at)
+    before = _frame_with_column(at, "sunlit (%)").set_index("id")
+    assert len(calls) == 1
+    at.number_input(key=cp.K_COMPARE_RADIUS).set_value(50.0).run()
+    assert not at.exception, at.exception
+    after = _frame_with_column(at, "sunlit (%)").set_index("id")
+    assert len(calls) == 1, "the Sun and Earth figures were computed again for a new radius"
+    assert np.allclose(before["sunlit (%)"], after["sunlit (%)"], equal_nan=True)
+    assert not np.allclose(before["psr area in radius (km²)"], after["psr area in radius (km²)"], equal_nan=True)
+
+
+@pytest.mark.realdata
 def test_section__opens_with_the_planners_columns_rounded_to_the_data_and_downloads_keep_full_precision(
         monkeypatch, prepared_data_dir):
     at = _run(monkeypatch, prepared_data_dir)
