@@ -16,12 +16,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .horizon import Horizon
 
-__all__ = ["CACHE_MAX_SITES", "CACHE_ENTRIES", "HorizonCache", "HORIZONS", "data_stamp", "clear_horizon_cache"]
+__all__ = ["CACHE_MAX_SITES", "CACHE_ENTRIES", "CACHE_SITES", "HorizonCache", "HORIZONS", "data_stamp", "clear_horizon_cache"]
 
-#: Calls with at most this many sites are remembered (the page's per-site horizons).
-CACHE_MAX_SITES = 16
-#: Entries kept: about 17 kB per site at 0.5 deg of azimuth, so at most ~4 MB.
+#: Calls with at most this many sites are remembered (the page's per-site horizons, and the grid of a region in
+#: the comparison: :data:`lunarmap.compare_visibility.COMPARE_REGION_POINTS`).
+CACHE_MAX_SITES = 160
+#: Entries kept, at most.
 CACHE_ENTRIES = 256
+#: Sites kept over all entries, at most: about 17 kB a site at 0.5 deg of azimuth (6 kB at 2 deg), so ~70 MB.
+CACHE_SITES = 4096
 
 
 def _copied(h: Horizon) -> Horizon:
@@ -32,8 +35,10 @@ def _copied(h: Horizon) -> Horizon:
 class HorizonCache:
     """A thread-safe least-recently-used memory of horizon lists."""
 
-    def __init__(self, entries: int = CACHE_ENTRIES):
+    def __init__(self, entries: int = CACHE_ENTRIES, sites: int = CACHE_SITES):
         self.entries = entries
+        self.sites = sites
+        self._sites = 0
         self._data: OrderedDict[tuple, tuple[Horizon, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -48,14 +53,17 @@ class HorizonCache:
     def put(self, key: tuple, horizons: list[Horizon]) -> None:
         """Remember copies of ``horizons`` for ``key``."""
         with self._lock:
+            old = self._data.pop(key, None)
             self._data[key] = tuple(_copied(h) for h in horizons)
-            while len(self._data) > self.entries:
-                self._data.popitem(last=False)
+            self._sites += len(horizons) - (len(old) if old is not None else 0)
+            while len(self._data) > 1 and (len(self._data) > self.entries or self._sites > self.sites):
+                self._sites -= len(self._data.popitem(last=False)[1])
 
     def clear(self) -> None:
         """Forget everything."""
         with self._lock:
             self._data.clear()
+            self._sites = 0
 
 
 #: The process's memory of horizons computed with the default elevation data.

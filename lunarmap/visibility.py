@@ -413,11 +413,12 @@ def points_visibility(
     # Per point, the highest the Sun's upper limb or Earth's centre gets: rays stop above it (result unchanged).
     cap = np.array([max(float(np.max(t.sun_el_deg + t.sun_radius_deg)), float(np.max(t.earth_el_deg)))
                     for t in (sky_track(float(a), float(b), vectors) for a, b in zip(lon, lat, strict=True))]) + 0.05
-    sampler = sampler if sampler is not None else default_sampler(data_dir)
     clon, clat = centre_lonlat if centre_lonlat is not None else (float(lon[0]), float(lat[0]))
     reach = float(np.max(distance_m(clon, clat, lon, lat))) + horizon_max_distance_m(0.0)
-    relief = local_relief_range_m(clon, clat, reach, sampler)
-    kwargs = dict(mast_m=mast_m, sampler=sampler, azimuth_step_deg=azimuth_step_deg, relief_range_m=relief, cap_deg=cap)
+    relief = local_relief_range_m(clon, clat, reach, sampler if sampler is not None else default_sampler(data_dir))
+    # the default sampler is left to horizon_profiles (sampler None, data_dir): its horizons are remembered
+    kwargs = dict(mast_m=mast_m, sampler=sampler, data_dir=data_dir, azimuth_step_deg=azimuth_step_deg,
+                  relief_range_m=relief, cap_deg=cap)
     if progress is not None:
         progress(0, lon.size)
     horizons = _region_horizons(lon, lat, kwargs, workers if workers is not None else (os.cpu_count() or 1), progress)

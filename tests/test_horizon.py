@@ -227,3 +227,23 @@ def test_horizon_profiles__own_sampler_is_never_remembered():
                         azimuth_step_deg=10.0)
     first = len(calls) // 2
     assert first > 0 and len(calls) == 2 * first
+
+
+def test_horizon_cache__keeps_at_most_its_budget_of_sites_dropping_the_least_recently_used():
+    from lunarmap.horizon import smooth_horizon
+    from lunarmap.horizon_cache import HorizonCache
+
+    h = smooth_horizon(0.0, -89.0, azimuth_step_deg=10.0)
+    cache = HorizonCache(entries=10, sites=7)
+    cache.put(("a",), [h] * 3)
+    cache.put(("b",), [h] * 3)
+    cache.put(("b",), [h] * 3)               # the same key again: counted once
+    assert cache.get(("a",)) is not None and cache.get(("b",)) is not None
+    cache.get(("a",))                         # "a" is now the most recently used
+    cache.put(("c",), [h] * 3)                # 9 sites > 7: "b" goes, "a" stays
+    assert cache.get(("b",)) is None and cache.get(("a",)) is not None and cache.get(("c",)) is not None
+    cache.put(("big",), [h] * 20)             # larger than the whole budget: kept alone
+    assert cache.get(("big",)) is not None and cache.get(("a",)) is None and cache.get(("c",)) is None
+    cache.clear()
+    cache.put(("d",), [h] * 7)
+    assert cache.get(("d",)) is not None
