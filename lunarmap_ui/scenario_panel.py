@@ -190,6 +190,18 @@ def scenarios_part() -> None:
     st.button("Delete saved scenario", key="scenario_delete", on_click=delete, disabled=not confirm)
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _geojson_text(key: tuple, _zones: list[Zone], name: str, _rules: tuple) -> str:
+    """The zones as lunarmap GeoJSON text; ``key`` names everything in it (the zones' fingerprint, name, rules)."""
+    return json.dumps(zones_to_geojson(_zones, name, _rules), ensure_ascii=False, indent=1)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _gpkg_bytes(key: tuple, _zones: list[Zone], name: str, _rules: tuple) -> bytes:
+    """The zones as a GeoPackage; cached like :func:`_geojson_text`."""
+    return scenario_gpkg_bytes(name, _zones, _rules)
+
+
 def downloads(zones: list[Zone], report: ZoneReport | None) -> None:
     """Download buttons: the zones as GeoJSON and GeoPackage, the conflict report as CSV (made on click)."""
     zones = list(zones)
@@ -199,18 +211,17 @@ def downloads(zones: list[Zone], report: ZoneReport | None) -> None:
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "zones"
     rules = own_rules()
 
+    # The files are made when the zones change (cached on what is in them), not on click: a deferred download's
+    # answer can be lost when the page reruns just then, leaving the button spinning until a reload.
+    key = (fingerprint(zones), tuple(z.rule_key for z in zones), name, repr(rules))
     c1, c2, c3 = st.columns(3)
     c1.download_button("Zones as GeoJSON", key="zones_dl_geojson", file_name=f"{stem}.geojson",
-                       mime="application/geo+json",
-                       data=lambda: json.dumps(zones_to_geojson(zones, name, rules), ensure_ascii=False, indent=1))
+                       mime="application/geo+json", data=_geojson_text(key, zones, name, rules))
     c2.download_button("Zones as GeoPackage", key="zones_dl_gpkg", file_name=f"{stem}.gpkg",
-                       mime="application/geopackage+sqlite3", data=lambda: scenario_gpkg_bytes(name, zones, rules))
-    if report is not None:
-        def report_csv() -> str:   # formula-like text cells are written as text (csv_text)
-            return csv_text(*report_rows(report))
-
+                       mime="application/geopackage+sqlite3", data=_gpkg_bytes(key, zones, name, rules))
+    if report is not None:   # formula-like text cells are written as text (csv_text)
         c3.download_button("Conflict report (CSV)", key="zones_dl_report", file_name=f"{stem}-conflicts.csv",
-                           mime="text/csv", data=report_csv)
+                           mime="text/csv", data=csv_text(*report_rows(report)))
     st.caption("GeoJSON: lon/lat (IAU_2015:30100) with the lunar CRS named in the file; zones round the pole are "
                "written as polar caps. GeoPackage: polygons in IAU_2015:30135 metres, readable by QGIS and GDAL.")
 

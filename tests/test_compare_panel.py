@@ -173,17 +173,23 @@ def test_section__sun_and_earth_columns_for_the_default_selection_follow_the_vis
     assert any("2027-01-01 + 5 d every 2 h" in c.value.replace("\\", "") for c in at.caption)
 
 
-def test_section__a_new_visibility_window_keeps_the_terrain_and_psr_part_of_the_comparison(monkeypatch,
-                                                                                            prepared_data_dir):
-    """Only the Sun/Earth columns depend on the window: changing it must not measure terrain and PSR again."""
-    calls = []
-    real = cp.compare_sites
+def _counted(monkeypatch, name: str) -> list:
+    """Calls of the panel's ``name`` (the real function still runs), one entry per call."""
+    calls: list = []
+    real = getattr(cp, name)
 
     def counting(*args, **kwargs):
         calls.append(args[0])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(cp, "compare_sites", counting)
+    monkeypatch.setattr(cp, name, counting)
+    return calls
+
+
+def test_section__a_new_visibility_window_keeps_the_terrain_and_psr_part_of_the_comparison(monkeypatch,
+                                                                                            prepared_data_dir):
+    """Only the Sun/Earth columns depend on the window: changing it must not measure terrain and PSR again."""
+    calls = _counted(monkeypatch, "compare_sites")
     at = _run(monkeypatch, prepared_data_dir)
     _all_columns(at)
     before = _frame_with_column(at, "sunlit (%)").set_index("id")
@@ -200,14 +206,7 @@ def test_section__a_new_visibility_window_keeps_the_terrain_and_psr_part_of_the_
 @pytest.mark.realdata
 def test_section__a_new_radius_keeps_the_sun_and_earth_figures(monkeypatch, prepared_data_dir):
     """The Sun/Earth columns do not depend on the radius: a region's rest on its whole grid's horizons (seconds)."""
-    calls = []
-    real = cp.sites_visibility
-
-    def counting(*args, **kwargs):
-        calls.append(args[0])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(cp, "sites_visibility", counting)
+    calls = _counted(monkeypatch, "sites_visibility")
     at = _run(monkeypatch, prepared_data_dir)
     _all_columns(at)
     before = _frame_with_column(at, "sunlit (%)").set_index("id")

@@ -419,3 +419,23 @@ def test_own_sizing_rule_sizes_a_circle_and_changing_it_resizes_the_zone_with_un
     at.run()
     (back,) = at.session_state[zs.K_ZONES]
     assert back.radius_km == 0.5 and at.session_state[zs.K_RULES][0].radius_km == 0.5
+
+
+def test_zone_files_are_made_with_the_zones_and_follow_them(tmp_path):
+    """The download files are made when the zones change (not on click, where a deferred answer can be lost)."""
+    import pyogrio
+
+    from lunarmap.zones import zones_from_geojson
+    from lunarmap_ui import scenario_panel as sp
+
+    a = [circle_zone("Cap", "NASA", 0.0, -90.0, 10.0)]
+    b = [*a, circle_zone("Rim", "CNSA", 0.0, -89.5, 10.0)]
+    key = lambda zones: (zs.fingerprint(zones), tuple(z.rule_key for z in zones), "plan", "()")  # noqa: E731
+    text_a = sp._geojson_text(key(a), a, "plan", ())
+    assert [(z.name, z.owner) for z in zones_from_geojson(text_a.encode())] == [("Cap", "NASA")]
+    text_b = sp._geojson_text(key(b), b, "plan", ())
+    assert [z.name for z in zones_from_geojson(text_b.encode())] == ["Cap", "Rim"]
+    path = tmp_path / "plan.gpkg"
+    path.write_bytes(sp._gpkg_bytes(key(b), b, "plan", ()))
+    layers = [name for name, _ in pyogrio.list_layers(path)]
+    assert layers and len(pyogrio.read_dataframe(path, layer=layers[0])) == 2
