@@ -282,7 +282,8 @@ def raster_layer(name: str, url: str, bounds_m: Sequence[float], opacity: float 
                  visible: bool = True, preview_url: str | None = None) -> pdk.Layer:
     """BitmapLayer of a display image served at ``url`` (a static file), placed by its bounds in metres.
 
-    ``preview_url``: a smaller copy the map draws until the full image is decoded (``lmPreview``)."""
+    ``preview_url``: a smaller copy (``lmPreview``) the map draws at the zooms where its pixels are not magnified;
+    the full image is fetched only once the view is zoomed in beyond it (``lunarmap_ui/map/lod.js``)."""
     minx, miny, maxx, maxy = (float(b) for b in bounds_m)
     if not (minx < maxx and miny < maxy):
         raise GeometryError(f"bounds_m of layer {name!r} must have minx < maxx and miny < maxy (got {list(bounds_m)!r}).")

@@ -203,7 +203,7 @@ def _gpkg_bytes(key: tuple, _zones: list[Zone], name: str, _rules: tuple) -> byt
 
 
 def downloads(zones: list[Zone], report: ZoneReport | None) -> None:
-    """Download buttons: the zones as GeoJSON and GeoPackage, the conflict report as CSV (made on click)."""
+    """Download buttons: the zones as GeoJSON and GeoPackage, the conflict report as CSV (made with the zones)."""
     zones = list(zones)
     if not zones:
         return

@@ -1,6 +1,7 @@
 // The map's layers: the spec's layers (converted once per distinct spec, raster images fetched and
-// decoded once per page, a reduced preview drawn until the full image is decoded, rows sent by reference fetched once per page: rows.js), hidden below their
-// "lmMinZoom", and all layers in their drawing order.
+// decoded once per page, an image with a preview drawn from the level that suits the zoom: lod.js, rows sent
+// by reference fetched once per page: rows.js), hidden below their "lmMinZoom", and all layers in their
+// drawing order.
 
 import { convertLayerSpec } from "./converter.js";
 import { hasRowsUrl, prefetchRows, rowsFor, withRows } from "./rows.js";

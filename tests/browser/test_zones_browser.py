@@ -63,7 +63,8 @@ def _geojson_download(pg):
         try:
             expect(button).to_be_enabled(timeout=90_000)   # Streamlit disables it while a slow rerun runs
         except AssertionError as exc:
-            # Streamlit disables every widget while the page is not connected to the server: say which it was
+            # Streamlit disables a widget while the page is not connected to the server, and a deferred download
+            # button while its file is asked for: say which it was
             status = pg.locator("[data-testid='stStatusWidget']")
             words = status.inner_text(timeout=2_000) if status.count() else "(no status shown)"
             pg.screenshot(path=str(SCREENSHOTS / "zones-download-disabled.png"))
