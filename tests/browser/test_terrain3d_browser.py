@@ -18,7 +18,7 @@ from PIL import Image
 
 from lunarmap.crs import lonlat_to_polar
 
-from .mapframe import after_rerun, open_map_page, wait_idle, wait_root
+from .mapframe import open_map_page, toggle_layer, wait_idle, wait_root
 
 pytestmark = pytest.mark.browser
 
@@ -36,12 +36,17 @@ def _pixels(pg) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(shot)).convert("RGB"), dtype=float)
 
 
-def _toggle_3d(pg) -> None:
-    pg.get_by_role("button", name="Layers").click()
-    body = pg.get_by_test_id("stPopoverBody")
-    after_rerun(pg, lambda: body.get_by_text("3D terrain", exact=True).click())
+def _toggle_3d(pg, on: bool) -> None:
+    """Switch "3D terrain" ``on`` or off in the Layers popover, wait for the map to show it, close the popover.
+
+    ``toggle_layer`` clicks until the switch has flipped: a click that lands while the popover re-renders is lost
+    on a busy machine (it was, in CI), and waiting for a script run that click never started would wait forever.
+    """
+    toggle_layer(pg, "3D terrain")
+    wait_root(pg, f"r.dataset.terrain3d === '{'on' if on else 'off'}'", timeout_ms=120_000)
+    wait_idle(pg, timeout_ms=90_000)
     pg.keyboard.press("Escape")
-    body.wait_for(state="hidden", timeout=30_000)
+    pg.get_by_test_id("stPopoverBody").wait_for(state="hidden", timeout=30_000)
 
 
 def test_3d_view_at_shackleton_draws_terrain_orbits_and_gives_the_2d_map_back(browser, real_app_url, screenshots_dir):
@@ -52,7 +57,7 @@ def test_3d_view_at_shackleton_draws_terrain_orbits_and_gives_the_2d_map_back(br
     try:
         wait_idle(pg)
         before = _view(pg)
-        _toggle_3d(pg)
+        _toggle_3d(pg, on=True)
         wait_root(pg, "r.dataset.terrain3d === 'on' && !!r.dataset.terrainFirstFrameMs", timeout_ms=120_000)
         # the full mesh is drawn (not the coarse one of a moving view, terrain3d_detail.js)
         wait_root(pg, "r.dataset.terrainDetail === 'full' && !!r.dataset.terrainFullFrameMs", timeout_ms=60_000)
@@ -88,7 +93,7 @@ def test_3d_view_at_shackleton_draws_terrain_orbits_and_gives_the_2d_map_back(br
         pg.screenshot(path=str(screenshots_dir / "terrain3d-shackleton-orbited.png"))
         b = _pixels(pg)
         assert np.abs(a - b).mean() > 2.0, "orbiting changed the picture"
-        _toggle_3d(pg)
+        _toggle_3d(pg, on=False)
         wait_root(pg, "r.dataset.terrain3d === 'off' && !r.querySelector('.lm-terrain3d')", timeout_ms=60_000)
         assert _view(pg) == before, "the 2D view is exactly as it was"
         pg.screenshot(path=str(screenshots_dir / "terrain3d-back-to-2d.png"))
