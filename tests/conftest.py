@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -99,6 +100,14 @@ def crater_dem(tmp_path_factory) -> Callable[..., tuple[Path, tuple[float, float
     return _crater
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``-n``), every browser test runs on one worker (one app server, one Chromium)."""
+    group = pytest.mark.xdist_group("browser")
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(group)
+
+
 @pytest.fixture(scope="session")
 def prepared_data_dir() -> Path:
     """The real data, fetched (from LUNARMAP_DATA_MIRROR or ../shared/lunar-data) and prepared, once per session.
@@ -115,14 +124,19 @@ def prepared_data_dir() -> Path:
 
     mirror = MIRROR_FROM_ENV or (str(SHARED_DATA) if SHARED_DATA.is_dir() else None)
     root = paths.data_dir()
-    try:
-        fetch_all(data_dir=root, mirror=mirror)
-    except LunarmapError as err:
-        message = f"real lunar data unavailable (mirror {mirror!r}, data folder {root}): {err}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    prepare(root)
+    root.mkdir(parents=True, exist_ok=True)
+    # one process at a time fetches and prepares (pytest-xdist workers share the data folder); the others wait,
+    # then find everything in place
+    with open(root / ".tests-prepare.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fetch_all(data_dir=root, mirror=mirror)
+        except LunarmapError as err:
+            message = f"real lunar data unavailable (mirror {mirror!r}, data folder {root}): {err}"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        prepare(root)
     return root
 
 
