@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "MapFrame", "open_map_page", "wait_idle", "after_rerun", "open_entry_tab",
-           "import_zone_file", "wait_view_settled", "wait_root", "next_frames", "click_map"]
+           "import_zone_file", "wait_view_settled", "wait_root", "next_frames", "click_map",
+           "layer_toggle", "toggle_layer", "save_scenario"]
 
 #: Debian's Chromium (never a browser downloaded by playwright) and its headless arguments.
 CHROMIUM = Path("/usr/bin/chromium")
@@ -121,19 +122,22 @@ def wait_root(pg, predicate_js: str, timeout_ms: int = 30_000, polling="raf") ->
                          timeout=timeout_ms, polling=polling)
 
 
-def click_map(pg, sx: float, sy: float, attempts: int = 3, timeout_ms: int = 90_000) -> None:
+def click_map(pg, sx: float, sy: float, attempts: int = 5, timeout_ms: int = 90_000) -> None:
     """Click the map at screen ``(sx, sy)`` in pan mode and wait for the script run the click starts.
 
     deck.gl takes a press as a click only when it is quick (its tap recogniser); on a loaded machine the
-    browser may see the press last longer. The component publishes the seq of every trigger it sends
-    (``data-sent``), so a click it did not take (nothing sent, nothing toggled) is simply made again.
+    browser may see the press last longer, above all when a frame of the map is being drawn between the press
+    and the release. Each attempt waits for two animation frames first, so it starts between frames. The
+    component publishes the seq of every trigger it sends (``data-sent``), so a click it did not take (nothing
+    sent) is simply made again.
     """
     before = int(pg.locator(".lm-root").get_attribute("data-sent") or 0)
     pg.evaluate(_ARM)
     for attempt in range(attempts):
+        next_frames(pg, 2)
         pg.mouse.click(sx, sy)
         try:
-            wait_root(pg, f"parseInt(r.dataset.sent || '0') > {before}", timeout_ms=3_000)
+            wait_root(pg, f"parseInt(r.dataset.sent || '0') > {before}", timeout_ms=5_000)
             break
         except Exception:  # noqa: BLE001 - playwright's TimeoutError: the click was not taken as one
             if attempt == attempts - 1:

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .mapframe import MapFrame, after_rerun, open_map_page, wait_root, wait_view_settled
+from .mapframe import MapFrame, after_rerun, open_map_page, toggle_layer, wait_root, wait_view_settled
 
 pytestmark = pytest.mark.browser
 
@@ -64,8 +64,7 @@ def test_a_copied_address_opens_the_same_view_and_layers_in_a_fresh_context(brow
         pg.mouse.up()
         wait_view_settled(pg)
         _address_follows_view(pg)
-        pg.get_by_role("button", name="Layers").click()
-        after_rerun(pg, lambda: pg.get_by_test_id("stPopoverBody").get_by_text("Hillshade", exact=True).click())
+        after_rerun(pg, lambda: toggle_layer(pg, "Hillshade"))   # clicked until its switch flips
         pg.wait_for_function("() => (new URLSearchParams(location.search).get('layers') || '').includes('hillshade')",
                              timeout=20_000)
         _address_follows_view(pg)
