@@ -41,6 +41,17 @@ def tiles_app(tmp_path_factory):
 _TILES = "(globalThis.__lunarmapTiles || {requested: [], drawn: [], failed: [], aborted: []})"
 
 
+def _wait_tiles(pg, predicate_js: str, timeout_ms: int = 60_000) -> None:
+    """Until ``predicate_js`` holds; on a timeout, the error says what the map asked for, drew, dropped and lost."""
+    try:
+        pg.wait_for_function(f"() => {predicate_js}", timeout=timeout_ms)
+    except Exception as err:  # noqa: BLE001 - playwright's TimeoutError, re-raised with the tile record
+        record = pg.evaluate(f"() => {_TILES}")
+        tiles = [u for u in getattr(pg, "requests", []) if "/tiles/" in u]
+        raise AssertionError(f"{predicate_js!r} not true after {timeout_ms} ms; tile record {record}; "
+                             f"tile requests seen by the page {tiles[:20]}; page errors {pg.errors}") from err
+
+
 def _levels(pg, which: str) -> set[int]:
     urls = pg.evaluate(f"() => {_TILES}.{which}")
     return {int(u.split("/")[-3]) for u in urls}
@@ -52,7 +63,7 @@ def test_zoom_from_overview_to_finest_tiles_requests_and_draws_them(browser, til
                        viewport={"width": 1100, "height": 800})
     try:
         # the overview level: the 16 km product is one or a few tiles of level 5 (deck.gl level -9)
-        pg.wait_for_function(f"() => {_TILES}.drawn.length > 0", timeout=60_000)
+        _wait_tiles(pg, f"{_TILES}.drawn.length > 0")
         coarse = _levels(pg, "drawn")
         assert coarse and max(coarse) <= 6, coarse
         # zoom in with the keyboard, one step at a time, to the finest level (deck.gl zoom -2: TMS level 12)
@@ -60,11 +71,10 @@ def test_zoom_from_overview_to_finest_tiles_requests_and_draws_them(browser, til
         for _ in range(7):
             pg.keyboard.press("+")
         wait_root(pg, "Math.abs(parseFloat(r.dataset.zoom) - (-2)) < 1e-6", timeout_ms=20_000)
-        pg.wait_for_function(f"() => {_TILES}.drawn.some((u) => u.split('/').slice(-3)[0] === '12')",
-                             timeout=60_000)
+        _wait_tiles(pg, f"{_TILES}.drawn.some((u) => u.split('/').slice(-3)[0] === '12')")
         # every level-12 tile asked for is drawn, but those deck.gl gave up on while the zoom passed through
-        pg.wait_for_function(f"() => {_TILES}.requested.filter((u) => u.split('/').slice(-3)[0] === '12').every("
-                             f"(u) => {_TILES}.drawn.includes(u) || {_TILES}.aborted.includes(u))", timeout=60_000)
+        _wait_tiles(pg, f"{_TILES}.requested.filter((u) => u.split('/').slice(-3)[0] === '12').every("
+                        f"(u) => {_TILES}.drawn.includes(u) || {_TILES}.aborted.includes(u))")
         assert 12 in _levels(pg, "drawn")
         assert not pg.evaluate(f"() => {_TILES}.failed")
         shot = pg.locator(".lm-deck canvas").screenshot(path=str(screenshots_dir / "tiles-level-12.png"))
