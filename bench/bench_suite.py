@@ -47,7 +47,7 @@ def main() -> None:
     ids = [line.strip() for line in opts.ids.read_text().splitlines() if line.strip()] if opts.ids else []
     result: dict = {"ids_file": str(opts.ids) if opts.ids else None, "parts": {}}
     for name, args in PARTS.items():
-        # with ids, each part takes the ids of its kind (pytest would otherwise deselect them by the marker anyway)
+        # with ids, the part's -m keeps the ids of its kind and deselects the others
         part = _run(args, ids)
         result["parts"][name] = part
         print(f"{name}: {part['seconds']:.0f} s, {part.get('passed', 0)} passed, exit {part['exit']}", flush=True)

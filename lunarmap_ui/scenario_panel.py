@@ -37,7 +37,7 @@ from .zone_state import (
 #: Session key of the "number a taken name" choice (refuse by default).
 K_NUMBER_NAMES = "scenario_number_names"
 
-__all__ = ["open_scenario", "open_from_query", "scenarios_part", "downloads"]
+__all__ = ["open_scenario", "open_from_query", "scenarios_part", "downloads", "files_key"]
 
 
 def open_scenario(sid: str, replace_query: bool = True) -> None:
@@ -202,6 +202,11 @@ def _gpkg_bytes(key: tuple, _zones: list[Zone], name: str, _rules: tuple) -> byt
     return scenario_gpkg_bytes(name, _zones, _rules)
 
 
+def files_key(zones: list[Zone], name: str, rules: tuple) -> tuple:
+    """What the zone files are made of (the zones' fingerprint and sizing rules, the name, the own rules)."""
+    return (fingerprint(zones), tuple(z.rule_key for z in zones), name, repr(rules))
+
+
 def downloads(zones: list[Zone], report: ZoneReport | None) -> None:
     """Download buttons: the zones as GeoJSON and GeoPackage, the conflict report as CSV (made with the zones)."""
     zones = list(zones)
@@ -213,7 +218,7 @@ def downloads(zones: list[Zone], report: ZoneReport | None) -> None:
 
     # The files are made when the zones change (cached on what is in them), not on click: a deferred download's
     # answer can be lost when the page reruns just then, leaving the button spinning until a reload.
-    key = (fingerprint(zones), tuple(z.rule_key for z in zones), name, repr(rules))
+    key = files_key(zones, name, rules)
     c1, c2, c3 = st.columns(3)
     c1.download_button("Zones as GeoJSON", key="zones_dl_geojson", file_name=f"{stem}.geojson",
                        mime="application/geo+json", data=_geojson_text(key, zones, name, rules))

@@ -100,14 +100,6 @@ def crater_dem(tmp_path_factory) -> Callable[..., tuple[Path, tuple[float, float
     return _crater
 
 
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``-n``), every browser test runs on one worker (one app server, one Chromium)."""
-    group = pytest.mark.xdist_group("browser")
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(group)
-
-
 @pytest.fixture(scope="session")
 def prepared_data_dir() -> Path:
     """The real data, fetched (from LUNARMAP_DATA_MIRROR or ../shared/lunar-data) and prepared, once per session.

@@ -430,12 +430,12 @@ def test_zone_files_are_made_with_the_zones_and_follow_them(tmp_path):
 
     a = [circle_zone("Cap", "NASA", 0.0, -90.0, 10.0)]
     b = [*a, circle_zone("Rim", "CNSA", 0.0, -89.5, 10.0)]
-    key = lambda zones: (zs.fingerprint(zones), tuple(z.rule_key for z in zones), "plan", "()")  # noqa: E731
-    text_a = sp._geojson_text(key(a), a, "plan", ())
+    assert sp.files_key(a, "plan", ()) != sp.files_key(b, "plan", ())
+    text_a = sp._geojson_text(sp.files_key(a, "plan", ()), a, "plan", ())
     assert [(z.name, z.owner) for z in zones_from_geojson(text_a.encode())] == [("Cap", "NASA")]
-    text_b = sp._geojson_text(key(b), b, "plan", ())
+    text_b = sp._geojson_text(sp.files_key(b, "plan", ()), b, "plan", ())
     assert [z.name for z in zones_from_geojson(text_b.encode())] == ["Cap", "Rim"]
     path = tmp_path / "plan.gpkg"
-    path.write_bytes(sp._gpkg_bytes(key(b), b, "plan", ()))
+    path.write_bytes(sp._gpkg_bytes(sp.files_key(b, "plan", ()), b, "plan", ()))
     layers = [name for name, _ in pyogrio.list_layers(path)]
     assert layers and len(pyogrio.read_dataframe(path, layer=layers[0])) == 2
