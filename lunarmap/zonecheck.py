@@ -158,15 +158,39 @@ _POOL_LOCK = threading.Lock()
 
 def _pool():
     """One worker process for large analyses, started on first use and kept (its PSR caches stay warm)."""
+    with _POOL_LOCK:
+        return _pool_unlocked()
+
+
+def _pool_unlocked():
     global _POOL
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    if _POOL is None:
+        _POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_lower_priority)
+    return _POOL
+
+
+def _submit_with_a_plain_main(fn, *args):
+    """``_pool().submit(fn, *args)`` with a bare ``__main__`` while the worker may be started.
+
+    A spawned process first re-runs the parent's ``__main__`` file. Under Streamlit that is the page script
+    (its script runner installs the script as ``__main__``), and under AppTest a generated script that fails
+    outside its run; either would run in the worker before any analysis, or kill it. The executor starts its
+    worker inside ``submit``, so a bare module stands in for ``__main__`` just then.
+    """
+    import sys
+    import types
+
     with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_lower_priority)
-        return _POOL
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            return _pool_unlocked().submit(fn, *args)
+        finally:
+            sys.modules["__main__"] = main
 
 
 def analyse_for_page(zones, sites, data_dir: str | Path | None = None,
@@ -217,8 +241,8 @@ def analyse_apart(zones, sites, data_dir: str | Path | None = None,
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        return _pool().submit(analyse_for_page, zones, list(sites), None if data_dir is None else str(data_dir),
-                              max_pairs).result()
+        return _submit_with_a_plain_main(analyse_for_page, zones, list(sites),
+                                         None if data_dir is None else str(data_dir), max_pairs).result()
     except BrokenProcessPool:
         with _POOL_LOCK:
             _POOL = None

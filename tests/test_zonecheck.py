@@ -105,3 +105,29 @@ def test_analyse_apart__a_library_error_in_the_worker_reaches_the_caller(tmp_pat
     zones = [circle_zone(f"z{i}", "A" if i % 2 else "B", 0.0, -86.0, 40.0) for i in range(OFFLOAD_MIN_ZONES)]
     with pytest.raises(ZoneError, match="pairs"):
         analyse_apart(zones, [], tmp_path, max_pairs=10)
+
+
+def test_analyse_apart__the_worker_never_runs_the_parents_main_script(tmp_path, monkeypatch):
+    """Under Streamlit ``__main__`` is the page script; a spawned worker must not run it (here it would die)."""
+    import os
+    import sys
+    import types
+
+    import lunarmap.zonecheck as zc
+    from lunarmap.zonecheck import OFFLOAD_MIN_ZONES, analyse_apart, analyse_with_psr
+    from lunarmap.zones import circle_zone
+
+    script = tmp_path / "page.py"
+    script.write_text("raise SystemExit('the page script ran in the worker')\n")
+    page_main = types.ModuleType("__main__")
+    page_main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page_main)
+    old, zc._POOL = zc._POOL, None
+    if old is not None:
+        old.shutdown()
+    zones = [circle_zone(f"z{i}", f"owner {i % 2}", 3.0 * i, -86.0, 40.0) for i in range(OFFLOAD_MIN_ZONES)]
+    apart, _, _ = analyse_apart(zones, [], tmp_path)
+    assert sys.modules["__main__"] is page_main                  # put back
+    assert len(apart.pairs) == len(analyse_with_psr(zones, [], tmp_path)[0].pairs) > 0
+    worker_pids = {p.pid for p in zc._pool()._processes.values()}
+    assert worker_pids and os.getpid() not in worker_pids        # the worker lived and did the work
