@@ -33,8 +33,6 @@ from lunarmap_ui.search_panel import search_box
 from lunarmap_ui.timing import timed
 from lunarmap_ui.visibility_panel import visibility_section
 
-st.set_page_config(page_title="lunarmap: lunar south pole", layout="wide")
-
 
 def configure_logging() -> None:
     """The app's log: lunarmap's and lunarmap_ui's records at INFO and above on stderr (once per process)."""
@@ -103,6 +101,7 @@ def offer_data_setup(state: page.DataState, root: Path) -> None:
 
 
 def main() -> None:
+    st.set_page_config(page_title="lunarmap: lunar south pole", layout="wide")
     configure_logging()
     with timed("app"):
         page.init_state()
@@ -180,6 +179,7 @@ def map_area(catalog, root: Path, state: page.DataState) -> None:
             zones_panel.zones_summary(zones)
 
 
-# guarded: worker processes of the sunlit-% map (multiprocessing "spawn") import this file as __mp_main__
+# guarded: a worker process started from the server (multiprocessing "spawn") may import this file as
+# __mp_main__; it must run no page (lunarmap.compute.plain_main keeps the usual starts from importing it at all)
 if __name__ == "__main__":
     main()

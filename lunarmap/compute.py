@@ -27,7 +27,7 @@ from typing import Any
 
 from .errors import ComputeError
 
-__all__ = ["DASK_SCHEDULER_ENV", "executor", "scheduler_address", "close_local_cluster"]
+__all__ = ["DASK_SCHEDULER_ENV", "executor", "scheduler_address", "close_local_cluster", "plain_main"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,30 @@ DASK_SCHEDULER_ENV = "LUNARMAP_DASK_SCHEDULER"
 
 _LOCK = threading.Lock()
 _LOCAL: dict[int, Any] = {}          # workers -> Client of a LocalCluster kept for the process
+_MAIN_LOCK = threading.Lock()
+
+
+@contextmanager
+def plain_main() -> Iterator[None]:
+    """A bare ``__main__`` module while worker processes are started ("spawn" start method).
+
+    A spawned process first re-runs the parent's ``__main__`` file. Under Streamlit that is the page script
+    (its script runner installs the script as ``__main__``): every worker would import the whole page stack
+    (seconds each) before any work, and under Streamlit's AppTest it runs a generated script that kills the
+    worker. Start pools and clusters inside this block; the page's own module is put back at the end. (A
+    process a pool starts later, outside the block, still finds the page script, which is guarded by
+    ``if __name__ == "__main__"``.)
+    """
+    import sys
+    import types
+
+    with _MAIN_LOCK:
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = main
 
 
 def scheduler_address() -> str | None:
@@ -51,8 +75,9 @@ def _local_client(workers: int) -> Any:
         client = _LOCAL.get(workers)
         if client is not None and client.status == "running":
             return client
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=logging.WARNING)
+        with plain_main():
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.WARNING)
         client = Client(cluster, set_as_default=False)
         _LOCAL[workers] = client
         logger.info("started a local Dask cluster of %d worker processes", workers)

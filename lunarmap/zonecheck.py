@@ -174,23 +174,12 @@ def _pool_unlocked():
 
 
 def _submit_with_a_plain_main(fn, *args):
-    """``_pool().submit(fn, *args)`` with a bare ``__main__`` while the worker may be started.
+    """``_pool().submit(fn, *args)`` under :func:`lunarmap.compute.plain_main`: the executor starts its worker
+    inside ``submit``, and a spawned worker must not re-run the page script that Streamlit makes ``__main__``."""
+    from .compute import plain_main
 
-    A spawned process first re-runs the parent's ``__main__`` file. Under Streamlit that is the page script
-    (its script runner installs the script as ``__main__``), and under AppTest a generated script that fails
-    outside its run; either would run in the worker before any analysis, or kill it. The executor starts its
-    worker inside ``submit``, so a bare module stands in for ``__main__`` just then.
-    """
-    import sys
-    import types
-
-    with _POOL_LOCK:
-        main = sys.modules["__main__"]
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            return _pool_unlocked().submit(fn, *args)
-        finally:
-            sys.modules["__main__"] = main
+    with _POOL_LOCK, plain_main():
+        return _pool_unlocked().submit(fn, *args)
 
 
 def analyse_for_page(zones, sites, data_dir: str | Path | None = None,

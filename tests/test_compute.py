@@ -65,3 +65,42 @@ def test_a_named_scheduler_that_cannot_be_reached_is_a_clear_error(monkeypatch):
                                            r"LUNARMAP_DASK_SCHEDULER, or unset it to compute on this machine\."):
         with compute.executor(2):
             pass
+
+
+def test_local_cluster_workers_never_run_the_page_script(tmp_path, monkeypatch, local_cluster_closed_after):
+    """Under Streamlit ``__main__`` is the page script; the cluster's spawned processes must not import it."""
+    import os
+    import sys
+    import types
+
+    monkeypatch.delenv(compute.DASK_SCHEDULER_ENV, raising=False)
+    marks = tmp_path / "ran"
+    marks.mkdir()
+    script = tmp_path / "page.py"
+    script.write_text(f"import os, pathlib\npathlib.Path({str(marks)!r}, str(os.getpid())).write_text(__name__)\n")
+    page_main = types.ModuleType("__main__")
+    page_main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page_main)
+    with compute.executor(2) as pool:
+        pids = {pool.submit(os.getpid).result() for _ in range(8)}
+    assert sys.modules["__main__"] is page_main                      # put back
+    assert pids and os.getpid() not in pids                          # the work ran in worker processes
+    assert sorted(p.name for p in marks.iterdir()) == []             # and none of them ran the page script
+
+
+def test_the_dashboard_imported_by_a_worker_runs_no_page():
+    """A process started later (outside plain_main) imports the page as __mp_main__: no Streamlit call runs."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = ("import runpy, streamlit as st\n"
+            "called = []\n"
+            "st.set_page_config = lambda *a, **k: called.append('set_page_config')\n"
+            "runpy.run_path('dashboard.py', run_name='__mp_main__')\n"
+            "print('CALLED', called)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "CALLED []" in out.stdout
+    assert "ScriptRunContext" not in out.stderr

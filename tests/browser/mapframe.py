@@ -96,8 +96,19 @@ def after_rerun(pg, action, timeout_ms: int = 90_000):
     """
     pg.evaluate(_ARM)
     result = action()
-    pg.wait_for_function(_RUN_DONE, timeout=timeout_ms)
+    wait_run_done(pg, timeout_ms)
     return result
+
+
+def wait_run_done(pg, timeout_ms: int) -> None:
+    """Until the script run noted by the armed observer has ended; a wait that runs out says what it saw."""
+    try:
+        pg.wait_for_function(_RUN_DONE, timeout=timeout_ms)
+    except Exception as exc:  # noqa: BLE001 - playwright's TimeoutError, re-raised with the page's state
+        seen = pg.evaluate(f"() => ({{started: window.__lmRunStarted === true, state: {_SCRIPT_STATE},"
+                           " status: !!document.querySelector('[data-testid=\"stStatusWidget\"]'),"
+                           " url: location.href}})")
+        raise AssertionError(f"no finished script run within {timeout_ms} ms: {seen}") from exc
 
 
 #: The map component's ``.lm-root`` (inside the component's shadow root), found once and kept while attached.
@@ -142,7 +153,7 @@ def click_map(pg, sx: float, sy: float, attempts: int = 5, timeout_ms: int = 90_
         except Exception:  # noqa: BLE001 - playwright's TimeoutError: the click was not taken as one
             if attempt == attempts - 1:
                 raise AssertionError(f"the map took none of {attempts} clicks at ({sx:.0f}, {sy:.0f})") from None
-    pg.wait_for_function(_RUN_DONE, timeout=timeout_ms)
+    wait_run_done(pg, timeout_ms)
 
 
 def open_entry_tab(pg, tab: str) -> None:
@@ -216,6 +227,10 @@ def toggle_layer(pg, label: str) -> None:
             if attempt == 2:
                 raise
             toggle = layer_toggle(pg, label)
+            # the list may have re-rendered (or closed) while the taken click's run went on: a switch found
+            # flipped once the list is open again is done, and clicking it again would flip it back
+            if switch.is_checked() != before:
+                return
 
 
 def save_scenario(pg, name: str) -> str:

@@ -41,8 +41,8 @@ def _shot(pg, screenshots_dir, name) -> Image.Image:
 
 def _rerun(pg, action) -> None:
     """``action()``, then wait for the script run it starts to end and the map to have loaded every layer."""
-    after_rerun(pg, action, timeout_ms=30_000)
-    wait_root(pg, "r.dataset.loaded === '1'", timeout_ms=30_000)
+    after_rerun(pg, action)
+    wait_root(pg, "r.dataset.loaded === '1'", timeout_ms=60_000)
     next_frames(pg)
 
 
