@@ -92,7 +92,9 @@ def after_rerun(pg, action, timeout_ms: int = 90_000):
     """Do ``action()`` (a widget change) and wait until the script run it starts has finished; return its result.
 
     An observer on Streamlit's script state notes the run starting, so a run that has not begun
-    yet is never mistaken for one that has ended.
+    yet is never mistaken for one that has ended. Typing belongs in ``action`` with the key that submits it
+    (``lambda: (box.fill(text), box.press("Enter"))``): a text box also submits when it loses focus, and a run
+    started that way before the observer is armed would leave Enter with nothing new to submit.
     """
     pg.evaluate(_ARM)
     result = action()
@@ -238,8 +240,7 @@ def save_scenario(pg, name: str) -> str:
     from playwright.sync_api import expect
 
     box = pg.get_by_role("textbox", name="Scenario name")
-    box.fill(name)
-    after_rerun(pg, lambda: box.press("Enter"))
+    after_rerun(pg, lambda: (box.fill(name), box.press("Enter")))
     save = pg.get_by_role("button", name="Save", exact=True)
     expect(save).to_be_enabled(timeout=90_000)   # Streamlit disables it while a slow rerun runs
     save.click()

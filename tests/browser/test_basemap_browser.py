@@ -67,8 +67,7 @@ def test_default_map_shows_the_wac_mosaic_in_place_and_toggling_it_changes_the_p
         page, screenshots_dir, prepared_data_dir):
     # Fly to Shackleton (search), where the 400 m mosaic shows crater rims the ~10 km global mosaic cannot.
     search = page.get_by_placeholder(re.compile("Shackleton"))
-    search.fill("Shackleton")
-    after_rerun(page, lambda: search.press("Enter"))
+    after_rerun(page, lambda: (search.fill("Shackleton"), search.press("Enter")))
     _wait_mpp_below(page, 400.0)
     wait_view_settled(page)  # the fly-to transition ends
     frame = MapFrame(page)

@@ -105,8 +105,7 @@ def _fly_to_shackleton(pg) -> None:
     if pg.get_by_text("Only catalogue sites can be searched").count():
         pytest.skip("the IAU gazetteer (shared lunar data mirror) is not present")
     box = pg.get_by_placeholder(re.compile("Shackleton"))
-    box.fill("shackleton")
-    after_rerun(pg, lambda: box.press("Enter"))
+    after_rerun(pg, lambda: (box.fill("shackleton"), box.press("Enter")))
     x, y = lonlat_to_polar(129.78, -89.67)
     wait_root(pg, f"Math.hypot(parseFloat(r.dataset.targetX) - ({float(x)}), parseFloat(r.dataset.targetY) - ({float(y)}))"
                   " < 2 / 2 ** parseFloat(r.dataset.zoom)", timeout_ms=20_000)

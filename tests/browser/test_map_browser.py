@@ -141,8 +141,7 @@ def test_search_flies_to_shackleton(page):
     if page.get_by_text("Only catalogue sites and coordinates can be searched").count():
         pytest.skip("the IAU gazetteer (shared lunar data mirror) is not present")
     box = page.get_by_placeholder(re.compile("Shackleton"))
-    box.fill("shackleton")
-    _rerun(page, lambda: box.press("Enter"))
+    _rerun(page, lambda: (box.fill("shackleton"), box.press("Enter")))
     x, y = lonlat_to_polar(129.78, -89.67)
     # the fly-to transition: until the view is centred on the crater, then until it stops moving
     wait_root(page, f"Math.hypot(parseFloat(r.dataset.targetX) - ({float(x)}), parseFloat(r.dataset.targetY) - ({float(y)}))"

@@ -41,8 +41,7 @@ def _rerun(pg, action) -> None:
 
 def _search(pg, text: str) -> None:
     box = pg.get_by_placeholder(re.compile("Shackleton, Artemis"))
-    box.fill(text)
-    _rerun(pg, lambda: box.press("Enter"))
+    _rerun(pg, lambda: (box.fill(text), box.press("Enter")))
 
 
 def _wait_at(pg, x: float, y: float) -> MapFrame:
