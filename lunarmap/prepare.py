@@ -138,7 +138,7 @@ def _step_elevation(ctx: _Ctx) -> dict:
         fine = _polar_dem_on(transform, elev.shape, polar)
         elev = blend_polar_dem(elev.astype(np.float64), fine).astype("float32")
         rows, cols = np.nonzero(np.isfinite(fine))
-        inner = (transform * (cols.min(), rows.max() + 1)) + (transform * (cols.max() + 1, rows.min()))
+        inner = (transform @ (cols.min(), rows.max() + 1)) + (transform @ (cols.max() + 1, rows.min()))
         tags.update({"SOURCE": f"{SOURCE_DEM_POLAR} + {SOURCE_DEM}", "INNER_SOURCE": SOURCE_DEM_POLAR,
                      "INNER_RESOLUTION_M": POLAR_DEM_RESOLUTION_M, "INNER_BOUNDS_M": ",".join(f"{b:.0f}" for b in inner),
                      "BLEND_PX": BLEND_PX})

@@ -47,11 +47,11 @@ def _horn_by_hand(path, x, y):
         z = ds.read(1).astype(float)
         px = ds.transform.a
         for xi, yi in zip(x, y, strict=True):
-            col, row = (int(math.floor(v)) for v in ~ds.transform * (xi, yi))
+            col, row = (int(math.floor(v)) for v in ~ds.transform @ (xi, yi))
             w = z[row - 1:row + 2, col - 1:col + 2]
             dzdx = ((w[0, 2] + 2 * w[1, 2] + w[2, 2]) - (w[0, 0] + 2 * w[1, 0] + w[2, 0])) / (8 * px)
             dzdy = ((w[2, 0] + 2 * w[2, 1] + w[2, 2]) - (w[0, 0] + 2 * w[0, 1] + w[0, 2])) / (8 * px)
-            cx, cy = ds.transform * (col + 0.5, row + 0.5)
+            cx, cy = ds.transform @ (col + 0.5, row + 0.5)
             k = 1.0 + (math.hypot(cx, cy) / (2 * 1_737_400.0)) ** 2        # map metres per true metre
             out.append(math.degrees(math.atan(k * math.hypot(dzdx, dzdy))))
     return np.array(out)

@@ -76,8 +76,8 @@ def test_prepared_elevation__join_at_70s_has_no_step_beyond_the_products_disagre
         z, t, tags = ds.read(1).astype(float), ds.transform, ds.tags()
     assert tags["INNER_SOURCE"] == SOURCE_DEM_POLAR and float(tags["INNER_RESOLUTION_M"]) == 1_600.0
     x0, y0, x1, y1 = (float(b) for b in tags["INNER_BOUNDS_M"].split(","))
-    c0, r1 = ~t * (x0, y0)
-    c1, r0 = ~t * (x1, y1)
+    c0, r1 = ~t @ (x0, y0)
+    c1, r0 = ~t @ (x1, y1)
     c0, c1, r0, r1 = (int(round(v)) for v in (c0, c1, r0, r1))
     mid = slice(r0 + 40, r1 - 40)
     # Steps across the left and right edges (last polar pixel to first global one) along the middle rows.
