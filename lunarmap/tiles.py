@@ -33,6 +33,7 @@ import hashlib
 import logging
 import math
 import os
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -234,15 +235,29 @@ def tile_sources(data_dir: str | os.PathLike[str] | None = None) -> tuple[list[T
     return found, problems
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
+def _rio_tiler() -> tuple[Any, type[Exception]]:
+    """rio-tiler's ``Reader`` and ``TileOutsideBounds``, imported by one thread at a time.
+
+    Tiles are rendered on several threads at once (the server's thread pool, ``lunarmap tiles seed``), and the
+    first of them import rio-tiler, whose packages import each other: two threads importing it at once met a
+    partially initialised ``rio_tiler.io`` ("cannot import name 'AsyncBaseReader'") in a seeding test.
+    """
+    with _IMPORT_LOCK:
+        from rio_tiler.errors import TileOutsideBounds
+        from rio_tiler.io import Reader
+    return Reader, TileOutsideBounds
+
+
 def tile_values(source: TileSource, z: int, x: int, y: int, buffer: int = 0) -> tuple[np.ndarray, dict | None]:
     """(values float64 with NaN where there is no data, colormap or None) of one tile, ``buffer`` pixels of its
     neighbours around it; raises :class:`TileError` outside the source and the product's error if it cannot be read.
 
     rio-tiler reads the window of the overview nearest the tile's pixel size (bilinear for DEMs, nearest for pictures).
     """
-    from rio_tiler.errors import TileOutsideBounds
-    from rio_tiler.io import Reader
-
+    Reader, TileOutsideBounds = _rio_tiler()
     _check_tile(z, x, y)
     resampling = "nearest" if source.style == "image" else "bilinear"
     try:

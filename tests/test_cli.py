@@ -28,7 +28,7 @@ from .conftest import PROJECT_ROOT
 GEOD = Geod(a=MOON_RADIUS_M, b=MOON_RADIUS_M)
 PACKAGE = PROJECT_ROOT / "lunarmap"
 COMMAND_NAMES = ["sites", "distances", "fetch", "zones", "prepare", "terrain", "visibility", "compare", "region-stats", "best-sites",
-                 "measure", "profile"]
+                 "measure", "profile", "tiles"]
 
 
 def run(capsys, *argv):

@@ -24,6 +24,7 @@ from . import (
     region_stats,
     sites,
     terrain,
+    tiles,
     visibility,
     zones,
 )
@@ -36,7 +37,7 @@ PROG = "lunarmap"
 
 #: Command modules, in the order ``--help`` lists them.
 COMMANDS = (sites, distances, fetch, zones, prepare, terrain, visibility, compare, region_stats, best_sites, measure,
-            profile)
+            profile, tiles)
 
 
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
