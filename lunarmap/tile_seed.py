@@ -124,6 +124,23 @@ def tiles_over(area_m: BaseGeometry, z: int) -> Iterator[tuple[int, int]]:
         yield from ((int(c), r) for c in cols[shared > SLIVER_SHARE * min(size * size, area_m.area)])
 
 
+def _check_count(source: _tiles.TileSource, levels: list[int], area: BaseGeometry, max_tiles: int) -> None:
+    """Refuse at once, from the area alone, a run far over the limit (listing its tiles would take long itself)."""
+    if area.is_empty:
+        return
+    boxes = {z: _boxed(tile_index_range(z, area.bounds)) for z in levels}
+    if sum(boxes.values()) <= 4 * max_tiles:
+        return                                  # few enough to count exactly
+    about = {z: max(1, round(area.area / (2 * _tiles.TMS_HALF_M / 2 ** z) ** 2)) for z in levels}
+    per = ", ".join(f"level {z}: about {n:,}" for z, n in about.items())
+    raise TileError(f"about {sum(about.values()):,} tiles of {source.key} over this area ({per}) is more than "
+                    f"the limit of {max_tiles:,}; choose a smaller area or fewer levels, or raise the limit.")
+
+
+def _boxed(span: tuple[int, int, int, int] | None) -> int:
+    return 0 if span is None else (span[2] - span[0] + 1) * (span[3] - span[1] + 1)
+
+
 def seed_tiles(source: _tiles.TileSource, levels: Sequence[int], area_m: BaseGeometry | None = None,
                data_dir: str | os.PathLike[str] | None = None, workers: int = 2,
                max_tiles: int | None = DEFAULT_MAX_TILES,
@@ -138,6 +155,8 @@ def seed_tiles(source: _tiles.TileSource, levels: Sequence[int], area_m: BaseGeo
     footprint = box(*source.bounds_m)
     area = footprint if area_m is None else shapely.intersection(area_m, footprint)
     wanted = [z for z in sorted(set(int(z) for z in levels)) if source.min_zoom <= z <= source.max_zoom]
+    if max_tiles is not None:
+        _check_count(source, wanted, area, max_tiles)
     plan = {z: list(tiles_over(area, z)) if not area.is_empty else [] for z in wanted}
     total = sum(len(v) for v in plan.values())
     if max_tiles is not None and total > max_tiles:

@@ -110,6 +110,16 @@ def test_too_many_tiles_is_refused_before_anything_is_rendered(data_dir):
     assert not (tiles.tile_cache_dir(data_dir) / source.key).exists()
 
 
+def test_far_too_many_tiles_is_refused_at_once_with_an_estimate(data_dir, monkeypatch):
+    source = _source(data_dir)
+    listed = []
+    monkeypatch.setattr(tile_seed, "tiles_over", lambda *a: listed.append(a) or iter(()))
+    with pytest.raises(TileError, match=r"^about 84 tiles of elevation\.lola-5m-87s\.\w+ over this area \(level 10: "
+                                        r"about 4, level 11: about 16, level 12: about 64\) is more than the limit of 5;"):
+        tile_seed.seed_tiles(source, [10, 11, 12], None, data_dir, max_tiles=5)
+    assert listed == []                                               # refused before listing a tile
+
+
 def test_a_failing_progress_stops_the_run(data_dir):
     source = _source(data_dir)
 
@@ -133,7 +143,7 @@ def test_cli_list_and_seed_round_a_point(data_dir, capsys):
     assert main(["tiles", "seed", "--levels", "11-12", "--layer", "slope", "--at=0,-90", "--radius-km", "1",
                  "--data-dir", str(data_dir)]) == 0
     out = capsys.readouterr().out
-    assert "seeding levels 11-12 over 1 km round -90.0000, 0.0000" in out
+    assert "seeding levels 11-12 over 1 km round 90.0000° S, 0.0000° E" in out
     circle = geodesic_circle(0.0, -90.0, 1.0)
     n12 = len(_brute_force(circle, 12))
     assert re.search(rf"level 12 \(4 m/px\): +{n12} tiles, {n12} rendered \(0 without data\), 0 already cached", out)
@@ -159,10 +169,20 @@ def test_cli_seed_bad_input_is_status_2_with_what_to_change(argv, message, data_
     assert not tiles.tile_cache_dir(data_dir).exists()
 
 
+def test_cli_seed_of_an_area_outside_the_product_says_so(data_dir, capsys):
+    assert main(["tiles", "seed", "--levels", "10-12", "--site", "chandrayaan-3", "--data-dir", str(data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "seeding levels 10-12 over 10 km round chandrayaan-3" in out
+    assert out.count("the area is outside this product, which covers x -4.1 to 4.1 km, y -4.1 to 4.1 km") == 3
+    assert not tiles.tile_cache_dir(data_dir).exists()
+
+
 def test_cli_without_products_says_how_to_configure_one(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv(VAR, raising=False)
     assert main(["tiles", "list", "--data-dir", str(write_display_data(tmp_path / "d"))]) == 2
-    assert "no full-resolution product is configured" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no full-resolution product is configured" in err and "LUNARMAP_PRODUCT_LOLA_5M_87S=" in err
+    assert "LUNARMAP_REMOTE=on" in err
 
 
 def test_the_default_area_is_the_whole_footprint(data_dir):

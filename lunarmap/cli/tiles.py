@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..coordinate_text import format_lat, format_lon
 from ..errors import DataMissingError, TileError
 from ..geodesy import geodesic_circle
 from ..sites import load_sites
@@ -25,9 +26,11 @@ def _sources(args: argparse.Namespace) -> list[TileSource]:
     for err in problems:
         print(f"left out: {err}", file=sys.stderr)
     if not found:
-        raise DataMissingError("no full-resolution product is configured, so there are no tiles; point "
-                               "LUNARMAP_LOLA_5M (or another product's variable, see the README) at a copy or URL, "
-                               "or turn reading in place on.")
+        raise DataMissingError("no full-resolution product is configured, so there are no tiles; name a copy or "
+                               "URL with LUNARMAP_PRODUCT_<NAME> (e.g. LUNARMAP_PRODUCT_LOLA_5M_87S=/data/"
+                               "ldem_87s_5mpp_cog.tif) or products.toml in the data folder, download one with "
+                               "'lunarmap fetch --only NAME', or read the catalogue's URLs in place with "
+                               "LUNARMAP_REMOTE=on.")
     return found
 
 
@@ -56,7 +59,8 @@ def _area(args: argparse.Namespace):
         raise TileError("give --site or --at, not both.")
     if args.at:
         lon, lat = parse_lonlat(args.at, "--at")
-        return geodesic_circle(lon, lat, args.radius_km), f"{args.radius_km:g} km round {lat:.4f}, {lon:.4f}"
+        return (geodesic_circle(lon, lat, args.radius_km),
+                f"{args.radius_km:g} km round {format_lat(lat)}, {format_lon(lon)}")
     if args.site:
         site = load_sites(args.sites).get(args.site)
         if site.is_region and args.radius_km_given is None:
@@ -95,6 +99,12 @@ def run_seed(args: argparse.Namespace) -> int:
         if not report.levels:
             print(f"  no level in {levels[0]}-{levels[-1]} is shown for this product (its levels: "
                   f"{source.min_zoom}-{source.max_zoom})")
+            continue
+        if report.tiles == 0:
+            x0, y0, x1, y1 = source.bounds_m
+            print(f"  the area is outside this product, which covers x {x0 / 1e3:,.1f} to {x1 / 1e3:,.1f} km, "
+                  f"y {y0 / 1e3:,.1f} to {y1 / 1e3:,.1f} km (IAU_2015:30135): nothing to render")
+            continue
         for lv in report.levels:
             print(f"  level {lv.z:>2} ({lv.m_per_px:g} m/px): {lv.tiles:>6,} tiles, {lv.rendered:,} rendered "
                   f"({lv.empty:,} without data), {lv.cached:,} already cached, {lv.seconds:.1f} s")
