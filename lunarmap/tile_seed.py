@@ -125,15 +125,20 @@ def tiles_over(area_m: BaseGeometry, z: int) -> Iterator[tuple[int, int]]:
 
 
 def _check_count(source: _tiles.TileSource, levels: list[int], area: BaseGeometry, max_tiles: int) -> None:
-    """Refuse at once, from the area alone, a run far over the limit (listing its tiles would take long itself)."""
+    """Refuse at once, from the area's size alone, a run far over the limit (listing its tiles would take long).
+
+    The tiles over an area cover it, so there are at least area / tile area of them at each level.
+    """
     if area.is_empty:
         return
     boxes = {z: _boxed(tile_index_range(z, area.bounds)) for z in levels}
     if sum(boxes.values()) <= 4 * max_tiles:
         return                                  # few enough to count exactly
-    about = {z: max(1, round(area.area / (2 * _tiles.TMS_HALF_M / 2 ** z) ** 2)) for z in levels}
-    per = ", ".join(f"level {z}: about {n:,}" for z, n in about.items())
-    raise TileError(f"about {sum(about.values()):,} tiles of {source.key} over this area ({per}) is more than "
+    least = {z: math.floor(area.area / (2 * _tiles.TMS_HALF_M / 2 ** z) ** 2) for z in levels}
+    if sum(least.values()) <= max_tiles:
+        return
+    per = ", ".join(f"level {z}: at least {n:,}" for z, n in least.items())
+    raise TileError(f"at least {sum(least.values()):,} tiles of {source.key} over this area ({per}) is more than "
                     f"the limit of {max_tiles:,}; choose a smaller area or fewer levels, or raise the limit.")
 
 

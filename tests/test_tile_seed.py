@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 import pytest
-from shapely.geometry import Point, box
+from shapely.geometry import LineString, Point, box
 
 from lunarmap import tile_seed, tiles
 from lunarmap.cli import main
@@ -114,10 +114,19 @@ def test_far_too_many_tiles_is_refused_at_once_with_an_estimate(data_dir, monkey
     source = _source(data_dir)
     listed = []
     monkeypatch.setattr(tile_seed, "tiles_over", lambda *a: listed.append(a) or iter(()))
-    with pytest.raises(TileError, match=r"^about 84 tiles of elevation\.lola-5m-87s\.\w+ over this area \(level 10: "
-                                        r"about 4, level 11: about 16, level 12: about 64\) is more than the limit of 5;"):
+    with pytest.raises(TileError, match=r"^at least 84 tiles of elevation\.lola-5m-87s\.\w+ over this area \(level "
+                                        r"10: at least 4, level 11: at least 16, level 12: at least 64\) is more than "
+                                        r"the limit of 5;"):
         tile_seed.seed_tiles(source, [10, 11, 12], None, data_dir, max_tiles=5)
     assert listed == []                                               # refused before listing a tile
+
+
+def test_a_thin_area_with_a_large_bounding_box_is_counted_exactly_not_refused(data_dir):
+    source = _source(data_dir)
+    track = LineString([(-4_090.0, -3_790.0), (3_790.0, 4_090.0)]).buffer(2.0)   # a 4 m wide diagonal track
+    assert tile_seed._boxed(tile_seed.tile_index_range(12, track.bounds)) == 64      # its box: 8 x 8 tiles
+    report = tile_seed.seed_tiles(source, [12], track, data_dir, max_tiles=15)   # 64 > 4 x 15: estimated first
+    assert report.levels[0].tiles == 15 == len(_brute_force(track, 12))
 
 
 def test_a_failing_progress_stops_the_run(data_dir):
