@@ -186,6 +186,20 @@ def test_cli_seed_of_an_area_outside_the_product_says_so(data_dir, capsys):
     assert not tiles.tile_cache_dir(data_dir).exists()
 
 
+@pytest.mark.parametrize("extra, where", [([], "over the region ilrs"), (["--radius-km", "1"], "over 1 km round ilrs")])
+def test_cli_seed_of_a_region_takes_its_outline_unless_a_radius_is_given(extra, where, data_dir, capsys):
+    from lunarmap.sites import load_sites
+
+    assert main(["tiles", "seed", "--levels", "12", "--layer", "slope", "--site", "ilrs", *extra,
+                 "--data-dir", str(data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert f"seeding levels 12-12 {where}\n" in out
+    ilrs = load_sites().get("ilrs")
+    area = ilrs.geometry_polar if not extra else geodesic_circle(*ilrs.lonlat, 1.0)
+    n = len(_brute_force(area.intersection(box(*_source(data_dir, "slope").bounds_m)), 12))
+    assert 0 < n and re.search(rf"level 12 \(4 m/px\): +{n} tiles, {n} rendered", out), (n, out)
+
+
 def test_cli_without_products_says_how_to_configure_one(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv(VAR, raising=False)
     assert main(["tiles", "list", "--data-dir", str(write_display_data(tmp_path / "d"))]) == 2

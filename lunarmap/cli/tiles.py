@@ -18,7 +18,10 @@ from ..tiles import STYLES, TileSource, tile_sources
 from .measure import parse_lonlat
 from .output import format_table
 
-__all__ = ["register", "run_list", "run_seed", "chosen_sources"]
+__all__ = ["DEFAULT_RADIUS_KM", "register", "run_list", "run_seed", "chosen_sources"]
+
+#: Radius of the circle round --site (a point) or --at when --radius-km is not given.
+DEFAULT_RADIUS_KM = 10.0
 
 
 def _sources(args: argparse.Namespace) -> list[TileSource]:
@@ -55,18 +58,19 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def _area(args: argparse.Namespace):
+    """(polygon in map metres or None for each product's footprint, what it is in words)."""
     if args.site and args.at:
         raise TileError("give --site or --at, not both.")
+    radius = DEFAULT_RADIUS_KM if args.radius_km is None else args.radius_km
     if args.at:
         lon, lat = parse_lonlat(args.at, "--at")
-        return (geodesic_circle(lon, lat, args.radius_km),
-                f"{args.radius_km:g} km round {format_lat(lat)}, {format_lon(lon)}")
+        return geodesic_circle(lon, lat, radius), f"{radius:g} km round {format_lat(lat)}, {format_lon(lon)}"
     if args.site:
         site = load_sites(args.sites).get(args.site)
-        if site.is_region and args.radius_km_given is None:
+        if site.is_region and args.radius_km is None:
             return site.geometry_polar, f"the region {site.id}"
         lon, lat = site.lonlat
-        return geodesic_circle(lon, lat, args.radius_km), f"{args.radius_km:g} km round {site.id}"
+        return geodesic_circle(lon, lat, radius), f"{radius:g} km round {site.id}"
     return None, "each product's whole footprint"
 
 
@@ -86,9 +90,6 @@ def _progress(key: str):
 def run_seed(args: argparse.Namespace) -> int:
     """Seed each chosen source; one line per level, then the totals."""
     levels = parse_levels(args.levels)
-    args.radius_km_given = args.radius_km
-    if args.radius_km is None:
-        args.radius_km = 10.0
     area, where = _area(args)
     sources = chosen_sources(_sources(args), args.layer)
     print(f"seeding levels {levels[0]}-{levels[-1]} over {where}")
@@ -130,7 +131,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--at", default=None, metavar="LON,LAT",
                    help="a point in degrees, south negative (write --at=-170,-85 when it starts with '-')")
     s.add_argument("--radius-km", type=float, default=None,
-                   help="geodesic radius round --site or --at in km (default 10; a region uses its outline)")
+                   help=f"geodesic radius round --site or --at in km (default {DEFAULT_RADIUS_KM:g}; a region uses its "
+                        "outline unless this is given)")
     s.add_argument("--workers", type=int, default=2, help="tiles rendered at once (default 2)")
     s.add_argument("--max-tiles", type=int, default=DEFAULT_MAX_TILES,
                    help=f"refuse to start above this many tiles a source (default {DEFAULT_MAX_TILES:,})")
